@@ -1,0 +1,342 @@
+//! Typed decoding of the node tree. Every problem is recorded and decoding carries on, so one run
+//! reports all of them. The `spec_struct!` and `spec_enum!` macros declare a spec type once and
+//! derive its decoder, its serializer and its JSON Schema from that single declaration.
+
+use crate::diag::{unknown_help, Diagnostic};
+use crate::node::{Node, Value};
+use crate::source::Spanned;
+use indexmap::IndexMap;
+
+/// Decoding from a node. Returns None when the node was wrong (a diagnostic was pushed).
+pub trait Decode: Sized {
+    /// The expected shape, in words, for "expected X, found Y" messages.
+    fn expected() -> &'static str;
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self>;
+}
+
+pub(crate) fn wrong_type(node: &Node, what: &str, expected: &str) -> Diagnostic {
+    Diagnostic::error(
+        "B0103",
+        node.span,
+        format!("{what} must be {expected}, found {}", node.kind_name()),
+    )
+    .help(format!("write {what} as {expected}"))
+}
+
+impl Decode for String {
+    fn expected() -> &'static str {
+        "a string"
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        match &node.value {
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => node.scalar_text(),
+            _ => {
+                diags.push(wrong_type(node, what, Self::expected()));
+                None
+            }
+        }
+    }
+}
+
+impl Decode for bool {
+    fn expected() -> &'static str {
+        "true or false"
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                diags.push(wrong_type(node, what, Self::expected()));
+                None
+            }
+        }
+    }
+}
+
+macro_rules! decode_int {
+    ($t:ty, $expected:literal) => {
+        impl Decode for $t {
+            fn expected() -> &'static str {
+                $expected
+            }
+            fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+                match node.value {
+                    Value::Int(i) => match <$t>::try_from(i) {
+                        Ok(v) => Some(v),
+                        Err(_) => {
+                            diags.push(
+                                Diagnostic::error(
+                                    "B0201",
+                                    node.span,
+                                    format!("{what} is out of range: {i}"),
+                                )
+                                .help(format!("use {}", $expected)),
+                            );
+                            None
+                        }
+                    },
+                    _ => {
+                        diags.push(wrong_type(node, what, $expected));
+                        None
+                    }
+                }
+            }
+        }
+    };
+}
+decode_int!(u8, "an integer from 0 to 255");
+decode_int!(u16, "an integer from 0 to 65535");
+decode_int!(u32, "a non-negative integer");
+
+impl<T: Decode> Decode for Option<T> {
+    fn expected() -> &'static str {
+        T::expected()
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        if node.value == Value::Null {
+            return Some(None);
+        }
+        T::decode(node, what, diags).map(Some)
+    }
+}
+
+impl<T: Decode> Decode for Spanned<T> {
+    fn expected() -> &'static str {
+        T::expected()
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        T::decode(node, what, diags).map(|v| Spanned::new(v, node.span))
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn expected() -> &'static str {
+        "a list"
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        match &node.value {
+            Value::Seq(items) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| T::decode(n, &format!("{what}[{i}]"), diags))
+                    .collect(),
+            ),
+            Value::Null => Some(Vec::new()),
+            _ => {
+                diags.push(wrong_type(node, what, "a list"));
+                None
+            }
+        }
+    }
+}
+
+impl<T: Decode> Decode for IndexMap<Spanned<String>, T> {
+    fn expected() -> &'static str {
+        "a mapping"
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        let entries = match &node.value {
+            Value::Map(es) => es,
+            Value::Null => return Some(IndexMap::new()),
+            _ => {
+                diags.push(wrong_type(node, what, "a mapping"));
+                return None;
+            }
+        };
+        let mut out = IndexMap::new();
+        for (k, v) in entries {
+            let Some(key) = k.scalar_text() else {
+                diags.push(wrong_type(k, &format!("a key of {what}"), "a string"));
+                continue;
+            };
+            if let Some(val) = T::decode(v, &format!("{what}.{key}"), diags) {
+                out.insert(Spanned::new(key, k.span), val);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The entries of a mapping node, or a wrong-type diagnostic.
+pub(crate) fn map_entries<'n>(
+    node: &'n Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'n [(Node, Node)]> {
+    match &node.value {
+        Value::Map(es) => Some(es),
+        Value::Null => Some(&[]),
+        _ => {
+            diags.push(wrong_type(node, what, "a mapping"));
+            None
+        }
+    }
+}
+
+pub(crate) fn unknown_key(key: &Node, key_text: &str, what: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        "B0101",
+        key.span,
+        format!("unknown key `{key_text}` in {what}"),
+    )
+    .help(unknown_help(key_text, "keys", known.iter().copied()))
+}
+
+pub(crate) fn missing_key(node: &Node, key: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "B0102",
+        node.span,
+        format!("{what} is missing the required key `{key}`"),
+    )
+    .help(format!("add `{key}:` to {what}"))
+}
+
+/// Declares a spec struct: fields, docs (which become schema descriptions), which keys are
+/// required, and derives Decode + Serialize + JsonSchema from that one list.
+macro_rules! spec_struct {
+    (
+        $(#[$smeta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+        }
+        required: [ $($req:ident),* ]
+    ) => {
+        $(#[$smeta])*
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
+        #[schemars(deny_unknown_fields)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                #[serde(skip_serializing_if = "crate::decode::is_default")]
+                pub $field: $ty,
+            )*
+            /// Where this mapping starts in the file.
+            #[serde(skip)]
+            #[schemars(skip)]
+            pub span: crate::source::Span,
+        }
+
+        impl $name {
+            pub const KEYS: &'static [&'static str] = &[$(crate::decode::key_name(stringify!($field))),*];
+        }
+
+        impl crate::decode::Decode for $name {
+            fn expected() -> &'static str {
+                "a mapping"
+            }
+            #[allow(unused_variables, unused_mut)]
+            fn decode(
+                node: &crate::node::Node,
+                what: &str,
+                diags: &mut Vec<crate::diag::Diagnostic>,
+            ) -> Option<Self> {
+                let entries = crate::decode::map_entries(node, what, diags)?;
+                let mut out = $name { span: node.span, ..Default::default() };
+                let mut seen: Vec<&str> = Vec::new();
+                for (k, v) in entries {
+                    let Some(key) = k.scalar_text() else {
+                        diags.push(crate::decode::wrong_type(k, &format!("a key of {what}"), "a string"));
+                        continue;
+                    };
+                    match key.as_str() {
+                        $(
+                            k_ if k_ == crate::decode::key_name(stringify!($field)) => {
+                                seen.push(crate::decode::key_name(stringify!($field)));
+                                let sub = format!("`{}` of {}", k_, what);
+                                if let Some(val) = <$ty as crate::decode::Decode>::decode(v, &sub, diags) {
+                                    out.$field = val;
+                                }
+                            }
+                        )*
+                        other => diags.push(crate::decode::unknown_key(k, other, what, Self::KEYS)),
+                    }
+                }
+                $(
+                    if !seen.contains(&crate::decode::key_name(stringify!($req))) {
+                        diags.push(crate::decode::missing_key(node, crate::decode::key_name(stringify!($req)), what));
+                    }
+                )*
+                Some(out)
+            }
+        }
+    };
+}
+pub(crate) use spec_struct;
+
+/// Declares a string enum of the spec: decoded with did-you-mean, serialized as its name.
+macro_rules! spec_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, schemars::JsonSchema)]
+        pub enum $name {
+            #[default]
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [&'static str] = &[$($text),*];
+            pub fn as_str(&self) -> &'static str {
+                match self { $( $name::$variant => $text ),* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl crate::decode::Decode for $name {
+            fn expected() -> &'static str {
+                concat!("one of: ", $($text, " "),*)
+            }
+            fn decode(
+                node: &crate::node::Node,
+                what: &str,
+                diags: &mut Vec<crate::diag::Diagnostic>,
+            ) -> Option<Self> {
+                let text = match &node.value {
+                    crate::node::Value::Str(s) => s.as_str(),
+                    _ => {
+                        diags.push(crate::decode::wrong_type(node, what, "a string"));
+                        return None;
+                    }
+                };
+                match text {
+                    $( $text => Some($name::$variant), )*
+                    other => {
+                        diags.push(
+                            crate::diag::Diagnostic::error(
+                                "B0104",
+                                node.span,
+                                format!("`{other}` is not a valid value for {what}"),
+                            )
+                            .help(crate::diag::unknown_help(other, "values", Self::ALL.iter().copied())),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    };
+}
+pub(crate) use spec_enum;
+
+/// The YAML key for a Rust field name (`r#type` → `type`).
+pub const fn key_name(field: &'static str) -> &'static str {
+    match field.as_bytes() {
+        [b'r', b'#', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(s) => s,
+            Err(_) => field,
+        },
+        _ => field,
+    }
+}
+
+pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}

@@ -1,0 +1,445 @@
+//! The berth.yaml spec as typed Rust. Declared once with `spec_struct!`/`spec_enum!`, which give
+//! the decoder (with spans and all-errors reporting), the serializer and the JSON Schema.
+
+use crate::decode::{spec_enum, spec_struct};
+use crate::source::Spanned;
+use indexmap::IndexMap;
+
+/// A mapping keyed by names as written in the file (each key keeps its span).
+pub type Map<T> = IndexMap<Spanned<String>, T>;
+/// A name as written in the file.
+pub type Name = Spanned<String>;
+
+spec_struct! {
+    /// A whole stack: the root of berth.yaml.
+    pub struct Spec {
+        /// Stack name (RFC 1123 label): the compose project name and the Kubernetes namespace.
+        name: Name,
+        /// Image registry that built images are pushed to for remote environments.
+        registry: Option<Spanned<String>>,
+        /// Version of the stack; the default tag of images Berth builds.
+        version: Option<Spanned<String>>,
+        /// Your code: long-running services and one-shot jobs.
+        services: Map<Service>,
+        /// Backing services (databases, caches, brokers), realized per environment.
+        stores: Map<Store>,
+        /// Secrets, generated or read from a source; never written into rendered files.
+        secrets: Map<Secret>,
+        /// Where the stack runs: compose, kubernetes (local or cloud) or native.
+        environments: Map<Environment>,
+        /// Named recipes: an environment, a subset, and commands to run before and after.
+        deployments: Map<Deployment>,
+    }
+    required: [name]
+}
+
+spec_enum! {
+    /// Whether a workload runs continuously or once.
+    pub enum WorkloadKind { Service = "service", Job = "job" }
+}
+
+spec_enum! {
+    /// Restart policy of a workload.
+    pub enum Restart { Always = "always", OnFailure = "on-failure", Never = "never" }
+}
+
+spec_struct! {
+    /// A workload built from your code (or an image you name).
+    pub struct Service {
+        /// `service` (default) runs continuously; `job` runs once and must succeed.
+        kind: Option<Spanned<WorkloadKind>>,
+        /// Build the image from source.
+        build: Option<Build>,
+        /// Run an existing image (`repo/name:tag`); the tag must be pinned.
+        image: Option<Spanned<String>>,
+        /// Command and arguments (list form).
+        command: Option<Spanned<Vec<String>>>,
+        /// Named container ports; the first is the primary one.
+        ports: Map<Spanned<u16>>,
+        /// Host ports to publish per port name (compose and native environments).
+        publish: Map<Spanned<u16>>,
+        /// How to tell the workload is healthy.
+        health: Option<Health>,
+        /// Stores and services this one depends on: start order, wiring variables, network policy.
+        uses: Vec<Name>,
+        /// Only for jobs: services that wait for this job to complete successfully.
+        before: Vec<Name>,
+        /// Plain environment variables; `${dep.url}`-style references resolve per environment.
+        env: Map<Spanned<String>>,
+        /// Secrets given to this workload (as SCREAMING_SNAKE_CASE variables).
+        secrets: Vec<Name>,
+        /// Number of instances (ignored where autoscale is set).
+        replicas: Option<Spanned<u32>>,
+        /// Horizontal autoscaling.
+        autoscale: Option<Autoscale>,
+        /// CPU and memory requests (and optional limits).
+        resources: Option<Resources>,
+        /// Expose over HTTP(S) through the ingress.
+        expose: Option<Expose>,
+        /// Restart policy (default: always for services, on-failure for jobs).
+        restart: Option<Spanned<Restart>>,
+        /// Named persistent volumes mounted into the workload.
+        volumes: Map<Volume>,
+        /// Native development loop: the command to run on the host and what to watch.
+        dev: Option<Dev>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// Build instructions for an image.
+    pub struct Build {
+        /// Build context directory, relative to berth.yaml (default `.`).
+        context: Option<Spanned<String>>,
+        /// Dockerfile path relative to the context.
+        dockerfile: Option<Spanned<String>>,
+        /// Multi-stage target.
+        target: Option<Spanned<String>>,
+        /// Build arguments.
+        args: Map<Spanned<String>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// A health check: exactly one of http, tcp or exec.
+    pub struct Health {
+        /// HTTP GET that must answer 2xx/3xx.
+        http: Option<HttpCheck>,
+        /// Port name that must accept TCP connections.
+        tcp: Option<Name>,
+        /// Command run inside the container that must exit 0.
+        exec: Option<Spanned<Vec<String>>>,
+        /// Time between checks (e.g. `10s`).
+        interval: Option<Spanned<String>>,
+        /// Time a check may take.
+        timeout: Option<Spanned<String>>,
+        /// Failures before the workload counts as unhealthy.
+        retries: Option<Spanned<u32>>,
+        /// Grace period after start.
+        start_period: Option<Spanned<String>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// An HTTP health check.
+    pub struct HttpCheck {
+        /// Request path, e.g. `/health`.
+        path: Spanned<String>,
+        /// Port name (default: the primary port).
+        port: Option<Name>,
+    }
+    required: [path]
+}
+
+spec_struct! {
+    /// Horizontal autoscaling bounds and target.
+    pub struct Autoscale {
+        min: Spanned<u32>,
+        max: Spanned<u32>,
+        /// Target average CPU utilisation in percent (default 70).
+        cpu: Option<Spanned<u8>>,
+        /// Target average memory utilisation in percent.
+        memory: Option<Spanned<u8>>,
+    }
+    required: [min, max]
+}
+
+spec_struct! {
+    /// Compute resources. `cpu`/`memory` are requests; limits default to 2x cpu and 1x memory.
+    pub struct Resources {
+        cpu: Option<Spanned<String>>,
+        memory: Option<Spanned<String>>,
+        limits: Option<Limits>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// Resource limits.
+    pub struct Limits {
+        cpu: Option<Spanned<String>>,
+        memory: Option<Spanned<String>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// HTTP exposure through the ingress (Kubernetes) or a published port (compose).
+    pub struct Expose {
+        /// Host name; in environments with a `domain`, a bare label is placed under it.
+        host: Option<Spanned<String>>,
+        /// Path prefix (default `/`).
+        path: Option<Spanned<String>>,
+        /// Port name (default: the primary port).
+        port: Option<Name>,
+        /// Serve over TLS with a cert-manager certificate (default true).
+        tls: Option<Spanned<bool>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// A persistent volume of a workload.
+    pub struct Volume {
+        /// Mount path inside the container.
+        path: Spanned<String>,
+        /// Requested size (Kubernetes quantity, default 1Gi).
+        size: Option<Spanned<String>>,
+    }
+    required: [path]
+}
+
+spec_struct! {
+    /// The native development loop of a service.
+    pub struct Dev {
+        /// Shell command run on the host (e.g. `npx tsx watch src/engine.ts`).
+        run: Spanned<String>,
+        /// Paths whose changes restart the command.
+        watch: Vec<Spanned<String>>,
+        /// Working directory relative to berth.yaml.
+        workdir: Option<Spanned<String>>,
+    }
+    required: [run]
+}
+
+spec_enum! {
+    /// Kinds of backing store Berth knows how to realize.
+    pub enum StoreType {
+        Redis = "redis",
+        Postgres = "postgres",
+        Mongodb = "mongodb",
+        Rabbitmq = "rabbitmq",
+    }
+}
+
+spec_struct! {
+    /// A backing store.
+    pub struct Store {
+        /// What the store is.
+        r#type: Spanned<StoreType>,
+        /// Version (`major` or `major.minor[.patch]`); pins images and managed engine versions.
+        version: Spanned<String>,
+        /// Members (replica set / cluster size) where the realization supports it.
+        replicas: Option<Spanned<u32>>,
+        /// Persistent storage size (Kubernetes quantity, default 1Gi).
+        storage: Option<Spanned<String>>,
+        /// Database name (postgres, mongodb; default: the store name).
+        database: Option<Spanned<String>>,
+        /// MongoDB replica set name (default `rs0` when replicas > 1).
+        replica_set: Option<Spanned<String>>,
+        /// Override the container image (e.g. a mirror); must be pinned.
+        image: Option<Spanned<String>>,
+        /// Host port to publish in compose environments (default: the store's standard port; 0 disables).
+        publish: Option<Spanned<u16>>,
+        /// CPU and memory of in-cluster/container realizations.
+        resources: Option<Resources>,
+    }
+    required: [type, version]
+}
+
+spec_struct! {
+    /// A secret: where its value comes from. Exactly one source.
+    pub struct Secret {
+        /// Generate a random value once and keep it in `.berth/` state.
+        generate: Option<Generate>,
+        /// Read from this host environment variable when deploying.
+        env: Option<Spanned<String>>,
+        /// Read from this file (relative to berth.yaml) when deploying.
+        file: Option<Spanned<String>>,
+        /// AWS Secrets Manager secret name (cloud environments).
+        aws: Option<Spanned<String>>,
+        /// What the secret is for.
+        description: Option<Spanned<String>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// Random generation parameters.
+    pub struct Generate {
+        /// Length in characters (default 32, at least 16).
+        length: Option<Spanned<u32>>,
+    }
+    required: []
+}
+
+spec_enum! {
+    /// What drives an environment.
+    pub enum Platform { Compose = "compose", Kubernetes = "kubernetes", Native = "native" }
+}
+
+spec_enum! {
+    /// Kubernetes cluster flavour.
+    pub enum Cluster { Minikube = "minikube", Kind = "kind", K3d = "k3d", Eks = "eks" }
+}
+
+spec_enum! {
+    /// Cloud provider.
+    pub enum Cloud { Aws = "aws" }
+}
+
+spec_struct! {
+    /// An environment the stack runs in.
+    pub struct Environment {
+        /// Inherit everything from another environment, then override.
+        extends: Option<Name>,
+        platform: Option<Spanned<Platform>>,
+        cluster: Option<Spanned<Cluster>>,
+        cloud: Option<Spanned<Cloud>>,
+        region: Option<Spanned<String>>,
+        /// DNS domain for exposed hosts.
+        domain: Option<Spanned<String>>,
+        /// Kubernetes namespace (default: the stack name).
+        namespace: Option<Spanned<String>>,
+        /// Image tag for built services in this environment (default: `version`, else `dev`).
+        tag: Option<Spanned<String>>,
+        /// Store realizations: one word for all stores, or per store.
+        stores: Option<Realizations>,
+        /// Per-service overrides.
+        services: Map<ServiceOverride>,
+        /// Per-secret source overrides.
+        secrets: Map<Secret>,
+        /// Cloud sizing (Terraform).
+        infra: Option<Infra>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// What an environment may change about a service.
+    pub struct ServiceOverride {
+        replicas: Option<Spanned<u32>>,
+        autoscale: Option<Autoscale>,
+        resources: Option<Resources>,
+        env: Map<Spanned<String>>,
+        expose: Option<Expose>,
+        publish: Map<Spanned<u16>>,
+        image: Option<Spanned<String>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// Cloud sizing; every field has a per-environment default.
+    pub struct Infra {
+        vpc_cidr: Option<Spanned<String>>,
+        kubernetes_version: Option<Spanned<String>>,
+        node_instance_type: Option<Spanned<String>>,
+        node_min: Option<Spanned<u32>>,
+        node_max: Option<Spanned<u32>>,
+        node_desired: Option<Spanned<u32>>,
+        db_instance_class: Option<Spanned<String>>,
+        cache_node_type: Option<Spanned<String>>,
+        docdb_instance_class: Option<Spanned<String>>,
+        mq_instance_type: Option<Spanned<String>>,
+        multi_az: Option<Spanned<bool>>,
+        /// S3 bucket for Terraform state (default `<stack>-<env>-tfstate`).
+        state_bucket: Option<Spanned<String>>,
+    }
+    required: []
+}
+
+/// How the stores of an environment are realized: one word for all, or per store.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Realizations {
+    All(Spanned<RealizationKind>),
+    PerStore(Map<Realization>),
+}
+
+spec_enum! {
+    /// Where a store runs.
+    pub enum RealizationKind {
+        /// A container next to the services (compose).
+        Container = "container",
+        /// A StatefulSet in the cluster.
+        InCluster = "in-cluster",
+        /// On the developer's host, reached from a local cluster.
+        Host = "host",
+        /// A managed cloud service (Terraform).
+        Managed = "managed",
+    }
+}
+
+/// One store's realization: a kind, or `{ external: URL }`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Realization {
+    Kind(Spanned<RealizationKind>),
+    External(External),
+}
+
+spec_struct! {
+    /// A store that already exists elsewhere.
+    pub struct External {
+        /// Connection URL (credentials belong in a secret: use `${secret:NAME}` placeholders).
+        external: Spanned<String>,
+    }
+    required: [external]
+}
+
+spec_enum! {
+    /// Which half of a stack a recipe touches.
+    pub enum Only { Stores = "stores", Services = "services" }
+}
+
+spec_struct! {
+    /// A named recipe (seed deployment CLI): what to deploy where, with commands around it.
+    pub struct Deployment {
+        environment: Name,
+        description: Option<Spanned<String>>,
+        /// Deploy only the stores or only the services.
+        only: Option<Spanned<Only>>,
+        /// Deploy exactly these services (with what they use).
+        services: Vec<Name>,
+        /// Shell commands run on the host before deploying.
+        pre: Vec<Spanned<String>>,
+        /// Shell commands run on the host after deploying.
+        post: Vec<Spanned<String>>,
+    }
+    required: [environment]
+}
+
+impl crate::decode::Decode for Realizations {
+    fn expected() -> &'static str {
+        "a realization word or a mapping of store names"
+    }
+    fn decode(
+        node: &crate::node::Node,
+        what: &str,
+        diags: &mut Vec<crate::diag::Diagnostic>,
+    ) -> Option<Self> {
+        match &node.value {
+            crate::node::Value::Map(_) => {
+                <Map<Realization>>::decode(node, what, diags).map(Realizations::PerStore)
+            }
+            _ => <Spanned<RealizationKind>>::decode(node, what, diags).map(Realizations::All),
+        }
+    }
+}
+
+impl crate::decode::Decode for Realization {
+    fn expected() -> &'static str {
+        "a realization word or { external: URL }"
+    }
+    fn decode(
+        node: &crate::node::Node,
+        what: &str,
+        diags: &mut Vec<crate::diag::Diagnostic>,
+    ) -> Option<Self> {
+        match &node.value {
+            crate::node::Value::Map(_) => {
+                External::decode(node, what, diags).map(Realization::External)
+            }
+            _ => <Spanned<RealizationKind>>::decode(node, what, diags).map(Realization::Kind),
+        }
+    }
+}
+
+impl Service {
+    pub fn kind(&self) -> WorkloadKind {
+        self.kind.as_ref().map(|k| k.value).unwrap_or_default()
+    }
+}
