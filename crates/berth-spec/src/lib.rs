@@ -5,7 +5,9 @@ pub mod check;
 pub mod decode;
 pub mod diag;
 pub mod load;
+pub mod names;
 pub mod node;
+pub mod quantity;
 pub mod source;
 pub mod spec;
 
