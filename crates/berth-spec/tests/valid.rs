@@ -4,8 +4,8 @@ use berth_spec::{validate, Source};
 
 #[test]
 fn rich_spec_is_clean() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rich.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rich.yaml")).unwrap();
     let src = Source::new("rich.yaml", text);
     let loaded = validate(&src);
     let rendered: Vec<String> = loaded.diagnostics.iter().map(|d| d.render(&src)).collect();

@@ -187,6 +187,11 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
 
     // Platform rules, on the effective (inherited) values.
     let Some(platform) = platform else {
+        // An unknown or cyclic `extends` is reported on its own; fixing it may bring a platform.
+        let broken = chain.last().is_some_and(|(_, e)| e.extends.is_some());
+        if broken {
+            return;
+        }
         cx.push(
             Diagnostic::error(
                 "B3001",
