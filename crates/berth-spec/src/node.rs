@@ -92,7 +92,7 @@ impl<'a> Builder<'a, '_> {
                 let m = e.marker();
                 Err(Diagnostic::error(
                     "B0001",
-                    Span::new(m.line(), m.col() + 1, 1),
+                    clamp(self.line_text, m.line(), m.col() + 1),
                     format!("invalid YAML: {}", e.info()),
                 )
                 .help("fix the YAML syntax at this place (indentation, quotes, `:` after keys)"))
@@ -270,6 +270,15 @@ impl<'a> Builder<'a, '_> {
             _ => Err(Diagnostic::error("B0001", span, "invalid YAML structure")),
         }
     }
+}
+
+/// The parser's error position, kept inside the text (on some inputs, e.g. control characters
+/// after a `%` directive, it points past the end of the line).
+fn clamp(text: &str, line: usize, col: usize) -> Span {
+    let lines: Vec<&str> = crate::source::yaml_lines(text).collect();
+    let line = line.clamp(1, lines.len().max(1));
+    let width = lines.get(line - 1).map_or(0, |l| l.chars().count());
+    Span::new(line, col.clamp(1, width + 1), 1)
 }
 
 fn count_nodes(n: &Node) -> usize {

@@ -17,13 +17,22 @@ impl Source {
         }
     }
 
-    /// The text of 1-based line `line`, without its line ending.
+    /// The text of 1-based line `line`, without its line ending. Lines end at `\n`, `\r\n`
+    /// or a lone `\r`, as YAML (and so every span) counts them.
     pub fn line_text(&self, line: usize) -> &str {
-        self.text
-            .lines()
+        yaml_lines(&self.text)
             .nth(line.saturating_sub(1))
             .unwrap_or_default()
     }
+}
+
+/// The lines of `text` as YAML counts them (`\n`, `\r\n` and lone `\r` end a line).
+pub fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+        .filter(move |_| !text.is_empty())
 }
 
 /// A region of the source: 1-based line and column of the start, plus the length in characters
