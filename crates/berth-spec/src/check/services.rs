@@ -297,12 +297,12 @@ fn port_name(cx: &mut Cx, pname: &Name) {
     }
 }
 
-/// B1115: a port name that must be declared under `ports`.
+/// B1113: a port name that must be declared under `ports`.
 fn port_ref_exists(cx: &mut Cx, name: &str, svc: &Service, p: &Name) {
     if !svc.ports.contains_key(p.value.as_str()) {
         let help = unknown(p, "ports", svc.ports.keys().map(|k| k.value.as_str()));
         cx.push(
-            Diagnostic::error("B1115", p.span, format!("`{name}` has no port named `{p}`"))
+            Diagnostic::error("B1113", p.span, format!("`{name}` has no port named `{p}`"))
                 .help(help),
         );
     }
