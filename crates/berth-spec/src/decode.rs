@@ -119,7 +119,7 @@ impl<T: Decode> Decode for Vec<T> {
                 items
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, n)| T::decode(n, &format!("{what}[{i}]"), diags))
+                    .filter_map(|(i, n)| T::decode(n, &child(what, &format!("[{i}]")), diags))
                     .collect(),
             ),
             Value::Null => Some(Vec::new()),
@@ -150,11 +150,20 @@ impl<T: Decode> Decode for IndexMap<Spanned<String>, T> {
                 diags.push(wrong_type(k, &format!("a key of {what}"), "a string"));
                 continue;
             };
-            if let Some(val) = T::decode(v, &format!("{what}.{key}"), diags) {
+            if let Some(val) = T::decode(v, &child(what, &format!(".{key}")), diags) {
                 out.insert(Spanned::new(key, k.span), val);
             }
         }
         Some(out)
+    }
+}
+
+/// The name of a child of `what` in messages: a dotted path in backticks (`services.api.ports`);
+/// `what` is either "the spec" (the root) or such a path. `step` is `.key` or `[i]`.
+pub(crate) fn child(what: &str, step: &str) -> String {
+    match what.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
+        Some(path) => format!("`{path}{step}`"),
+        None => format!("`{}`", step.strip_prefix('.').unwrap_or(step)),
     }
 }
 
@@ -243,7 +252,7 @@ macro_rules! spec_struct {
                         $(
                             k_ if k_ == crate::decode::key_name(stringify!($field)) => {
                                 seen.push(crate::decode::key_name(stringify!($field)));
-                                let sub = format!("`{}` of {}", k_, what);
+                                let sub = crate::decode::child(what, &format!(".{}", k_));
                                 if let Some(val) = <$ty as crate::decode::Decode>::decode(v, &sub, diags) {
                                     out.$field = val;
                                 }
