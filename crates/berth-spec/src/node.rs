@@ -63,6 +63,7 @@ pub fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> Result<Node, Diagnostic
         produced: 0,
         diags,
         line_text: text,
+        line_starts: line_starts(text),
     };
     b.document()
 }
@@ -73,6 +74,8 @@ struct Builder<'a, 'd> {
     produced: usize,
     diags: &'d mut Vec<Diagnostic>,
     line_text: &'a str,
+    /// Byte offset where each line starts (YAML line breaks), to trim quoted scalars' spans.
+    line_starts: Vec<usize>,
 }
 
 fn span_of(s: &saphyr_parser::Span) -> Span {
@@ -140,6 +143,29 @@ impl<'a> Builder<'a, '_> {
         Ok(root)
     }
 
+    /// saphyr's span of a quoted scalar runs to the next token, over trailing blanks; cut them
+    /// so carets cover the value only.
+    fn trim_trailing_space(&self, span: Span) -> Span {
+        let Some(&start) = self.line_starts.get(span.line.wrapping_sub(1)) else {
+            return span;
+        };
+        let line = self.line_text[start..]
+            .split(['\n', '\r'])
+            .next()
+            .unwrap_or_default();
+        let covered: Vec<char> = line
+            .chars()
+            .skip(span.col.saturating_sub(1))
+            .take(span.len)
+            .collect();
+        let blanks = covered
+            .iter()
+            .rev()
+            .take_while(|c| **c == ' ' || **c == '\t')
+            .count();
+        Span::new(span.line, span.col, span.len - blanks.min(span.len - 1))
+    }
+
     fn count(&mut self, span: Span) -> Result<(), Diagnostic> {
         self.produced += 1;
         if self.produced > MAX_NODES {
@@ -180,6 +206,11 @@ impl<'a> Builder<'a, '_> {
                     Value::Str(text.into_owned())
                 } else {
                     resolve_plain(&text)
+                };
+                let span = if style == ScalarStyle::Plain {
+                    span
+                } else {
+                    self.trim_trailing_space(span)
                 };
                 let n = Node { value, span };
                 if anchor > 0 {
@@ -270,6 +301,18 @@ impl<'a> Builder<'a, '_> {
             _ => Err(Diagnostic::error("B0001", span, "invalid YAML structure")),
         }
     }
+}
+
+/// Byte offsets of line starts; lines end at `\n`, `\r\n` or a lone `\r`.
+fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = vec![0];
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+            out.push(i + 1);
+        }
+    }
+    out
 }
 
 /// The parser's error position, kept inside the text (on some inputs, e.g. control characters

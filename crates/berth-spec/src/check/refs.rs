@@ -69,8 +69,7 @@ pub fn sub_span(value: &Spanned<String>, start: usize, len: usize) -> Span {
     let n = value.value.chars().count();
     let off = if value.span.len == n {
         0
-    } else if value.span.len == n + 2 || value.span.len == n + 3 {
-        // Quoted; saphyr's span of a quoted scalar may include the character after the quote.
+    } else if value.span.len == n + 2 {
         1
     } else {
         return value.span;
