@@ -104,7 +104,8 @@ impl<'a> Builder<'a, '_> {
                 "B0001",
                 Span::new(1, 1, 1),
                 "invalid YAML: unexpected end of input",
-            )),
+            )
+            .help("fix the YAML syntax at this place (indentation, quotes, `:` after keys)")),
         }
     }
 
@@ -122,7 +123,8 @@ impl<'a> Builder<'a, '_> {
                 }
                 Event::DocumentStart(_) => break,
                 _ => {
-                    return Err(Diagnostic::error("B0001", span, "invalid YAML document"));
+                    return Err(Diagnostic::error("B0001", span, "invalid YAML document")
+                        .help("fix the YAML syntax at this place (indentation, quotes, `:` after keys)"));
                 }
             }
         }
@@ -198,7 +200,8 @@ impl<'a> Builder<'a, '_> {
                         span,
                     })
                 }
-                None => Err(Diagnostic::error("B0001", span, "unknown alias")),
+                None => Err(Diagnostic::error("B0001", span, "unknown alias")
+                    .help("define the anchor (`&name`) before using the alias (`*name`)")),
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let is_str_tag = tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -298,7 +301,8 @@ impl<'a> Builder<'a, '_> {
                 }
                 Ok(n)
             }
-            _ => Err(Diagnostic::error("B0001", span, "invalid YAML structure")),
+            _ => Err(Diagnostic::error("B0001", span, "invalid YAML structure")
+                .help("fix the YAML syntax at this place (indentation, quotes, `:` after keys)")),
         }
     }
 }

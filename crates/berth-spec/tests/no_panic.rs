@@ -20,6 +20,7 @@ fn check(text: &str) {
     for d in &loaded.diagnostics {
         let _ = d.render(&src);
         assert!(d.span.line >= 1, "{} has no line: {d:?}", d.code);
+        assert!(d.help.is_some(), "{} has no help: {d:?}", d.code);
         assert!(
             d.span.line <= lines.len() + 1,
             "{} line {} beyond {} lines",
