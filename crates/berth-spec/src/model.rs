@@ -450,3 +450,40 @@ pub fn screaming_snake(name: &str) -> String {
         })
         .collect()
 }
+
+impl InfraModel {
+    /// Subnet plan shared by Terraform and the NetworkPolicies that reach managed stores:
+    /// the VPC is cut into /(prefix+4) blocks; public = blocks 0..3, private = 4..7,
+    /// database = 8..11 (one per availability zone).
+    pub fn subnets(&self, tier: SubnetTier) -> Vec<String> {
+        let first = match tier {
+            SubnetTier::Public => 0,
+            SubnetTier::Private => 4,
+            SubnetTier::Database => 8,
+        };
+        (first..first + 3)
+            .filter_map(|k| cidr_subnet(&self.vpc_cidr, 4, k))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetTier {
+    Public,
+    Private,
+    Database,
+}
+
+/// Terraform's `cidrsubnet(prefix, newbits, netnum)` for IPv4.
+pub fn cidr_subnet(cidr: &str, newbits: u32, netnum: u32) -> Option<String> {
+    let (addr, len) = cidr.split_once('/')?;
+    let len: u32 = len.parse().ok()?;
+    let ip: std::net::Ipv4Addr = addr.parse().ok()?;
+    let new_len = len + newbits;
+    if new_len > 32 || netnum >= (1 << newbits) {
+        return None;
+    }
+    let base = u32::from(ip) & (u32::MAX.checked_shl(32 - len).unwrap_or(0));
+    let net = base | (netnum << (32 - new_len));
+    Some(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
+}
