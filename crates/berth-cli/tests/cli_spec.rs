@@ -43,20 +43,24 @@ fn checked_in_schema_is_fresh() {
 }
 
 #[test]
-fn schema_accepts_every_example() {
+fn schema_accepts_every_example_and_rejects_unknown_keys() {
     let schema: serde_json::Value =
         serde_json::from_str(&Berth::new().args(["schema"]).run().ok().stdout).unwrap();
-    let props = schema["properties"].as_object().unwrap();
-    for key in [
-        "name",
-        "services",
-        "stores",
-        "secrets",
-        "environments",
-        "deployments",
-    ] {
-        assert!(props.contains_key(key), "schema lacks `{key}`");
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
+    for (path, _) in examples() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
     }
+    let bad = serde_json::json!({"name": "x", "services": {"a": {"imag": "x:1"}}});
+    assert!(
+        !validator.is_valid(&bad),
+        "the schema must reject unknown keys like the loader does"
+    );
 }
 
 #[test]
