@@ -1,1 +1,50 @@
-//! berth-render.
+//! Rendering: resolved models → artifacts (path → bytes). Everything here is pure: no I/O, no
+//! clock, no randomness; the same spec gives byte-identical artifacts. `output` is the one place
+//! that compares with or writes to disk.
+
+pub mod artifact;
+pub mod compose;
+pub mod gitops;
+pub mod kube;
+pub mod output;
+pub mod terraform;
+
+pub use artifact::ArtifactSet;
+
+use berth_spec::{Model, Platform, Spec};
+
+/// Render the artifacts of the given environments (all of them when `envs` is empty).
+/// Paths are relative to the output directory (default `deploy/`).
+pub fn render(spec: &Spec, envs: &[String]) -> Result<ArtifactSet, berth_spec::ResolveError> {
+    let names: Vec<String> = if envs.is_empty() {
+        spec.environments.keys().map(|k| k.value.clone()).collect()
+    } else {
+        envs.to_vec()
+    };
+    let models = names
+        .iter()
+        .map(|n| berth_spec::resolve(spec, n))
+        .collect::<Result<Vec<Model>, _>>()?;
+    let mut set = ArtifactSet::default();
+    for model in &models {
+        match model.platform {
+            Platform::Compose => set.extend(compose::render(model)),
+            Platform::Kubernetes => {
+                set.extend(kube::render(model));
+                if model.cloud.is_some() {
+                    set.extend(terraform::render(model));
+                }
+            }
+            Platform::Native => {}
+        }
+    }
+    let kube_models: Vec<&Model> = models
+        .iter()
+        .filter(|m| m.platform == Platform::Kubernetes)
+        .collect();
+    if !kube_models.is_empty() {
+        set.extend(kube::render_base(spec, &kube_models));
+        set.extend(gitops::render(spec, &kube_models));
+    }
+    Ok(set)
+}

@@ -28,3 +28,9 @@ pub fn validate(source: &Source) -> Loaded {
         .sort_by(|a, b| (a.span.line, a.span.col, a.code).cmp(&(b.span.line, b.span.col, b.code)));
     loaded
 }
+pub mod model;
+pub mod resolve;
+pub mod template;
+pub use model::Model;
+pub use resolve::{resolve, ResolveError};
+pub mod schema;

@@ -1,0 +1,489 @@
+//! The resolved model of one environment: what every renderer and driver consumes. Plain data,
+//! no spans, every default applied, every reference wired.
+
+use crate::spec::{Cloud, Cluster, Platform, RealizationKind, Restart, StoreType, WorkloadKind};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Model {
+    /// Stack name (compose project, default namespace).
+    pub stack: String,
+    pub environment: String,
+    pub platform: Platform,
+    pub cluster: Option<Cluster>,
+    pub cloud: Option<Cloud>,
+    pub region: Option<String>,
+    pub domain: Option<String>,
+    /// Kubernetes namespace (defaults to the stack name).
+    pub namespace: String,
+    pub registry: Option<String>,
+    /// Tag of the images Berth builds.
+    pub tag: String,
+    /// Stores in spec order.
+    pub stores: Vec<StoreModel>,
+    /// Workloads in dependency order: everything a workload needs comes before it.
+    pub workloads: Vec<Workload>,
+    /// Every secret this environment needs (declared ones and store credentials), by name.
+    pub secrets: Vec<SecretModel>,
+    /// Cloud sizing, for cloud environments.
+    pub infra: Option<InfraModel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreModel {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: StoreType,
+    pub version: String,
+    pub replicas: u32,
+    pub storage: String,
+    /// Database name (postgres, mongodb).
+    pub database: Option<String>,
+    /// MongoDB replica set name, when one is used.
+    pub replica_set: Option<String>,
+    pub realization: Realized,
+    /// Pinned container image (container and in-cluster realizations).
+    pub image: String,
+    /// The store's main port (e.g. 5432).
+    pub port: u16,
+    /// Extra named ports (e.g. rabbitmq management 15672).
+    pub extra_ports: Vec<PortModel>,
+    /// Host port published in compose/native environments.
+    pub publish: Option<u16>,
+    /// Login user (`default` for redis).
+    pub user: String,
+    /// Secret holding the password (key `value`), or for managed/external stores the connection
+    /// secret (keys url, host, port, user, password).
+    pub password_secret: String,
+    pub resources: ResourcesModel,
+    /// What a workload that uses this store receives.
+    pub wiring: Wiring,
+}
+
+/// Where a store runs in this environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Realized {
+    Container,
+    InCluster,
+    /// On the developer's host, reached at `address` (e.g. host.minikube.internal).
+    Host {
+        address: String,
+    },
+    /// A managed cloud service created by Terraform; connection data in Secrets Manager.
+    Managed,
+    /// An existing store at a URL.
+    External {
+        url: EnvValue,
+    },
+}
+
+impl Realized {
+    /// The realization as written in a spec (`external` for external URLs).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Realized::Container => RealizationKind::Container.as_str(),
+            Realized::InCluster => RealizationKind::InCluster.as_str(),
+            Realized::Host { .. } => RealizationKind::Host.as_str(),
+            Realized::Managed => RealizationKind::Managed.as_str(),
+            Realized::External { .. } => "external",
+        }
+    }
+
+    /// True when Berth itself runs the store in this environment (container or in-cluster).
+    pub fn runs_here(&self) -> bool {
+        matches!(self, Realized::Container | Realized::InCluster)
+    }
+}
+
+/// The connection values of a dependency (wiring contract, docs/wiring.md).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wiring {
+    pub url: EnvValue,
+    pub host: EnvValue,
+    pub port: EnvValue,
+    pub user: Option<EnvValue>,
+    pub password: Option<EnvValue>,
+    pub db: Option<EnvValue>,
+}
+
+impl Wiring {
+    /// The field named in a `${dep.field}` reference.
+    pub fn field(&self, field: &str) -> Option<&EnvValue> {
+        match field {
+            "url" => Some(&self.url),
+            "host" => Some(&self.host),
+            "port" => Some(&self.port),
+            "user" => self.user.as_ref(),
+            "password" => self.password.as_ref(),
+            "db" => self.db.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// (suffix, value) pairs in contract order: URL, HOST, PORT, USER, PASSWORD, DB.
+    pub fn vars(&self) -> Vec<(&'static str, &EnvValue)> {
+        let mut v = vec![
+            ("URL", &self.url),
+            ("HOST", &self.host),
+            ("PORT", &self.port),
+        ];
+        if let Some(u) = &self.user {
+            v.push(("USER", u));
+        }
+        if let Some(p) = &self.password {
+            v.push(("PASSWORD", p));
+        }
+        if let Some(d) = &self.db {
+            v.push(("DB", d));
+        }
+        v
+    }
+}
+
+/// A value made of literal text and secret parts. Renderers decide how secret parts reach the
+/// workload (compose env-file interpolation, Kubernetes `secretKeyRef` + `$(VAR)`), so no secret
+/// value is ever written into a rendered file.
+/// Serialized (in `berth resolve`) as text with `${secret:NAME}` / `${secret:NAME.key}` markers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvValue(pub Vec<Part>);
+
+impl Serialize for EnvValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.render(|name, key| {
+            if key == "value" {
+                format!("${{secret:{name}}}")
+            } else {
+                format!("${{secret:{name}.{key}}}")
+            }
+        }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Lit(String),
+    Secret { secret: String, key: String },
+}
+
+impl EnvValue {
+    pub fn lit(s: impl Into<String>) -> Self {
+        EnvValue(vec![Part::Lit(s.into())])
+    }
+
+    pub fn secret(secret: impl Into<String>, key: impl Into<String>) -> Self {
+        EnvValue(vec![Part::Secret {
+            secret: secret.into(),
+            key: key.into(),
+        }])
+    }
+
+    /// Concatenate parts, merging adjacent literals.
+    pub fn concat(parts: impl IntoIterator<Item = EnvValue>) -> Self {
+        let mut out: Vec<Part> = Vec::new();
+        for p in parts.into_iter().flat_map(|v| v.0) {
+            match (out.last_mut(), p) {
+                (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
+                (_, Part::Lit(b)) if b.is_empty() => {}
+                (_, p) => out.push(p),
+            }
+        }
+        EnvValue(out)
+    }
+
+    /// The literal text when the value holds no secret part.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut s = String::new();
+        for p in &self.0 {
+            match p {
+                Part::Lit(l) => s.push_str(l),
+                Part::Secret { .. } => return None,
+            }
+        }
+        Some(s)
+    }
+
+    pub fn has_secret(&self) -> bool {
+        self.0.iter().any(|p| matches!(p, Part::Secret { .. }))
+    }
+
+    /// The secrets this value reads, as (secret, key).
+    pub fn secret_refs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().filter_map(|p| match p {
+            Part::Secret { secret, key } => Some((secret.as_str(), key.as_str())),
+            Part::Lit(_) => None,
+        })
+    }
+
+    /// Render with a function that spells each secret part (e.g. `${VAR}` or `$(VAR)`).
+    pub fn render(&self, mut secret: impl FnMut(&str, &str) -> String) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Part::Lit(l) => l.clone(),
+                Part::Secret { secret: s, key } => secret(s, key),
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workload {
+    pub name: String,
+    pub kind: WorkloadKind,
+    /// Full pinned image reference.
+    pub image: String,
+    /// How to build the image, when Berth builds it.
+    pub build: Option<BuildModel>,
+    pub command: Vec<String>,
+    pub ports: Vec<PortModel>,
+    pub health: Option<HealthModel>,
+    /// Direct dependencies in spec order.
+    pub uses: Vec<Dep>,
+    /// Jobs that must complete successfully before this workload starts.
+    pub after_jobs: Vec<String>,
+    /// Only for jobs: services that wait for this job.
+    pub before: Vec<String>,
+    /// Environment variables: wiring first (per dependency, contract order), then the user's
+    /// `env` (which overrides a wiring variable of the same name), then secrets.
+    pub env: Vec<EnvVar>,
+    pub replicas: u32,
+    pub autoscale: Option<AutoscaleModel>,
+    pub resources: ResourcesModel,
+    pub expose: Option<ExposeModel>,
+    pub restart: Restart,
+    pub volumes: Vec<VolumeModel>,
+    pub dev: Option<DevModel>,
+}
+
+impl Workload {
+    pub fn primary_port(&self) -> Option<&PortModel> {
+        self.ports.first()
+    }
+
+    pub fn is_job(&self) -> bool {
+        self.kind == WorkloadKind::Job
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BuildModel {
+    pub context: String,
+    pub dockerfile: Option<String>,
+    pub target: Option<String>,
+    pub args: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortModel {
+    pub name: String,
+    pub port: u16,
+    /// Host port (compose/native environments only).
+    pub publish: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthModel {
+    pub check: Check,
+    pub interval_s: u32,
+    pub timeout_s: u32,
+    pub retries: u32,
+    pub start_period_s: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Check {
+    Http {
+        path: String,
+        port: u16,
+        port_name: String,
+    },
+    Tcp {
+        port: u16,
+        port_name: String,
+    },
+    Exec {
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dep {
+    pub name: String,
+    pub kind: DepKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepKind {
+    Store,
+    Service,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: EnvValue,
+    pub origin: EnvOrigin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvOrigin {
+    /// From the wiring contract (a `uses` entry).
+    Wiring,
+    /// Written in `env`.
+    User,
+    /// A declared secret given to the workload.
+    Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutoscaleModel {
+    pub min: u32,
+    pub max: u32,
+    pub cpu: Option<u8>,
+    pub memory: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourcesModel {
+    pub cpu_request: String,
+    pub memory_request: String,
+    pub cpu_limit: String,
+    pub memory_limit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExposeModel {
+    /// Full host name, when known.
+    pub host: Option<String>,
+    pub path: String,
+    pub port_name: String,
+    pub port: u16,
+    pub tls: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VolumeModel {
+    pub name: String,
+    pub path: String,
+    pub size: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DevModel {
+    pub run: String,
+    pub watch: Vec<String>,
+    pub workdir: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecretModel {
+    pub name: String,
+    pub source: SecretSource,
+    /// Keys the secret holds (`value` for plain secrets).
+    pub keys: Vec<String>,
+    /// Why it exists (declared, or the store it belongs to).
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "from", rename_all = "lowercase")]
+pub enum SecretSource {
+    /// Random, generated once by the driver and kept in `.berth/` state.
+    Generate { length: u32 },
+    /// Read from a host environment variable at deploy time.
+    Env { var: String },
+    /// Read from a file at deploy time.
+    File { path: String },
+    /// AWS Secrets Manager; `generate` set when Terraform creates the value.
+    Aws { name: String, generate: Option<u32> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InfraModel {
+    pub vpc_cidr: String,
+    pub kubernetes_version: String,
+    pub node_instance_type: String,
+    pub node_min: u32,
+    pub node_max: u32,
+    pub node_desired: u32,
+    pub db_instance_class: String,
+    pub cache_node_type: String,
+    pub docdb_instance_class: String,
+    pub mq_instance_type: String,
+    pub multi_az: bool,
+    pub state_bucket: String,
+}
+
+impl Model {
+    pub fn store(&self, name: &str) -> Option<&StoreModel> {
+        self.stores.iter().find(|s| s.name == name)
+    }
+
+    pub fn workload(&self, name: &str) -> Option<&Workload> {
+        self.workloads.iter().find(|w| w.name == name)
+    }
+
+    pub fn secret(&self, name: &str) -> Option<&SecretModel> {
+        self.secrets.iter().find(|s| s.name == name)
+    }
+
+    /// Local clusters (minikube, kind, k3d) as opposed to cloud ones.
+    pub fn is_local_cluster(&self) -> bool {
+        self.platform == Platform::Kubernetes && self.cloud.is_none()
+    }
+}
+
+/// `engine-api` → `ENGINE_API`: the prefix of wiring variables and secret variables.
+pub fn screaming_snake(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl InfraModel {
+    /// Subnet plan shared by Terraform and the NetworkPolicies that reach managed stores:
+    /// the VPC is cut into /(prefix+4) blocks; public = blocks 0..3, private = 4..7,
+    /// database = 8..11 (one per availability zone).
+    pub fn subnets(&self, tier: SubnetTier) -> Vec<String> {
+        let first = match tier {
+            SubnetTier::Public => 0,
+            SubnetTier::Private => 4,
+            SubnetTier::Database => 8,
+        };
+        (first..first + 3)
+            .filter_map(|k| cidr_subnet(&self.vpc_cidr, 4, k))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetTier {
+    Public,
+    Private,
+    Database,
+}
+
+/// Terraform's `cidrsubnet(prefix, newbits, netnum)` for IPv4.
+pub fn cidr_subnet(cidr: &str, newbits: u32, netnum: u32) -> Option<String> {
+    let (addr, len) = cidr.split_once('/')?;
+    let len: u32 = len.parse().ok()?;
+    let ip: std::net::Ipv4Addr = addr.parse().ok()?;
+    let new_len = len + newbits;
+    if new_len > 32 || netnum >= (1 << newbits) {
+        return None;
+    }
+    let base = u32::from(ip) & (u32::MAX.checked_shl(32 - len).unwrap_or(0));
+    let net = base | (netnum << (32 - new_len));
+    Some(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
+}
