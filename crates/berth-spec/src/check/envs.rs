@@ -424,6 +424,21 @@ fn external_url(cx: &mut Cx, store: &str, t: StoreType, url: &Spanned<String>) {
             }
         }
     };
+    for r in super::refs::scan(url) {
+        if let Some(("secrets", name)) = r.parts {
+            if !cx.spec.secrets.contains_key(name) {
+                let help = unknown(name, "secrets", cx.secret_names());
+                cx.push(
+                    Diagnostic::error(
+                        "B1105",
+                        super::refs::sub_span(url, r.start, r.len),
+                        format!("unknown secret `{name}` in the external URL of `{store}`"),
+                    )
+                    .help(help),
+                );
+            }
+        }
+    }
     if let Some(why) = problem {
         cx.push(
             Diagnostic::error(
@@ -432,7 +447,7 @@ fn external_url(cx: &mut Cx, store: &str, t: StoreType, url: &Spanned<String>) {
                 format!("external URL of store `{store}` is invalid: {why}"),
             )
             .help(format!(
-                "write a URL like `{example}` (schemes: {}); put credentials in a secret with `${{secret:NAME}}`",
+                "write a URL like `{example}` (schemes: {}); put credentials in a secret with `${{secrets.NAME}}`",
                 schemes.join(", ")
             )),
         );

@@ -106,15 +106,6 @@ pub fn check_value(cx: &mut Cx, owner: &str, svc: &Service, value: &Spanned<Stri
                     )
                     .help(help),
                 );
-            } else if !svc.secrets.iter().any(|s| s.value == field) {
-                cx.push(
-                    Diagnostic::error(
-                        "B1106",
-                        span,
-                        format!("`{owner}` references secret `{field}` but does not list it in its secrets"),
-                    )
-                    .help(format!("add `{field}` to `secrets` of `{owner}`")),
-                );
             }
             continue;
         }

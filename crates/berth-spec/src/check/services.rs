@@ -726,7 +726,27 @@ pub fn check_unused(cx: &mut Cx) {
         .values()
         .flat_map(|s| s.secrets.iter().map(|u| u.value.as_str()))
         .collect();
-    // External store URLs may embed secrets as `${secret:NAME}` / `${secrets.NAME}`.
+    // Env values and external store URLs may read secrets as `${secrets.NAME}`.
+    for svc in spec.services.values() {
+        for v in svc.env.values() {
+            for r in refs::scan(v) {
+                if let Some(("secrets", name)) = r.parts {
+                    used_secrets.insert(name);
+                }
+            }
+        }
+    }
+    for env in spec.environments.values() {
+        for o in env.services.values() {
+            for v in o.env.values() {
+                for r in refs::scan(v) {
+                    if let Some(("secrets", name)) = r.parts {
+                        used_secrets.insert(name);
+                    }
+                }
+            }
+        }
+    }
     let mut externals = String::new();
     for env in spec.environments.values() {
         if let Some(crate::spec::Realizations::PerStore(m)) = &env.stores {
