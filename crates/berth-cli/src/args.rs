@@ -55,6 +55,29 @@ pub enum Command {
         /// Environment name.
         environment: String,
     },
+    /// Render artifacts (compose, Kubernetes, Terraform, GitOps) into the output directory.
+    Render {
+        /// Environments to render (repeatable; default: all).
+        #[arg(short = 'e', long = "env")]
+        environments: Vec<String>,
+        /// Render every environment (the default when no -e is given).
+        #[arg(long, conflicts_with = "environments")]
+        all: bool,
+        /// Output directory (default: `deploy` next to berth.yaml).
+        #[arg(long = "out", short = 'O')]
+        out: Option<PathBuf>,
+        /// Write nothing; exit 1 when the files on disk differ from what the spec renders.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show a unified diff between the files on disk and what the spec renders for ENV.
+    Diff {
+        /// Environment (default: all).
+        environment: Option<String>,
+        /// Output directory (default: `deploy` next to berth.yaml).
+        #[arg(long = "out", short = 'O')]
+        out: Option<PathBuf>,
+    },
     /// Print the JSON Schema of berth.yaml.
     Schema,
     /// Write a commented starter berth.yaml.

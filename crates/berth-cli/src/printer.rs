@@ -47,10 +47,6 @@ impl Printer {
         eprintln!("{} {}", self.paint("1;31", "error:"), msg.as_ref());
     }
 
-    pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("{} {}", self.paint("1;33", "warning:"), msg.as_ref());
-    }
-
     /// A result on stdout.
     pub fn out(&self, text: impl AsRef<str>) {
         let t = text.as_ref();

@@ -204,7 +204,9 @@ macro_rules! spec_struct {
     ) => {
         $(#[$smeta])*
         #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
+        #[serde(default)]
         #[schemars(deny_unknown_fields)]
+        #[schemars(extend("required" = [$(crate::decode::key_name(stringify!($req))),*]))]
         pub struct $name {
             $(
                 $(#[$fmeta])*

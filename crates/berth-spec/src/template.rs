@@ -26,9 +26,9 @@ pub fn parse(text: &str) -> Result<Vec<Piece>, (usize, String)> {
     while let Some(i) = rest.find('$') {
         lit.push_str(&rest[..i]);
         let after = &rest[i..];
-        if after.starts_with("$${") {
+        if let Some(tail) = after.strip_prefix("$${") {
             lit.push_str("${");
-            rest = &after[3..];
+            rest = tail;
             offset += i + 3;
             continue;
         }
