@@ -209,6 +209,8 @@ fn replica_set_rabbitmq_jobs_and_shared_builds() {
     assert_eq!(pa["restart"], "on-failure");
     assert!(pa["depends_on"].get("cache").is_none());
     assert_eq!(pa["environment"]["CACHE_HOST"], "host.docker.internal");
+    assert_eq!(pa["extra_hosts"][0], "host.docker.internal:host-gateway");
+    assert!(svc["engine"].get("extra_hosts").is_none());
     let boot = &svc["bootstrap"];
     assert_eq!(boot["restart"], "no");
     assert_eq!(boot["build"]["context"], "../../../tools");
@@ -334,7 +336,10 @@ fn docker_compose(dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn write_project(fixture: &str) -> (tempfile::TempDir, std::path::PathBuf, Model) {
-    let m = model(fixture);
+    write_model(model(fixture))
+}
+
+fn write_model(m: Model) -> (tempfile::TempDir, std::path::PathBuf, Model) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
     berth_render::output::write(&compose::render(&m), &out).unwrap();
@@ -431,4 +436,48 @@ fn oracle_env_files_read_back_verbatim() {
     );
     // Compose networks: the stack's one bridge network, named after the stack.
     assert_eq!(config["networks"]["threads-net"]["name"], "threads-net");
+}
+
+/// Every compose environment of the checked-in examples passes `docker compose config`.
+#[test]
+fn oracle_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path().join("berth.yaml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let src = Source::new(path.display().to_string(), text);
+        let spec = berth_spec::validate(&src).spec.unwrap();
+        for env in spec.environments.keys() {
+            let m = berth_spec::resolve(&spec, &env.value).unwrap();
+            if m.platform != berth_spec::Platform::Compose {
+                continue;
+            }
+            seen += 1;
+            let (_tmp, dir, m) = write_model(m);
+            for files in [
+                &["-f", "compose.stores.yaml"][..],
+                &["-f", "compose.stores.yaml", "-f", "compose.services.yaml"][..],
+            ] {
+                let mut args = vec!["-p", m.stack.as_str()];
+                args.extend_from_slice(files);
+                args.extend_from_slice(&["config", "-q"]);
+                let out = docker_compose(&dir, &args);
+                assert!(
+                    out.status.success(),
+                    "{}: docker compose {} failed:\n{}",
+                    path.display(),
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+    assert!(
+        seen >= 5,
+        "only {seen} compose environments found under {}",
+        root.display()
+    );
 }

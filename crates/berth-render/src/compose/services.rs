@@ -5,7 +5,7 @@ use super::stores::{init_service, runs_in_compose};
 use super::{
     env_file_entry, esc, network, networks_section, plain, resources, secs, ComposeOptions,
 };
-use berth_spec::model::{BuildModel, Check, DepKind, Workload};
+use berth_spec::model::{BuildModel, Check, DepKind, Realized, Workload};
 use berth_spec::{Model, Restart};
 use serde_json::{json, Map, Value};
 
@@ -174,6 +174,13 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
     s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
     s.insert("cap_drop".into(), json!(["ALL"]));
     s.insert("networks".into(), json!([network(model)]));
+    if uses_host_store(model, w) {
+        // Docker on Linux does not define host.docker.internal by itself.
+        s.insert(
+            "extra_hosts".into(),
+            json!(["host.docker.internal:host-gateway"]),
+        );
+    }
     let mut deploy = Map::new();
     if w.replicas > 1 && !w.is_job() {
         if published.is_empty() {
@@ -188,6 +195,15 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
     deploy.insert("resources".into(), resources(&w.resources));
     s.insert("deploy".into(), Value::Object(deploy));
     Value::Object(s)
+}
+
+fn uses_host_store(model: &Model, w: &Workload) -> bool {
+    w.uses.iter().any(|d| {
+        d.kind == DepKind::Store
+            && model.store(&d.name).is_some_and(|s| {
+                matches!(&s.realization, Realized::Host { address } if address == "host.docker.internal")
+            })
+    })
 }
 
 /// Services restart unless stopped; jobs run once (restarted only on failure when asked).
