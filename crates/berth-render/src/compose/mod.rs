@@ -53,13 +53,19 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
          # Everything:   docker compose -p {s} -f compose.stores.yaml -f compose.services.yaml up -d\n",
         s = model.stack
     );
+    let note_lines =
+        |notes: Vec<String>| -> String { notes.iter().map(|n| format!("# note: {n}\n")).collect() };
     let stores = stores::document(model);
     set.insert(
         format!("{dir}/compose.stores.yaml"),
-        format!("{HEADER}{run}{}", to_yaml(&stores)),
+        format!(
+            "{HEADER}{run}{}{}",
+            note_lines(stores::notes(model)),
+            to_yaml(&stores)
+        ),
     );
     let (services, notes) = services::document(model, opts);
-    let notes: String = notes.iter().map(|n| format!("# note: {n}\n")).collect();
+    let notes = note_lines(notes);
     set.insert(
         format!("{dir}/compose.services.yaml"),
         format!("{HEADER}{run}{notes}{}", to_yaml(&services)),

@@ -280,3 +280,52 @@ fn check_test(check: &Check) -> Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(context: &str) -> BuildModel {
+        BuildModel {
+            context: context.into(),
+            dockerfile: None,
+            target: None,
+            args: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn contexts_are_relative_to_the_compose_dir() {
+        let o = ComposeOptions::default();
+        assert_eq!(context(&build("."), &o), "../../..");
+        assert_eq!(context(&build("./"), &o), "../../..");
+        assert_eq!(context(&build("./app/"), &o), "../../../app");
+        assert_eq!(context(&build("services/api"), &o), "../../../services/api");
+        assert_eq!(context(&build("/abs/dir"), &o), "/abs/dir");
+        assert_eq!(
+            context(&build("https://github.com/acme/x.git#main"), &o),
+            "https://github.com/acme/x.git#main"
+        );
+        let o = ComposeOptions {
+            root_from_compose_dir: "../../".into(),
+        };
+        assert_eq!(context(&build("app"), &o), "../../app");
+    }
+
+    #[test]
+    fn http_checks_quote_their_url() {
+        let t = check_test(&Check::Http {
+            path: "health".into(),
+            port: 8080,
+            port_name: "http".into(),
+        });
+        assert_eq!(
+            t[1],
+            "wget -q -O /dev/null 'http://127.0.0.1:8080/health' || curl -fsS -o /dev/null 'http://127.0.0.1:8080/health'"
+        );
+        let t = check_test(&Check::Exec {
+            command: vec!["sh".into(), "-c".into(), "test -n \"$HOME\"".into()],
+        });
+        assert_eq!(t[3], "test -n \"$$HOME\"");
+    }
+}

@@ -44,6 +44,32 @@ pub(crate) fn volume_name(store: &StoreModel) -> String {
 /// Where mongod's key file is written inside the container.
 const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";
 
+/// Notes for the file header: where compose runs a store differently from the spec.
+pub(crate) fn notes(model: &Model) -> Vec<String> {
+    let mut notes = Vec::new();
+    for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
+        if store.replicas > 1 {
+            notes.push(format!(
+                "{}: {} members requested, 1 runs here{}",
+                store.name,
+                store.replicas,
+                match &store.replica_set {
+                    Some(rs) => format!(" (single-member replica set {rs})"),
+                    None => String::new(),
+                }
+            ));
+        }
+        if let (Some(rs), Some(port)) = (&store.replica_set, store.publish) {
+            notes.push(format!(
+                "{}: replica set {rs} advertises {}:{}; from the host use \
+                 mongodb://127.0.0.1:{port}/?directConnection=true",
+                store.name, store.name, store.port
+            ));
+        }
+    }
+    notes
+}
+
 pub(crate) fn document(model: &Model) -> Value {
     let mut services = Map::new();
     let mut volumes = Map::new();
