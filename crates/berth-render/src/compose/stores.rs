@@ -28,13 +28,24 @@ pub(crate) fn init_service(store: &StoreModel) -> Option<String> {
         .then(|| format!("{}-init", store.name))
 }
 
-fn data_dir(kind: StoreType) -> &'static str {
-    match kind {
+fn data_dir(store: &StoreModel) -> &'static str {
+    match store.kind {
         StoreType::Redis => "/data",
+        // From 18 on, the image keeps PGDATA in a versioned directory under /var/lib/postgresql
+        // and declares its volume there.
+        StoreType::Postgres if major(&store.version) >= 18 => "/var/lib/postgresql",
         StoreType::Postgres => "/var/lib/postgresql/data",
         StoreType::Mongodb => "/data/db",
         StoreType::Rabbitmq => "/var/lib/rabbitmq",
     }
+}
+
+fn major(version: &str) -> u32 {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0)
 }
 
 pub(crate) fn volume_name(store: &StoreModel) -> String {
@@ -120,7 +131,7 @@ fn service(model: &Model, store: &StoreModel) -> Value {
     }
     s.insert(
         "volumes".into(),
-        json!([format!("{}:{}", volume_name(store), data_dir(store.kind))]),
+        json!([format!("{}:{}", volume_name(store), data_dir(store))]),
     );
     s.insert("healthcheck".into(), healthcheck(store));
     s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
