@@ -182,13 +182,15 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
         );
     }
     let mut deploy = Map::new();
-    if w.replicas > 1 && !w.is_job() {
+    // Compose does not autoscale: an autoscaled workload runs its minimum.
+    let replicas = w.autoscale.as_ref().map_or(w.replicas, |a| a.min);
+    if replicas > 1 && !w.is_job() {
         if published.is_empty() {
-            deploy.insert("replicas".into(), json!(w.replicas));
+            deploy.insert("replicas".into(), json!(replicas));
         } else {
             notes.push(format!(
-                "{}: {} replicas requested, 1 run here because its ports are published on the host",
-                w.name, w.replicas
+                "{}: {replicas} replicas requested, 1 runs here because its ports are published on the host",
+                w.name
             ));
         }
     }
