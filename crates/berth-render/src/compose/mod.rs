@@ -2,8 +2,35 @@
 //! a services file layered on top of it, `.env.example` and `.gitignore`; plus the secret env
 //! files the driver writes at `berth up` ([`secret_files`]).
 //!
-//! Secret values never reach `render`: every variable whose value has a secret part lives in
-//! `.secrets/<name>.env`, which compose reads through `env_file` and the driver writes from state.
+//! Layout, under `<out>/compose/<env>/`:
+//! - `compose.stores.yaml`: `docker compose -p STACK -f compose.stores.yaml up` (seed 001's
+//!   database file). Stores realized as containers, plus `<store>-init` for a MongoDB replica set.
+//! - `compose.services.yaml`: used with the stores file (`-f stores -f services`); `depends_on`
+//!   names stores defined there. Both files declare the same top-level `name` and the one bridge
+//!   network `<stack>-net`, so each reads on its own and they merge cleanly.
+//! - `.env.example`: every variable that lives in `.secrets/`, with the secret it comes from.
+//! - `.gitignore`: `.secrets/`.
+//!
+//! Decisions:
+//! - Secrets: no secret value ever reaches `render`. A variable whose value has a secret part
+//!   (a password, a URL with one in it) goes, whole, to `.secrets/<name>.env` (`env_file`,
+//!   `required: true`); store credentials go to the store's env file under the image's own
+//!   variable (POSTGRES_PASSWORD, RABBITMQ_DEFAULT_PASS, MONGO_INITDB_ROOT_PASSWORD,
+//!   REDIS_PASSWORD). Commands that need a password read it in the container's shell (`$$VAR`),
+//!   never through compose interpolation. Every literal from the spec has `$` escaped as `$$`.
+//! - MongoDB replica set: mongod runs with `--replSet RS --bind_ip_all --keyFile`, the key file
+//!   derived at start from the root password (sha256 hex, mode 0400, inside the container), so
+//!   no extra secret is needed. `<store>-init` runs `rs.initiate` idempotently and waits for a
+//!   writable primary; dependents wait for it with `service_completed_successfully`. Compose
+//!   runs a single-member set whatever `replicas` says (noted in the header).
+//! - Shared builds: workloads with the same context and Dockerfile keep their own `build` (and
+//!   target); BuildKit builds each shared stage once and serves the rest from its cache, which
+//!   is seed 001's builder pattern without a separate builder image. The header names them.
+//! - Secure by default: workloads get `read_only` + tmpfs `/tmp`, `no-new-privileges`,
+//!   `cap_drop: [ALL]`; stores keep what their images need, plus `no-new-privileges`. Published
+//!   ports bind to 127.0.0.1.
+//! - Replicas: `deploy.replicas` (autoscale → its minimum) unless host ports are published,
+//!   which would collide; then one instance and a header note.
 
 mod quantity;
 mod secrets;
