@@ -31,7 +31,7 @@ fn yaml(set: &ArtifactSet, path: &str) -> Value {
 
 /// Planted secret values: recognisable, and full of characters env files must escape.
 fn canary(secret: &str, key: &str) -> Option<String> {
-    Some(format!("CANARY-{secret}-{key}-$x'\"#\\ end"))
+    Some(format!("CANARY-{secret}-{key}-$x'\"#\\ ${{y}} ü\nnext\r\\"))
 }
 
 #[test]
@@ -275,9 +275,9 @@ fn secret_files_hold_values_and_missing_ones_are_errors() {
         ]
     );
     let pg = set.get_str("compose/local/.secrets/postgres.env").unwrap();
-    assert!(
-        pg.contains("POSTGRES_PASSWORD=\"CANARY-postgres-password-value-\\$x'\\\"#\\\\ end\"\n")
-    );
+    assert!(pg.contains(
+        r##"POSTGRES_PASSWORD="CANARY-postgres-password-value-\$x'\"#\\ \${y} ü\nnext\r\\""##
+    ));
     let none = |_: &str, _: &str| None;
     let err = secret_files(&m, &none).unwrap_err();
     assert_eq!(err.secret, "postgres-password");
