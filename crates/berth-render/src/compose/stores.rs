@@ -1,0 +1,272 @@
+//! `compose.stores.yaml`: the stores Berth runs as containers, plus the one-shot MongoDB
+//! replica set initialiser. Runs on its own (`deploy: dbs`).
+
+use super::{env_file_entry, esc, network, networks_section, resources, secs};
+use berth_spec::model::{Realized, StoreModel};
+use berth_spec::{Model, StoreType};
+use serde_json::{json, Map, Value};
+
+/// Stores that compose runs (container realizations only; host, managed and external stores
+/// are reached, not run).
+pub(crate) fn runs_in_compose(store: &StoreModel) -> bool {
+    store.realization == Realized::Container
+}
+
+/// The variable, in the store's env file, that carries its password.
+pub(crate) fn password_var(kind: StoreType) -> &'static str {
+    match kind {
+        StoreType::Redis => "REDIS_PASSWORD",
+        StoreType::Postgres => "POSTGRES_PASSWORD",
+        StoreType::Mongodb => "MONGO_INITDB_ROOT_PASSWORD",
+        StoreType::Rabbitmq => "RABBITMQ_DEFAULT_PASS",
+    }
+}
+
+/// Name of the one-shot service that initialises a MongoDB replica set.
+pub(crate) fn init_service(store: &StoreModel) -> Option<String> {
+    (store.kind == StoreType::Mongodb && store.replica_set.is_some())
+        .then(|| format!("{}-init", store.name))
+}
+
+fn data_dir(store: &StoreModel) -> &'static str {
+    match store.kind {
+        StoreType::Redis => "/data",
+        // From 18 on, the image keeps PGDATA in a versioned directory under /var/lib/postgresql
+        // and declares its volume there.
+        StoreType::Postgres if major(&store.version) >= 18 => "/var/lib/postgresql",
+        StoreType::Postgres => "/var/lib/postgresql/data",
+        StoreType::Mongodb => "/data/db",
+        StoreType::Rabbitmq => "/var/lib/rabbitmq",
+    }
+}
+
+fn major(version: &str) -> u32 {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0)
+}
+
+pub(crate) fn volume_name(store: &StoreModel) -> String {
+    format!("{}-data", store.name)
+}
+
+/// Where mongod's key file is written inside the container.
+const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";
+
+/// Notes for the file header: where compose runs a store differently from the spec.
+pub(crate) fn notes(model: &Model) -> Vec<String> {
+    let mut notes = Vec::new();
+    for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
+        if store.replicas > 1 {
+            notes.push(format!(
+                "{}: {} members requested, 1 runs here{}",
+                store.name,
+                store.replicas,
+                match &store.replica_set {
+                    Some(rs) => format!(" (single-member replica set {rs})"),
+                    None => String::new(),
+                }
+            ));
+        }
+        if let (Some(rs), Some(port)) = (&store.replica_set, store.publish) {
+            notes.push(format!(
+                "{}: replica set {rs} advertises {}:{}; from the host use \
+                 mongodb://127.0.0.1:{port}/?directConnection=true",
+                store.name, store.name, store.port
+            ));
+        }
+    }
+    notes
+}
+
+pub(crate) fn document(model: &Model) -> Value {
+    let mut services = Map::new();
+    let mut volumes = Map::new();
+    for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
+        services.insert(store.name.clone(), service(model, store));
+        if let Some(init) = init_service(store) {
+            services.insert(init, mongo_init(model, store));
+        }
+        volumes.insert(volume_name(store), json!({}));
+    }
+    let mut doc = Map::new();
+    doc.insert("name".into(), json!(model.stack));
+    doc.insert("services".into(), Value::Object(services));
+    doc.insert("networks".into(), networks_section(model));
+    if !volumes.is_empty() {
+        doc.insert("volumes".into(), Value::Object(volumes));
+    }
+    Value::Object(doc)
+}
+
+fn service(model: &Model, store: &StoreModel) -> Value {
+    let mut s = Map::new();
+    s.insert("image".into(), json!(store.image));
+    if let Some(command) = command(store) {
+        s.insert("command".into(), command);
+    }
+    if store.kind == StoreType::Rabbitmq {
+        // RabbitMQ keeps its data under a node name derived from the host name.
+        s.insert("hostname".into(), json!(store.name));
+    }
+    s.insert("restart".into(), json!("unless-stopped"));
+    let env = environment(store);
+    if !env.is_empty() {
+        s.insert("environment".into(), Value::Object(env));
+    }
+    s.insert("env_file".into(), env_file_entry(&store.name));
+    let mut ports = Vec::new();
+    if let Some(host) = store.publish {
+        ports.push(json!(format!("127.0.0.1:{host}:{}", store.port)));
+    }
+    for extra in &store.extra_ports {
+        if let Some(host) = extra.publish {
+            ports.push(json!(format!("127.0.0.1:{host}:{}", extra.port)));
+        }
+    }
+    if !ports.is_empty() {
+        s.insert("ports".into(), Value::Array(ports));
+    }
+    s.insert(
+        "volumes".into(),
+        json!([format!("{}:{}", volume_name(store), data_dir(store))]),
+    );
+    s.insert("healthcheck".into(), healthcheck(store));
+    s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+    s.insert("networks".into(), json!([network(model)]));
+    s.insert(
+        "deploy".into(),
+        json!({ "resources": resources(&store.resources) }),
+    );
+    Value::Object(s)
+}
+
+/// Non-secret image variables; the password arrives through the env file.
+fn environment(store: &StoreModel) -> Map<String, Value> {
+    let mut env = Map::new();
+    let mut put = |k: &str, v: &str| {
+        env.insert(k.to_string(), json!(esc(v)));
+    };
+    match store.kind {
+        StoreType::Redis => {}
+        StoreType::Postgres => {
+            put("POSTGRES_USER", &store.user);
+            if let Some(db) = &store.database {
+                put("POSTGRES_DB", db);
+            }
+        }
+        StoreType::Mongodb => {
+            put("MONGO_INITDB_ROOT_USERNAME", &store.user);
+            if let Some(db) = &store.database {
+                put("MONGO_INITDB_DATABASE", db);
+            }
+        }
+        StoreType::Rabbitmq => put("RABBITMQ_DEFAULT_USER", &store.user),
+    }
+    env
+}
+
+fn command(store: &StoreModel) -> Option<Value> {
+    match store.kind {
+        // The password is read from the environment inside the container (`$$` escapes compose
+        // interpolation), so it never appears in the compose file; the image entrypoint still
+        // drops to the redis user.
+        StoreType::Redis => Some(json!([
+            "sh",
+            "-c",
+            "exec docker-entrypoint.sh redis-server --requirepass \"$$REDIS_PASSWORD\" --appendonly yes"
+        ])),
+        // A replica set with auth needs a key file for internal authentication. It is derived
+        // from the root password (sha256, hex: a valid key file alphabet) at start, owned by
+        // mongodb with mode 0400, so no extra secret and nothing on disk outside the container.
+        StoreType::Mongodb => store.replica_set.as_ref().map(|rs| {
+            json!([
+                "bash",
+                "-c",
+                format!(
+                    "set -eu; umask 077; \
+                     printf '%s' \"$$MONGO_INITDB_ROOT_PASSWORD\" | sha256sum | cut -d' ' -f1 > {k}; \
+                     chown mongodb:mongodb {k}; chmod 0400 {k}; \
+                     exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {k}",
+                    k = MONGO_KEYFILE,
+                    rs = esc(rs),
+                )
+            ])
+        }),
+        StoreType::Postgres | StoreType::Rabbitmq => None,
+    }
+}
+
+fn healthcheck(store: &StoreModel) -> Value {
+    let (test, interval, timeout, retries, start) = match store.kind {
+        StoreType::Redis => (
+            "redis-cli -a \"$$REDIS_PASSWORD\" --no-auth-warning ping | grep -q PONG".to_string(),
+            5,
+            5,
+            10,
+            5,
+        ),
+        StoreType::Postgres => (
+            format!(
+                "pg_isready -U {} -d {}",
+                esc(&store.user),
+                esc(store.database.as_deref().unwrap_or("postgres"))
+            ),
+            5,
+            5,
+            10,
+            10,
+        ),
+        StoreType::Mongodb => (
+            "mongosh --quiet --eval \"db.adminCommand('ping')\"".to_string(),
+            10,
+            10,
+            10,
+            20,
+        ),
+        StoreType::Rabbitmq => ("rabbitmq-diagnostics -q ping".to_string(), 10, 10, 10, 30),
+    };
+    json!({
+        "test": ["CMD-SHELL", test],
+        "interval": secs(interval),
+        "timeout": secs(timeout),
+        "retries": retries,
+        "start_period": secs(start),
+    })
+}
+
+/// One-shot `rs.initiate` (seed 001), idempotent: an initialised set is left alone. It waits
+/// until the member is writable primary, so dependents that wait for its successful completion
+/// find a usable replica set. Members are addressed by service name (single-member set).
+fn mongo_init(model: &Model, store: &StoreModel) -> Value {
+    let rs = store.replica_set.as_deref().unwrap_or("rs0");
+    let host = format!("{}:{}", store.name, store.port);
+    let js = format!(
+        "try {{ rs.status(); }} catch (e) {{ if (e.codeName !== \"NotYetInitialized\") throw e; \
+         rs.initiate({{ _id: \"{rs}\", members: [{{ _id: 0, host: \"{host}\" }}] }}); }} \
+         let n = 0; while (!db.hello().isWritablePrimary) {{ if (++n > 60) quit(1); sleep(1000); }} \
+         print(\"replica set {rs} ready\");"
+    );
+    let script = format!(
+        "mongosh --quiet --host {host} -u {user} -p \"$$MONGO_INITDB_ROOT_PASSWORD\" \
+         --authenticationDatabase admin --eval '{js}'",
+        user = esc(&store.user),
+        js = esc(&js),
+    );
+    let mut deps = Map::new();
+    deps.insert(
+        store.name.clone(),
+        json!({ "condition": "service_healthy" }),
+    );
+    json!({
+        "image": store.image,
+        "command": ["bash", "-c", script],
+        "restart": "no",
+        "depends_on": deps,
+        "env_file": env_file_entry(&store.name),
+        "security_opt": ["no-new-privileges:true"],
+        "networks": [network(model)],
+    })
+}
