@@ -1,1 +1,243 @@
-//! berth-import.
+//! berth-import: reads a docker compose project and writes an equivalent, commented berth.yaml.
+//!
+//! Two readers produce the same [`NormalizedCompose`]: the real `docker compose config` when the
+//! plugin is installed, and a built-in parser implementing compose's interpolation, `.env`,
+//! `extends`, `include`, multi-file merge and profile rules. [`classify`] turns that model into a
+//! Berth stack and [`emit`] writes it with a header listing every inference and every dropped or
+//! approximated compose key.
+
+pub mod builtin;
+pub mod classify;
+pub mod compare;
+pub mod docker;
+pub mod emit;
+pub mod model;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use classify::{classify, Stack};
+pub use compare::compare;
+pub use model::NormalizedCompose;
+
+/// Which compose reader to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reader {
+    /// `docker compose config` when the plugin answers, the built-in parser otherwise.
+    #[default]
+    Auto,
+    /// Always `docker compose config`; an error when the plugin is missing.
+    Docker,
+    /// Always the built-in parser.
+    Builtin,
+}
+
+/// A local Kubernetes flavour for the extra environment `--kubernetes` adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalCluster {
+    Minikube,
+    Kind,
+    K3d,
+}
+
+impl LocalCluster {
+    pub fn name(self) -> &'static str {
+        match self {
+            LocalCluster::Minikube => "minikube",
+            LocalCluster::Kind => "kind",
+            LocalCluster::K3d => "k3d",
+        }
+    }
+}
+
+impl std::str::FromStr for LocalCluster {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "minikube" => Ok(Self::Minikube),
+            "kind" => Ok(Self::Kind),
+            "k3d" => Ok(Self::K3d),
+            other => Err(format!(
+                "unknown local cluster {other:?} (expected minikube, kind or k3d)"
+            )),
+        }
+    }
+}
+
+/// What `berth import` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Compose files, in `-f` order. Empty means the default file in `project_dir`.
+    pub files: Vec<PathBuf>,
+    /// `--profile` values.
+    pub profiles: Vec<String>,
+    /// Project directory; defaults to the directory of the first file.
+    pub project_dir: Option<PathBuf>,
+    /// Overrides the project name.
+    pub project_name: Option<String>,
+    pub reader: Reader,
+    pub kubernetes: Option<LocalCluster>,
+}
+
+/// A dropped or approximated compose key, or an inference worth reviewing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    /// Compose key path, e.g. `services.api.container_name`.
+    pub path: String,
+    pub message: String,
+}
+
+/// The result of an import.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    /// The commented berth.yaml.
+    pub yaml: String,
+    /// Keys that were dropped or approximated.
+    pub warnings: Vec<Warning>,
+    /// What was inferred (classification, references); also listed in the YAML header.
+    pub inferred: Vec<Warning>,
+    /// The model the YAML was built from.
+    pub compose: NormalizedCompose,
+    /// The reader that was actually used.
+    pub reader: Reader,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("no compose file found in {0} (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml)")]
+    NoComposeFile(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: invalid YAML: {message}")]
+    Yaml { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Interpolation { path: PathBuf, message: String },
+    #[error("invalid compose project: {0}")]
+    Invalid(String),
+    #[error("docker compose is not available: {0}")]
+    DockerUnavailable(String),
+    #[error("docker compose config failed: {0}")]
+    Docker(String),
+    #[error("unexpected compose model: {0}")]
+    Model(String),
+}
+
+/// Default compose file names, in compose's lookup order.
+pub const DEFAULT_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// Resolved inputs: absolute files and project directory.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub files: Vec<PathBuf>,
+    pub project_dir: PathBuf,
+}
+
+/// Resolves the file list and project directory the same way compose does.
+pub fn resolve_inputs(opts: &ImportOptions) -> Result<Inputs, ImportError> {
+    let cwd = std::env::current_dir().map_err(|source| ImportError::Io {
+        path: ".".into(),
+        source,
+    })?;
+    let abs = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
+    let mut files: Vec<PathBuf> = opts.files.iter().map(|f| abs(f)).collect();
+    let project_dir = match (&opts.project_dir, files.first()) {
+        (Some(d), _) => abs(d),
+        (None, Some(f)) => f.parent().map(Path::to_path_buf).unwrap_or(cwd.clone()),
+        (None, None) => cwd.clone(),
+    };
+    if files.is_empty() {
+        let found = DEFAULT_FILES
+            .iter()
+            .map(|n| project_dir.join(n))
+            .find(|p| p.is_file())
+            .ok_or_else(|| ImportError::NoComposeFile(project_dir.clone()))?;
+        files.push(found);
+    }
+    for f in &files {
+        if !f.is_file() {
+            return Err(ImportError::Io {
+                path: f.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        }
+    }
+    let project_dir = normalize_path(&project_dir);
+    let files = files.iter().map(|f| normalize_path(f)).collect();
+    Ok(Inputs { files, project_dir })
+}
+
+/// Lexically removes `.` and `..` components.
+pub(crate) fn normalize_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Reads the compose project with the chosen reader.
+pub fn load(opts: &ImportOptions) -> Result<(NormalizedCompose, Reader), ImportError> {
+    let inputs = resolve_inputs(opts)?;
+    let reader = match opts.reader {
+        Reader::Auto => {
+            if docker::available() {
+                Reader::Docker
+            } else {
+                Reader::Builtin
+            }
+        }
+        r => r,
+    };
+    let raw = match reader {
+        Reader::Docker => docker::config(&inputs, opts)?,
+        _ => builtin::config(&inputs, opts)?,
+    };
+    let model = NormalizedCompose::from_canonical(raw, &inputs.project_dir)
+        .map_err(|e| ImportError::Model(e.to_string()))?;
+    Ok((model, reader))
+}
+
+/// Imports a compose project into berth.yaml text.
+pub fn import(opts: &ImportOptions) -> Result<ImportOutcome, ImportError> {
+    let (compose, reader) = load(opts)?;
+    let inputs = resolve_inputs(opts)?;
+    let sources: Vec<String> = inputs
+        .files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(&inputs.project_dir)
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_else(|_| f.to_string_lossy().to_string())
+        })
+        .collect();
+    let stack = classify(&compose, opts.kubernetes);
+    let yaml = emit::emit(&stack, &sources, &opts.profiles);
+    Ok(ImportOutcome {
+        yaml,
+        warnings: stack.warnings.clone(),
+        inferred: stack.inferred.clone(),
+        compose,
+        reader,
+    })
+}

@@ -1,0 +1,42 @@
+//! Reads a compose project through the real `docker compose config --format json`.
+
+use crate::{ImportError, ImportOptions, Inputs};
+use std::process::Command;
+
+/// Whether the `docker compose` plugin answers.
+pub fn available() -> bool {
+    Command::new("docker")
+        .args(["compose", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs `docker compose … config --format json` and returns its JSON.
+pub fn config(inputs: &Inputs, opts: &ImportOptions) -> Result<serde_json::Value, ImportError> {
+    let mut cmd = Command::new("docker");
+    cmd.arg("compose")
+        .arg("--project-directory")
+        .arg(&inputs.project_dir);
+    for f in &inputs.files {
+        cmd.arg("-f").arg(f);
+    }
+    for p in &opts.profiles {
+        cmd.arg("--profile").arg(p);
+    }
+    if let Some(n) = &opts.project_name {
+        cmd.arg("--project-name").arg(n);
+    }
+    cmd.args(["config", "--format", "json"]);
+    let out = cmd
+        .output()
+        .map_err(|e| ImportError::DockerUnavailable(e.to_string()))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        if err.contains("is not a docker command") || err.contains("unknown command") {
+            return Err(ImportError::DockerUnavailable(err));
+        }
+        return Err(ImportError::Docker(err));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| ImportError::Docker(format!("unreadable JSON from docker compose: {e}")))
+}
