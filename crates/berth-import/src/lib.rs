@@ -166,7 +166,19 @@ pub fn resolve_inputs(opts: &ImportOptions) -> Result<Inputs, ImportError> {
             .map(|n| project_dir.join(n))
             .find(|p| p.is_file())
             .ok_or_else(|| ImportError::NoComposeFile(project_dir.clone()))?;
+        // compose also loads the matching override file when no -f is given.
+        let name = found
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let over = match name.rsplit_once('.') {
+            Some((stem, ext)) => project_dir.join(format!("{stem}.override.{ext}")),
+            None => project_dir.join(format!("{name}.override")),
+        };
         files.push(found);
+        if over.is_file() {
+            files.push(over);
+        }
     }
     for f in &files {
         if !f.is_file() {

@@ -438,8 +438,12 @@ fn to_long(
             .unwrap_or(".")
             .to_string();
         b.insert("context".into(), Value::String(abs(base, &ctx)));
+        b.entry("dockerfile").or_insert(json!("Dockerfile"));
         if let Some(a) = b.remove("args") {
-            b.insert("args".into(), Value::Object(kv_map(a, vars, true)));
+            // compose drops build args that have no value and no variable to take one from.
+            let mut args = kv_map(a, vars, true);
+            args.retain(|_, v| !v.is_null());
+            b.insert("args".into(), Value::Object(args));
         }
         s.insert("build".into(), Value::Object(b));
     }
@@ -502,7 +506,35 @@ fn to_long(
         s.insert("environment".into(), Value::Object(env));
     }
     if let Some(l) = s.remove("labels") {
-        s.insert("labels".into(), Value::Object(kv_map(l, vars, false)));
+        let mut labels = kv_map(l, vars, false);
+        for v in labels.values_mut() {
+            if v.is_null() {
+                *v = json!("");
+            }
+        }
+        s.insert("labels".into(), Value::Object(labels));
+    }
+    if let Some(Value::Array(hosts)) = s.get_mut("extra_hosts") {
+        for h in hosts.iter_mut() {
+            let t = scalar_string(h);
+            if !t.contains('=') {
+                if let Some((a, b)) = t.split_once(':') {
+                    *h = json!(format!("{a}={b}"));
+                }
+            }
+        }
+    }
+    for key in ["mem_limit", "mem_reservation", "memswap_limit", "shm_size"] {
+        if let Some(v) = s.get(key).cloned() {
+            if let Some(b) = crate::model::parse_bytes(&v) {
+                s.insert(key.into(), json!(b.to_string()));
+            }
+        }
+    }
+    if let Some(Value::String(d)) = s.get("stop_grace_period").cloned() {
+        if let Some(g) = go_duration(&d) {
+            s.insert("stop_grace_period".into(), json!(g));
+        }
     }
     if let Some(p) = s.remove("ports") {
         let Value::Array(list) = p else {
@@ -595,17 +627,11 @@ fn to_long(
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                match m.get("target").and_then(Value::as_str) {
-                    None => {
-                        m.insert(
-                            "target".into(),
-                            Value::String(format!("/run/secrets/{src}")),
-                        );
-                    }
-                    Some(t) if !t.starts_with('/') => {
-                        m.insert("target".into(), Value::String(format!("/run/secrets/{t}")));
-                    }
-                    _ => {}
+                if m.get("target").is_none() {
+                    m.insert(
+                        "target".into(),
+                        Value::String(format!("/run/secrets/{src}")),
+                    );
                 }
                 Value::Object(m)
             })
@@ -618,6 +644,15 @@ fn to_long(
             .map(|n| (scalar_string(n), Value::Null))
             .collect();
         s.insert("networks".into(), Value::Object(m));
+    }
+    if let Some(Value::Array(vols)) = s.get_mut("volumes") {
+        for m in vols.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::Object(t)) = m.get_mut("tmpfs") {
+                if let Some(Value::Number(n)) = t.get("size").cloned() {
+                    t.insert("size".into(), json!(n.to_string()));
+                }
+            }
+        }
     }
     if let Some(Value::Number(n)) = s.get("restart").cloned() {
         s.insert("restart".into(), Value::String(n.to_string()));
@@ -889,6 +924,24 @@ fn apply_profiles(doc: &mut Map<String, Value>, active: &[String]) -> Result<(),
                 .any(|p| active.iter().any(|a| a == p || a == "*"))
     });
     let names: Vec<String> = services.keys().cloned().collect();
+    let mut used: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        Default::default();
+    for s in services.values() {
+        if let Some(Value::Object(n)) = s.get("networks") {
+            used.entry("networks")
+                .or_default()
+                .extend(n.keys().cloned());
+        }
+        for (key, kind) in [("volumes", "volume"), ("secrets", ""), ("configs", "")] {
+            for m in s.get(key).and_then(Value::as_array).into_iter().flatten() {
+                let right_kind =
+                    kind.is_empty() || m.get("type").and_then(Value::as_str) == Some(kind);
+                if let (true, Some(src)) = (right_kind, m.get("source").and_then(Value::as_str)) {
+                    used.entry(key).or_default().insert(src.to_string());
+                }
+            }
+        }
+    }
     for (name, s) in services.iter_mut() {
         if let Some(Value::Object(deps)) = s.get_mut("depends_on") {
             let mut missing = None;
@@ -922,6 +975,16 @@ fn apply_profiles(doc: &mut Map<String, Value>, active: &[String]) -> Result<(),
             }
         }
     }
+    // compose leaves out networks, volumes, secrets and configs no service uses.
+    for key in ["networks", "volumes", "secrets", "configs"] {
+        let keep = used.get(key).cloned().unwrap_or_default();
+        if let Some(Value::Object(m)) = doc.get_mut(key) {
+            m.retain(|k, _| keep.contains(k));
+            if m.is_empty() {
+                doc.remove(key);
+            }
+        }
+    }
     Ok(())
 }
 
@@ -948,4 +1011,50 @@ mod tests {
         assert_eq!(parse_port("9000-9001:9000-9001").unwrap().len(), 2);
         assert!(parse_port("abc").is_err());
     }
+}
+
+/// Formats a duration the way Go's `time.Duration` prints it (`1m` → `1m0s`).
+fn go_duration(s: &str) -> Option<String> {
+    let mut total_ms: u64 = 0;
+    let mut num = String::new();
+    let chars: Vec<char> = s.trim().chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            i += 1;
+            continue;
+        }
+        let mut unit = String::new();
+        while i < chars.len() && chars[i].is_ascii_alphabetic() {
+            unit.push(chars[i]);
+            i += 1;
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        let ms = match unit.as_str() {
+            "h" => 3_600_000.0,
+            "m" => 60_000.0,
+            "s" => 1000.0,
+            "ms" => 1.0,
+            _ => return None,
+        };
+        total_ms += (n * ms) as u64;
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    let (h, rem) = (total_ms / 3_600_000, total_ms % 3_600_000);
+    let (m, rem) = (rem / 60_000, rem % 60_000);
+    let secs = rem as f64 / 1000.0;
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if h > 0 || m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    out.push_str(&format!("{secs}s"));
+    Some(out)
 }

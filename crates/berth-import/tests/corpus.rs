@@ -1,0 +1,200 @@
+//! Every project in tests/import-corpus imports with both readers to the same model and the same
+//! berth.yaml, which is snapshotted and checked semantically against the original compose.
+
+use berth_import::{compare, import, ImportOptions, ImportOutcome, Reader};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/import-corpus")
+}
+
+fn projects() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Reads `import.args` (one argument per line) into options.
+fn options(dir: &Path, reader: Reader) -> ImportOptions {
+    let mut o = ImportOptions {
+        project_dir: Some(dir.to_path_buf()),
+        reader,
+        ..Default::default()
+    };
+    let args = std::fs::read_to_string(dir.join("import.args")).unwrap_or_default();
+    for line in args.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (flag, val) = line.split_once(' ').expect("flag value");
+        match flag {
+            "-f" => o.files.push(dir.join(val)),
+            "--profile" => o.profiles.push(val.to_string()),
+            "--kubernetes" => o.kubernetes = Some(val.parse().unwrap()),
+            "-p" => o.project_name = Some(val.to_string()),
+            other => panic!("unknown flag {other} in {}", dir.display()),
+        }
+    }
+    o
+}
+
+fn run(dir: &Path, reader: Reader) -> ImportOutcome {
+    import(&options(dir, reader)).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+}
+
+#[test]
+fn corpus_is_large_enough() {
+    assert!(
+        projects().len() >= 25,
+        "corpus has {} projects",
+        projects().len()
+    );
+}
+
+#[test]
+fn both_readers_agree() {
+    let mut failures = Vec::new();
+    for dir in projects() {
+        let a = run(&dir, Reader::Docker);
+        let b = run(&dir, Reader::Builtin);
+        if a.compose != b.compose {
+            failures.push(format!(
+                "{}: models differ\n docker:  {}\n builtin: {}",
+                dir.display(),
+                serde_json::to_string(&a.compose).unwrap(),
+                serde_json::to_string(&b.compose).unwrap()
+            ));
+        } else if a.yaml != b.yaml {
+            failures.push(format!("{}: berth.yaml differs", dir.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn snapshots() {
+    for dir in projects() {
+        let out = run(&dir, Reader::Builtin);
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        insta::assert_snapshot!(name, out.yaml);
+    }
+}
+
+/// Projects the emitted berth.yaml onto the compose shape `compare` reads: stores as their
+/// type's image, services with image/build, ports, and depends_on from `uses` and `before`.
+fn project_to_compose(berth: &Value) -> Value {
+    let mut services = Map::new();
+    let empty = Map::new();
+    for (n, s) in berth["stores"].as_object().unwrap_or(&empty) {
+        let image = match s["type"].as_str().unwrap() {
+            "mongodb" => "mongo",
+            other => other,
+        };
+        services.insert(
+            n.clone(),
+            json!({ "image": format!("{image}:{}", s["version"].as_str().unwrap_or("latest")) }),
+        );
+    }
+    let svc = berth["services"].as_object().unwrap_or(&empty);
+    for (n, s) in svc {
+        let mut m = Map::new();
+        if let Some(i) = s.get("image") {
+            m.insert("image".into(), i.clone());
+        }
+        if let Some(b) = s.get("build") {
+            m.insert("build".into(), b.clone());
+        }
+        let ports = s
+            .get("ports")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let publish = s
+            .get("publish")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut list = Vec::new();
+        for (pn, target) in &ports {
+            let mut p = json!({ "target": target });
+            if let Some(h) = publish.get(pn) {
+                p["published"] = json!(h.as_u64().unwrap().to_string());
+            }
+            list.push(p);
+        }
+        m.insert("ports".into(), Value::Array(list));
+        let mut deps: Vec<Value> = s
+            .get("uses")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (j, js) in svc {
+            if js["before"]
+                .as_array()
+                .is_some_and(|b| b.contains(&json!(n)))
+            {
+                deps.push(json!(j));
+            }
+        }
+        m.insert("depends_on".into(), Value::Array(deps));
+        services.insert(n.clone(), Value::Object(m));
+    }
+    json!({ "services": services })
+}
+
+#[test]
+fn semantic_round_trip() {
+    let mut failures = Vec::new();
+    for dir in projects() {
+        let out = run(&dir, Reader::Builtin);
+        let berth: Value = serde_saphyr::from_str(&out.yaml).unwrap_or_else(|e| {
+            panic!(
+                "{}: emitted YAML does not parse: {e}\n{}",
+                dir.display(),
+                out.yaml
+            )
+        });
+        for key in ["name", "services", "environments"] {
+            assert!(berth.get(key).is_some(), "{}: no {key}", dir.display());
+        }
+        let diffs = compare(&out.compose, &project_to_compose(&berth));
+        if !diffs.is_empty() {
+            failures.push(format!("{}:\n  {}", dir.display(), diffs.join("\n  ")));
+        }
+        for w in &out.warnings {
+            assert!(
+                !w.path.is_empty(),
+                "{}: warning without path",
+                dir.display()
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn no_literal_credentials_in_output() {
+    for dir in projects() {
+        let out = run(&dir, Reader::Builtin);
+        for (k, v) in out
+            .compose
+            .services
+            .values()
+            .flat_map(|s| s.environment.iter())
+        {
+            let Some(v) = v else { continue };
+            if berth_import::classify::is_credential(k)
+                && v.len() >= 6
+                && !matches!(v.as_str(), "true" | "false")
+            {
+                assert!(
+                    !out.yaml.contains(v.as_str()),
+                    "{}: credential value of {k} leaked into berth.yaml",
+                    dir.display()
+                );
+            }
+        }
+    }
+}
