@@ -426,6 +426,41 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
         stores.insert(bn(n), import_store(n, s, *t, &mut cx));
     }
 
+    // A store without a declared database takes the one every connection string agrees on.
+    for (n, t) in &store_of {
+        let b = bn(n);
+        let Some(st) = stores.get_mut(&b) else {
+            continue;
+        };
+        if st.database.is_some() || *t == StoreType::Redis || *t == StoreType::Rabbitmq {
+            continue;
+        }
+        let mut dbs = BTreeSet::new();
+        for s in c.services.values() {
+            for v in s.environment.values().flatten() {
+                if let Some(u) = parse_url(v) {
+                    if u.hosts.len() == 1
+                        && &u.hosts[0].0 == n
+                        && t.schemes().contains(&u.scheme.as_str())
+                    {
+                        let db = u.path.trim_start_matches('/');
+                        if !db.is_empty() {
+                            dbs.insert(db.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        if dbs.len() == 1 {
+            let db = dbs.into_iter().next().unwrap_or_default();
+            cx.infer(
+                format!("services.{n}"),
+                format!("database {db:?} taken from the connection strings that point at it"),
+            );
+            st.database = Some(db);
+        }
+    }
+
     // 2. Jobs: explicit `restart: "no"`, or awaited with service_completed_successfully.
     let mut jobs: BTreeSet<String> = helper_jobs.clone();
     for (n, s) in &c.services {
@@ -655,6 +690,13 @@ fn import_store(n: &str, s: &Service, t: StoreType, cx: &mut Ctx) -> Store {
             );
         }
     }
+    if t == StoreType::Postgres && store.user.is_none() {
+        store.user = Some("postgres".into());
+    }
+    if t == StoreType::Rabbitmq && store.user.is_none() {
+        store.user = Some("guest".into());
+        store.password = store.password.or(Some("guest".into()));
+    }
     if t == StoreType::Postgres && store.database.is_none() {
         // postgres defaults the database to the user name.
         if let Some(u) = &store.user {
@@ -776,7 +818,11 @@ fn common_drops(p: &str, s: &Service, cx: &mut Ctx) {
         );
     }
     for (d, spec) in &s.depends_on {
-        if spec.restart {
+        let linked = s
+            .links
+            .iter()
+            .any(|l| l.split(':').next() == Some(d.as_str()));
+        if spec.restart && !linked {
             cx.warn(
                 format!("{p}.depends_on.{d}.restart"),
                 "restart-on-dependency-restart is not modelled",
@@ -1020,6 +1066,23 @@ fn import_workload(
         }
     };
     for (d, spec) in &s.depends_on {
+        if w.dropped.contains_key(d) {
+            // Waiting on a dropped helper means waiting on what the helper waited on.
+            for dd in
+                w.c.services
+                    .get(d)
+                    .map(|h| h.depends_on.keys())
+                    .into_iter()
+                    .flatten()
+            {
+                add_use(
+                    &mut out,
+                    dd,
+                    cx,
+                    Some(format!("{d} was dropped; its dependency {dd} is kept")),
+                );
+            }
+        }
         add_use(&mut out, d, cx, None);
         if spec.condition == "service_healthy" && !w.store_of.contains_key(d) {
             let has_health = w.c.services.get(d).is_some_and(|x| x.healthcheck.is_some());
@@ -1341,10 +1404,10 @@ fn env_value(
         let is_used = out.uses.contains(&dep);
         let field = if st.password.as_deref() == Some(v) && is_credential(k) {
             Some("password")
-        } else if !is_used {
-            None
         } else if (up.ends_with("HOST") || up.ends_with("HOSTNAME")) && w.host(v) == Some(sname) {
             Some("host")
+        } else if !is_used {
+            None
         } else if up.ends_with("PORT")
             && v.parse::<u16>().ok() == Some(t.port())
             && up.contains(&t.as_str().to_uppercase()[..4])

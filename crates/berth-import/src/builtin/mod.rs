@@ -34,6 +34,18 @@ pub fn config(inputs: &Inputs, opts: &ImportOptions) -> Result<Value, ImportErro
                     .unwrap_or_default(),
             )
         });
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        return Err(ImportError::Invalid(format!(
+            "invalid project name {name:?}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
+        )));
+    }
     merged.insert("name".into(), Value::String(name));
     let profiles: Vec<String> = if opts.profiles.is_empty() {
         vars.get("COMPOSE_PROFILES")
@@ -48,7 +60,19 @@ pub fn config(inputs: &Inputs, opts: &ImportOptions) -> Result<Value, ImportErro
         opts.profiles.clone()
     };
     apply_profiles(&mut merged, &profiles)?;
-    Ok(Value::Object(merged))
+    let mut out = Value::Object(merged);
+    // Like `docker compose config`, literal dollars are written back escaped.
+    escape_dollars(&mut out);
+    Ok(out)
+}
+
+fn escape_dollars(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(a) => a.iter_mut().for_each(escape_dollars),
+        Value::Object(m) => m.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }
 
 /// Compose's project-name rule: lowercase, only `[a-z0-9_-]`.
@@ -148,6 +172,8 @@ fn load_file(
         unreachable!("parse_yaml returns a mapping")
     };
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    // `version` is obsolete; compose ignores it.
+    doc.remove("version");
     let includes = doc.remove("include");
     let raw_services = match doc.remove("services") {
         Some(Value::Object(m)) => m,
@@ -651,6 +677,20 @@ fn to_long(
                 if let Some(Value::Number(n)) = t.get("size").cloned() {
                     t.insert("size".into(), json!(n.to_string()));
                 }
+            }
+        }
+    }
+    // Legacy links imply a dependency that restarts with its target, as compose records it.
+    if let Some(Value::Array(links)) = s.get("links").cloned() {
+        let deps = s
+            .entry("depends_on")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(deps) = deps.as_object_mut() {
+            for l in links.iter().map(scalar_string) {
+                let target = l.split(':').next().unwrap_or(&l).to_string();
+                deps.entry(target).or_insert(
+                    json!({"condition": "service_started", "required": true, "restart": true}),
+                );
             }
         }
     }
