@@ -621,7 +621,7 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
     for k in c.configs.keys() {
         cx.warn(format!("configs.{k}"), unsupported_reason("configs"));
     }
-    for (k, _) in &c.extra {
+    for k in c.extra.keys() {
         if k.starts_with("x-") {
             cx.infer(k.clone(), "extension field (YAML anchor material); its effect is already merged into the services");
         } else {
@@ -1584,6 +1584,7 @@ fn describe_probe(p: &Probe) -> String {
 }
 
 /// Cores → Kubernetes CPU quantity.
+#[allow(clippy::manual_is_multiple_of)] // keeps the declared MSRV
 pub fn cpu_quantity(cores: f64) -> String {
     let milli = (cores * 1000.0).round() as u64;
     if milli % 1000 == 0 {
@@ -1594,6 +1595,7 @@ pub fn cpu_quantity(cores: f64) -> String {
 }
 
 /// Bytes → Kubernetes memory quantity (Gi when exact, else Mi rounded up).
+#[allow(clippy::manual_is_multiple_of)] // keeps the declared MSRV
 pub fn mem_quantity(bytes: u64) -> String {
     const MI: u64 = 1 << 20;
     const GI: u64 = 1 << 30;

@@ -187,15 +187,7 @@ fn load_file(
     };
     let mut services = Map::new();
     for name in raw_services.keys() {
-        let s = resolve_service(
-            name,
-            &raw_services,
-            path,
-            &base,
-            vars,
-            stack,
-            &mut Vec::new(),
-        )?;
+        let s = resolve_service(name, &raw_services, path, &base, vars, &mut Vec::new())?;
         services.insert(name.clone(), Value::Object(s));
     }
     doc.insert("services".into(), Value::Object(services));
@@ -306,7 +298,6 @@ fn resolve_service(
     path: &Path,
     base: &Path,
     vars: &Vars,
-    stack: &mut Vec<PathBuf>,
     chain: &mut Vec<String>,
 ) -> Result<Map<String, Value>, ImportError> {
     let key = format!("{}#{name}", path.display());
@@ -354,7 +345,7 @@ fn resolve_service(
             }
         };
         let parent = match file {
-            None => resolve_service(&svc, services, path, base, vars, stack, chain)?,
+            None => resolve_service(&svc, services, path, base, vars, chain)?,
             Some(f) => {
                 let fpath = PathBuf::from(abs(base, &f));
                 let mut doc = parse_yaml(&fpath)?;
@@ -365,7 +356,7 @@ fn resolve_service(
                     .cloned()
                     .unwrap_or_default();
                 let obase = fpath.parent().unwrap_or(base).to_path_buf();
-                resolve_service(&svc, &other, &fpath, &obase, vars, stack, chain)?
+                resolve_service(&svc, &other, &fpath, &obase, vars, chain)?
             }
         };
         let mut merged = parent;
@@ -1028,31 +1019,6 @@ fn apply_profiles(doc: &mut Map<String, Value>, active: &[String]) -> Result<(),
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_words() {
-        assert_eq!(
-            shell_split(r#"sh -c "echo 'hi there' && run""#).unwrap(),
-            vec!["sh", "-c", "echo 'hi there' && run"]
-        );
-        assert!(shell_split("echo 'oops").is_err());
-    }
-
-    #[test]
-    fn ports() {
-        let p = parse_port("127.0.0.1:8080:3000/udp").unwrap();
-        assert_eq!(p[0]["host_ip"], "127.0.0.1");
-        assert_eq!(p[0]["published"], "8080");
-        assert_eq!(p[0]["target"], 3000);
-        assert_eq!(p[0]["protocol"], "udp");
-        assert_eq!(parse_port("9000-9001:9000-9001").unwrap().len(), 2);
-        assert!(parse_port("abc").is_err());
-    }
-}
-
 /// Formats a duration the way Go's `time.Duration` prints it (`1m` → `1m0s`).
 fn go_duration(s: &str) -> Option<String> {
     let mut total_ms: u64 = 0;
@@ -1097,4 +1063,29 @@ fn go_duration(s: &str) -> Option<String> {
     }
     out.push_str(&format!("{secs}s"));
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_words() {
+        assert_eq!(
+            shell_split(r#"sh -c "echo 'hi there' && run""#).unwrap(),
+            vec!["sh", "-c", "echo 'hi there' && run"]
+        );
+        assert!(shell_split("echo 'oops").is_err());
+    }
+
+    #[test]
+    fn ports() {
+        let p = parse_port("127.0.0.1:8080:3000/udp").unwrap();
+        assert_eq!(p[0]["host_ip"], "127.0.0.1");
+        assert_eq!(p[0]["published"], "8080");
+        assert_eq!(p[0]["target"], 3000);
+        assert_eq!(p[0]["protocol"], "udp");
+        assert_eq!(parse_port("9000-9001:9000-9001").unwrap().len(), 2);
+        assert!(parse_port("abc").is_err());
+    }
 }
