@@ -450,6 +450,26 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
         stores.insert(bn(n), import_store(n, s, *t, &mut cx));
     }
 
+    // Host aliases from links (`db:database`) and hostnames.
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    for n in c.services.keys() {
+        aliases.insert(n.clone(), n.clone());
+    }
+    for s in c.services.values() {
+        for l in &s.links {
+            if let Some((t, a)) = l.split_once(':') {
+                aliases.insert(a.to_string(), t.to_string());
+            }
+        }
+    }
+    for (n, s) in &c.services {
+        for k in ["hostname", "container_name"] {
+            if let Some(h) = s.extra.get(k).and_then(Value::as_str) {
+                aliases.entry(h.to_string()).or_insert(n.clone());
+            }
+        }
+    }
+
     // A store without a declared database takes the one every connection string agrees on.
     for (n, t) in &store_of {
         let b = bn(n);
@@ -464,7 +484,7 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
             for v in s.environment.values().flatten() {
                 if let Some(u) = parse_url(v) {
                     if u.hosts.len() == 1
-                        && &u.hosts[0].0 == n
+                        && aliases.get(&u.hosts[0].0) == Some(n)
                         && t.schemes().contains(&u.scheme.as_str())
                     {
                         let db = u.path.trim_start_matches('/');
@@ -513,26 +533,6 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
         }
     }
 
-    // Host aliases from links (`db:database`) and hostnames.
-    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
-    for n in c.services.keys() {
-        aliases.insert(n.clone(), n.clone());
-    }
-    for s in c.services.values() {
-        for l in &s.links {
-            if let Some((t, a)) = l.split_once(':') {
-                aliases.insert(a.to_string(), t.to_string());
-            }
-        }
-    }
-    for (n, s) in &c.services {
-        for k in ["hostname", "container_name"] {
-            if let Some(h) = s.extra.get(k).and_then(Value::as_str) {
-                aliases.entry(h.to_string()).or_insert(n.clone());
-            }
-        }
-    }
-
     // 3. Workloads.
     let mut services = BTreeMap::new();
     let mut secrets: BTreeMap<String, SecretSource> = BTreeMap::new();
@@ -543,6 +543,41 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
             continue;
         }
         workload_ports.insert(n.clone(), name_ports(s));
+    }
+    // Ports that other services' connection strings reach but compose never declared.
+    for (n, s) in &c.services {
+        for v in s.environment.values().flatten() {
+            let target = match parse_url(v) {
+                Some(u) if u.hosts.len() == 1 => {
+                    u.hosts[0].0.clone()
+                        + ":"
+                        + &u.hosts[0].1.map(|p| p.to_string()).unwrap_or_default()
+                }
+                Some(_) => continue,
+                None => v.clone(),
+            };
+            let Some((h, port)) = target.split_once(':') else {
+                continue;
+            };
+            let (Some(svc), Ok(port)) = (aliases.get(h), port.parse::<u16>()) else {
+                continue;
+            };
+            let Some(ports) = workload_ports.get_mut(svc) else {
+                continue;
+            };
+            if svc == n || ports.iter().any(|(_, p)| *p == port) {
+                continue;
+            }
+            let name = match port_name(port) {
+                Some(x) if !ports.iter().any(|(y, _)| y == x) => x.to_string(),
+                _ => format!("p{port}"),
+            };
+            cx.infer(
+                format!("services.{svc}.ports"),
+                format!("port {port} → ports.{name}, reached by services.{n} at {v}"),
+            );
+            ports.push((name, port));
+        }
     }
     for (n, s) in &c.services {
         if store_of.contains_key(n) || dropped.contains_key(n) {
