@@ -3,9 +3,14 @@
 use crate::{ImportError, ImportOptions, Inputs};
 use std::process::Command;
 
+/// The docker CLI to run: `BERTH_DOCKER` when set (tests point it elsewhere), else `docker`.
+fn program() -> String {
+    std::env::var("BERTH_DOCKER").unwrap_or_else(|_| "docker".into())
+}
+
 /// Whether the `docker compose` plugin answers.
 pub fn available() -> bool {
-    Command::new("docker")
+    Command::new(program())
         .args(["compose", "version"])
         .output()
         .is_ok_and(|o| o.status.success())
@@ -13,7 +18,7 @@ pub fn available() -> bool {
 
 /// Runs `docker compose … config --format json` and returns its JSON.
 pub fn config(inputs: &Inputs, opts: &ImportOptions) -> Result<serde_json::Value, ImportError> {
-    let mut cmd = Command::new("docker");
+    let mut cmd = Command::new(program());
     cmd.arg("compose")
         .arg("--project-directory")
         .arg(&inputs.project_dir);
