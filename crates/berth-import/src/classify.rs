@@ -734,14 +734,17 @@ fn import_store(n: &str, s: &Service, t: StoreType, cx: &mut Ctx) -> Store {
             store.user = v.clone();
             cx.infer(
                 path,
-                "store user is managed by Berth (available as ${name.user})",
+                format!(
+                    "store user is managed by Berth (available as ${{{}.user}})",
+                    rfc1123(n)
+                ),
             );
         } else if pass_k.contains(&k.as_str()) {
             store.password = v.clone();
-            cx.infer(path, "store password is generated and managed by Berth (available as ${name.password}); the compose value is not copied");
+            cx.infer(path, format!("store password is generated and managed by Berth (available as ${{{}.password}}); the compose value is not copied", rfc1123(n)));
         } else if db_k.contains(&k.as_str()) && t != StoreType::Rabbitmq {
             store.database = v.clone();
-            cx.infer(path, "→ database");
+            cx.infer(path, format!("→ stores.{}.database", rfc1123(n)));
         } else {
             cx.warn(
                 path,
@@ -812,6 +815,15 @@ fn import_store(n: &str, s: &Service, t: StoreType, cx: &mut Ctx) -> Store {
                         format!(
                             "volume {} → storage: 1Gi (compose volumes carry no size)",
                             m.source.as_deref().unwrap_or("")
+                        ),
+                    );
+                } else {
+                    cx.warn(
+                        mp,
+                        format!(
+                            "additional volume {} at {} folded into the store's single storage",
+                            m.source.as_deref().unwrap_or(""),
+                            m.target
                         ),
                     );
                 }
@@ -1480,7 +1492,11 @@ fn env_value(
             None
         } else if up.ends_with("PORT")
             && v.parse::<u16>().ok() == Some(t.port())
-            && up.contains(&t.as_str().to_uppercase()[..4])
+            && w.store_of
+                .iter()
+                .filter(|(o, ot)| ot.port() == t.port() && out.uses.contains(&w.bn(o)))
+                .count()
+                == 1
         {
             Some("port")
         } else if (up.ends_with("USER") || up.ends_with("USERNAME"))

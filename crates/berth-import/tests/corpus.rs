@@ -237,3 +237,110 @@ fn no_literal_credentials_in_output() {
         }
     }
 }
+
+/// Every compose key Berth does not model shows up in the header with its path.
+#[test]
+fn nothing_dropped_silently() {
+    for dir in projects() {
+        let out = run(&dir, Reader::Builtin);
+        let all: Vec<&berth_import::Warning> =
+            out.warnings.iter().chain(out.inferred.iter()).collect();
+        let mentioned = |path: &str| all.iter().any(|w| w.path.starts_with(path));
+        for (name, s) in &out.compose.services {
+            if out
+                .warnings
+                .iter()
+                .any(|w| w.path == format!("services.{name}"))
+            {
+                continue; // the whole service is dropped, with its reason
+            }
+            for key in s.extra.keys() {
+                let p = format!("services.{name}.{key}");
+                assert!(mentioned(&p), "{}: {p} dropped silently", dir.display());
+            }
+            for (i, m) in s.volumes.iter().enumerate() {
+                let p = format!("services.{name}.volumes[{i}]");
+                assert!(
+                    mentioned(&p),
+                    "{}: {p} ({}) not reported",
+                    dir.display(),
+                    m.target
+                );
+            }
+            if !s.networks.is_empty() {
+                let p = format!("services.{name}.networks");
+                assert!(mentioned(&p), "{}: {p} dropped silently", dir.display());
+            }
+        }
+        for key in out.compose.extra.keys() {
+            assert!(mentioned(key), "{}: {key} dropped silently", dir.display());
+        }
+        for (kind, map) in [
+            ("networks", &out.compose.networks),
+            ("configs", &out.compose.configs),
+        ] {
+            for k in map.keys() {
+                let p = format!("{kind}.{k}");
+                assert!(mentioned(&p), "{}: {p} dropped silently", dir.display());
+            }
+        }
+        // Every note is in the header, with its path.
+        for w in &all {
+            assert!(
+                out.yaml.contains(&format!("#   - {}: ", w.path)),
+                "{}: note for {} missing from the header",
+                dir.display(),
+                w.path
+            );
+        }
+    }
+}
+
+#[test]
+fn specific_unsupported_keys_are_named() {
+    let cases = [
+        ("09-volumes", "services.media.volumes[4]"),
+        ("09-volumes", "volumes.thumbnails.driver_opts"),
+        ("13-yaml-anchors", "services.clickhouse.ulimits"),
+        (
+            "20-deploy-resources",
+            "services.scheduler.deploy.restart_policy",
+        ),
+        (
+            "20-deploy-resources",
+            "services.renderer.deploy.resources.limits.pids",
+        ),
+        ("08-build-targets-args", "services.api.build.cache_from"),
+        ("15-bind-mounts-dev", "services.api.working_dir"),
+        ("26-ports-and-protocols", "services.signaling.ports[0]"),
+        ("02-srvthreds", "services.mongo-setup"),
+        ("10-networks", "networks.backend"),
+    ];
+    for (project, path) in cases {
+        let out = run(&corpus_dir().join(project), Reader::Builtin);
+        assert!(
+            out.warnings.iter().any(|w| w.path == path),
+            "{project}: no warning for {path}: {:#?}",
+            out.warnings
+        );
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    for dir in projects() {
+        assert_eq!(
+            run(&dir, Reader::Builtin).yaml,
+            run(&dir, Reader::Builtin).yaml
+        );
+    }
+}
+
+#[test]
+fn kubernetes_flag_adds_local_cluster_environment() {
+    let out = run(&corpus_dir().join("27-k3d-single"), Reader::Builtin);
+    assert!(out
+        .yaml
+        .contains("  k3d: { platform: kubernetes, cluster: k3d }"));
+    assert!(out.yaml.contains("  local: { platform: compose }"));
+}

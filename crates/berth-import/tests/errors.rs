@@ -4,7 +4,10 @@ use berth_import::{import, ImportError, ImportOptions, Reader};
 use std::path::Path;
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("berth-import-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("berth-import-")
+        .tempdir()
+        .unwrap();
     for (name, text) in files {
         let p = dir.path().join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -43,7 +46,10 @@ fn invalid_yaml() {
     let dir = project(&[("compose.yaml", "services:\n  api: [unclosed\n")]);
     let [docker, builtin] = both(dir.path());
     assert!(matches!(docker, Err(ImportError::Docker(_))), "{docker:?}");
-    assert!(matches!(builtin, Err(ImportError::Yaml { .. })), "{builtin:?}");
+    assert!(
+        matches!(builtin, Err(ImportError::Yaml { .. })),
+        "{builtin:?}"
+    );
 }
 
 #[test]
@@ -110,7 +116,10 @@ fn extends_cycle_and_bad_shapes() {
 
 #[test]
 fn builtin_reader_imports_minimal_project() {
-    let dir = project(&[("compose.yaml", "services:\n  api:\n    image: acme/api:1.0.0\n")]);
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  api:\n    image: acme/api:1.0.0\n",
+    )]);
     let out = import(&ImportOptions {
         project_dir: Some(dir.path().to_path_buf()),
         reader: Reader::Builtin,
@@ -118,5 +127,9 @@ fn builtin_reader_imports_minimal_project() {
     })
     .unwrap();
     assert_eq!(out.reader, Reader::Builtin);
-    assert!(out.yaml.contains("image: \"acme/api:1.0.0\""), "{}", out.yaml);
+    assert!(
+        out.yaml.contains("image: \"acme/api:1.0.0\""),
+        "{}",
+        out.yaml
+    );
 }
