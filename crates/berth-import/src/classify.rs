@@ -685,7 +685,7 @@ fn import_store(n: &str, s: &Service, t: StoreType, cx: &mut Ctx) -> Store {
     let (repo, _) = split_image(&img);
     let last = repo.rsplit('/').next().unwrap_or(repo);
     let note = if last == "valkey" {
-        " (valkey approximated as redis)"
+        "; valkey approximated as redis"
     } else {
         ""
     };
@@ -693,7 +693,7 @@ fn import_store(n: &str, s: &Service, t: StoreType, cx: &mut Ctx) -> Store {
         Some(v) => cx.infer(
             format!("{p}.image"),
             format!(
-                "{img} is a well-known store → stores.{} ({} {v}){note}",
+                "{img} is a well-known store → stores.{} ({} {v}{note})",
                 rfc1123(n),
                 t.as_str()
             ),
@@ -1397,7 +1397,8 @@ fn env_value(
                             });
                         let db_ok = db.is_empty()
                             || st.database.as_deref() == Some(db)
-                            || (t == StoreType::Rabbitmq && (db.is_empty() || db == "%2F"));
+                            || (t == StoreType::Rabbitmq && db == "%2F")
+                            || (t == StoreType::Redis && db == "0");
                         let port_ok = port.is_none_or(|p| p == t.port());
                         add_use(
                             out,

@@ -184,3 +184,72 @@ fn reaches(graph: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool 
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn original() -> NormalizedCompose {
+        let v = json!({
+            "name": "shop",
+            "services": {
+                "api": {
+                    "image": "acme/api:1.2.3",
+                    "ports": [{"target": 3000, "published": "8080", "protocol": "tcp"}],
+                    "depends_on": {"db": {"condition": "service_healthy", "required": true}}
+                },
+                "web": {
+                    "build": {"context": "/p/web"},
+                    "depends_on": {"api": {"condition": "service_started", "required": true}}
+                },
+                "db": {"image": "postgres:16-alpine"}
+            }
+        });
+        NormalizedCompose::from_canonical(v, std::path::Path::new("/p")).unwrap()
+    }
+
+    #[test]
+    fn equivalent_rendering_passes() {
+        let rendered = json!({"services": {
+            "api": {"image": "acme/api:1.2.3", "ports": ["8080:3000", "9229"], "depends_on": ["db"]},
+            "web": {"build": {"context": "./web"}, "image": "shop/web", "depends_on": {"api": {}}},
+            "db": {"image": "postgres:16.4"}
+        }});
+        assert_eq!(compare(&original(), &rendered), Vec::<String>::new());
+    }
+
+    #[test]
+    fn differences_are_reported() {
+        let rendered = json!({"services": {
+            "api": {"image": "acme/api:latest", "ports": [{"target": 3000}]},
+            "db": {"image": "mysql:8"}
+        }});
+        let d = compare(&original(), &rendered);
+        assert!(
+            d.iter().any(|x| x.contains("service web: missing")),
+            "{d:?}"
+        );
+        assert!(d.iter().any(|x| x.contains("image")), "{d:?}");
+        assert!(d.iter().any(|x| x.contains("host port 8080")), "{d:?}");
+        assert!(
+            d.iter().any(|x| x.contains("not a postgres image")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter().any(|x| x.contains("dependency api → db lost")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn transitive_dependencies_count() {
+        let rendered = json!({"services": {
+            "api": {"image": "acme/api:1.2.3", "ports": ["8080:3000"], "depends_on": ["migrate"]},
+            "migrate": {"image": "acme/api:1.2.3", "depends_on": ["db"]},
+            "web": {"build": ".", "depends_on": ["api"]},
+            "db": {"image": "postgres:16"}
+        }});
+        assert_eq!(compare(&original(), &rendered), Vec::<String>::new());
+    }
+}

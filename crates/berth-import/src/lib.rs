@@ -243,7 +243,29 @@ pub fn import(opts: &ImportOptions) -> Result<ImportOutcome, ImportError> {
                 .unwrap_or_else(|_| f.to_string_lossy().to_string())
         })
         .collect();
-    let stack = classify(&compose, opts.kubernetes);
+    let mut stack = classify(&compose, opts.kubernetes);
+    // compose drops the obsolete `version` key before either reader sees the model; say so.
+    for (f, name) in inputs.files.iter().zip(&sources) {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        if let Ok(serde_json::Value::Object(top)) =
+            serde_saphyr::from_str::<serde_json::Value>(&text)
+        {
+            if let Some(v) = top.get("version") {
+                stack.warnings.insert(
+                    0,
+                    Warning {
+                        path: "version".into(),
+                        message: format!(
+                            "{name}: `version: {}` is obsolete and ignored by compose",
+                            v.as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| v.to_string())
+                        ),
+                    },
+                );
+            }
+        }
+    }
     let yaml = emit::emit(&stack, &sources, &opts.profiles);
     Ok(ImportOutcome {
         yaml,

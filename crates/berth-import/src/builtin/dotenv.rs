@@ -53,3 +53,23 @@ pub fn parse(text: &str, outer: &Vars) -> Result<IndexMap<String, String>, Strin
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_forms() {
+        let outer: Vars = [("HOST_VAR".to_string(), "h".to_string())].into();
+        let text = "# comment\nA=1\nexport B = two words # trailing\nC='lit $A'\nD=\"x ${A} \\\"q\\\"\"\nE=${HOST_VAR}-${A}\nHOST_VAR\nMISSING_BARE\n\n";
+        let m = parse(text, &outer).unwrap();
+        assert_eq!(m["A"], "1");
+        assert_eq!(m["B"], "two words");
+        assert_eq!(m["C"], "lit $A");
+        assert_eq!(m["D"], "x 1 \"q\"");
+        assert_eq!(m["E"], "h-1");
+        assert_eq!(m["HOST_VAR"], "h");
+        assert!(!m.contains_key("MISSING_BARE"));
+        assert!(parse("BAD KEY=1", &outer).is_err());
+    }
+}
