@@ -386,9 +386,23 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
         );
     }
     let mut names = BTreeMap::new();
+    let mut taken = BTreeSet::new();
+    // Names that are already valid keep priority over renamed ones.
     for n in c.services.keys() {
-        let b = rfc1123(n);
+        if &rfc1123(n) == n {
+            taken.insert(n.clone());
+        }
+    }
+    for n in c.services.keys() {
+        let mut b = rfc1123(n);
         if &b != n {
+            let base = b.clone();
+            let mut i = 2;
+            while taken.contains(&b) {
+                b = format!("{base}-{i}");
+                i += 1;
+            }
+            taken.insert(b.clone());
             cx.infer(
                 format!("services.{n}"),
                 format!("renamed to {b:?} (RFC 1123)"),
