@@ -244,6 +244,25 @@ pub fn import(opts: &ImportOptions) -> Result<ImportOutcome, ImportError> {
         })
         .collect();
     let mut stack = classify(&compose, opts.kubernetes);
+    // Services left out by the active profiles are reported, not silently missing.
+    let all = ImportOptions {
+        profiles: vec!["*".into()],
+        reader,
+        ..opts.clone()
+    };
+    if let Ok((everything, _)) = load(&all) {
+        for (name, s) in &everything.services {
+            if !compose.services.contains_key(name) {
+                stack.warnings.push(Warning {
+                    path: format!("services.{name}"),
+                    message: format!(
+                        "not imported: only enabled by profile {}; re-run with --profile to include it",
+                        s.profiles.join(", ")
+                    ),
+                });
+            }
+        }
+    }
     // compose drops the obsolete `version` key before either reader sees the model; say so.
     for (f, name) in inputs.files.iter().zip(&sources) {
         let text = std::fs::read_to_string(f).unwrap_or_default();
