@@ -1026,10 +1026,33 @@ fn import_workload(
             );
         }
         if let Some(img) = &s.image {
-            cx.warn(
-                format!("{p}.image"),
-                format!("image name {img} of a built service dropped: Berth tags built images from the stack's registry"),
-            );
+            let consumers: Vec<&String> =
+                w.c.services
+                    .iter()
+                    .filter(|(o, os)| {
+                        o.as_str() != n
+                            && os
+                                .build
+                                .as_ref()
+                                .is_some_and(|b| b.args.values().flatten().any(|v| v == img))
+                    })
+                    .map(|(o, _)| o)
+                    .collect();
+            if consumers.is_empty() {
+                cx.warn(
+                    format!("{p}.image"),
+                    format!("image name {img} of a built service dropped: Berth tags built images from the stack's registry"),
+                );
+            } else {
+                let names: Vec<&str> = consumers.iter().map(|x| x.as_str()).collect();
+                cx.warn(
+                    format!("{p}.image"),
+                    format!(
+                        "builder pattern: {img} is the base image of {} (via build args); Berth names built images itself, so build {n} first and keep that tag local",
+                        names.join(", ")
+                    ),
+                );
+            }
         }
     } else {
         out.image = s.image.clone();
