@@ -922,6 +922,16 @@ fn common_drops(p: &str, s: &Service, cx: &mut Ctx) {
     }
 }
 
+/// Container ports of an `expose` entry (`3000`, `9000-9001`, `5000/udp`).
+pub fn expose_ports(e: &str) -> Vec<u16> {
+    let spec = e.split('/').next().unwrap_or(e);
+    let (a, b) = spec.split_once('-').unwrap_or((spec, spec));
+    match (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
+        (Ok(a), Ok(b)) if a <= b => (a..=b).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn name_ports(s: &Service) -> Vec<(String, u16)> {
     let mut out: Vec<(String, u16)> = Vec::new();
     let mut add = |port: u16| {
@@ -938,7 +948,7 @@ fn name_ports(s: &Service) -> Vec<(String, u16)> {
         add(p.target);
     }
     for e in &s.expose {
-        if let Ok(p) = e.split('/').next().unwrap_or(e).parse() {
+        for p in expose_ports(e) {
             add(p);
         }
     }

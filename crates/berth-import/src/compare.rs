@@ -63,7 +63,7 @@ pub fn compare(original: &NormalizedCompose, rendered_compose_json: &Value) -> V
         o_targets.extend(
             s.expose
                 .iter()
-                .filter_map(|e| e.split('/').next()?.parse::<u16>().ok()),
+                .flat_map(|e| crate::classify::expose_ports(e)),
         );
         for t in &o_targets {
             if !r_targets.contains(t) && !exposed(r, *t) {

@@ -268,6 +268,12 @@ fn clean_service(s: &mut Map<String, Value>, dir: &str) {
                 if let Some(Value::String(src)) = m.get_mut("source") {
                     *src = relativize(src, dir);
                 }
+                // `create_host_path: true` is compose's default; docker leaves it out.
+                if let Some(Value::Object(b)) = m.get_mut("bind") {
+                    if b.get("create_host_path") == Some(&Value::Bool(true)) {
+                        b.remove("create_host_path");
+                    }
+                }
             }
             drop_empty(m);
         }
