@@ -31,6 +31,23 @@ pub fn config(inputs: &Inputs, opts: &ImportOptions) -> Result<serde_json::Value
     if let Some(n) = &opts.project_name {
         cmd.arg("--project-name").arg(n);
     }
+    if let Some(env) = &opts.environment {
+        // Only what the docker CLI itself needs survives from the process environment.
+        cmd.env_clear();
+        for k in [
+            "PATH",
+            "HOME",
+            "DOCKER_HOST",
+            "DOCKER_CONFIG",
+            "DOCKER_CONTEXT",
+            "XDG_RUNTIME_DIR",
+        ] {
+            if let Ok(v) = std::env::var(k) {
+                cmd.env(k, v);
+            }
+        }
+        cmd.envs(env);
+    }
     cmd.args(["config", "--format", "json"]);
     let out = cmd
         .output()

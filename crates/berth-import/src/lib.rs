@@ -77,6 +77,9 @@ pub struct ImportOptions {
     pub project_name: Option<String>,
     pub reader: Reader,
     pub kubernetes: Option<LocalCluster>,
+    /// Variables visible to interpolation instead of the process environment (`.env` still
+    /// applies underneath). Tests use this to be independent of the machine they run on.
+    pub environment: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A dropped or approximated compose key, or an inference worth reviewing.

@@ -24,6 +24,8 @@ fn options(dir: &Path, reader: Reader) -> ImportOptions {
     let mut o = ImportOptions {
         project_dir: Some(dir.to_path_buf()),
         reader,
+        // Hermetic: the machine's environment must not change interpolation results.
+        environment: Some(Default::default()),
         ..Default::default()
     };
     let args = std::fs::read_to_string(dir.join("import.args")).unwrap_or_default();

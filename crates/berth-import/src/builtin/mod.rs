@@ -14,7 +14,11 @@ use std::path::{Path, PathBuf};
 
 /// Loads, merges and normalizes the project into docker-compose-config-shaped JSON.
 pub fn config(inputs: &Inputs, opts: &ImportOptions) -> Result<Value, ImportError> {
-    let vars = project_vars(&inputs.project_dir)?;
+    let process: Vars = match &opts.environment {
+        Some(env) => env.clone(),
+        None => std::env::vars().collect(),
+    };
+    let vars = project_vars(&inputs.project_dir, &process)?;
     let mut merged = Map::new();
     for f in &inputs.files {
         let doc = load_file(f, &vars, &mut Vec::new())?;
@@ -84,20 +88,19 @@ pub fn normalize_project_name(s: &str) -> String {
 }
 
 /// `.env` of the project directory, overridden by the process environment.
-fn project_vars(dir: &Path) -> Result<Vars, ImportError> {
-    let process: Vars = std::env::vars().collect();
+fn project_vars(dir: &Path, process: &Vars) -> Result<Vars, ImportError> {
     let mut vars = Vars::new();
     let env_path = dir.join(".env");
     if env_path.is_file() {
         let text = read(&env_path)?;
         let parsed =
-            dotenv::parse(&text, &process).map_err(|message| ImportError::Interpolation {
+            dotenv::parse(&text, process).map_err(|message| ImportError::Interpolation {
                 path: env_path.clone(),
                 message,
             })?;
         vars.extend(parsed);
     }
-    vars.extend(process);
+    vars.extend(process.clone());
     Ok(vars)
 }
 
@@ -241,7 +244,7 @@ fn load_file(
                 .map(|d| PathBuf::from(abs(&base, &d)))
                 .unwrap_or_else(|| first.parent().unwrap_or(&base).to_path_buf());
             // The included project sees its own .env, with the including project's variables first.
-            let mut inc_vars = project_vars(&inc_dir)?;
+            let mut inc_vars = project_vars(&inc_dir, &Vars::new())?;
             inc_vars.extend(vars.clone());
             let mut sub = Map::new();
             for p in &paths {
