@@ -639,7 +639,10 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
         if def.fields.contains_key("external") {
             cx.warn(
                 format!("secrets.{k}.external"),
-                "external secret: provide it through the environment variable Berth reads",
+                format!(
+                    "external secret approximated: Berth reads it from host env {} at `up`",
+                    sname.to_uppercase().replace('-', "_")
+                ),
             );
         }
     }

@@ -32,6 +32,20 @@ pub enum Reader {
     Builtin,
 }
 
+impl std::str::FromStr for Reader {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "docker" => Ok(Self::Docker),
+            "builtin" => Ok(Self::Builtin),
+            other => Err(format!(
+                "unknown reader {other:?} (expected auto, docker or builtin)"
+            )),
+        }
+    }
+}
+
 /// A local Kubernetes flavour for the extra environment `--kubernetes` adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LocalCluster {

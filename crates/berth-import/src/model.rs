@@ -235,7 +235,15 @@ fn clean(v: &mut Value, dir: &str) {
     }
     for key in ["volumes", "networks", "secrets", "configs"] {
         if let Some(Value::Object(m)) = root.get_mut(key) {
-            for (_, t) in m.iter_mut() {
+            for (key_name, t) in m.iter_mut() {
+                if t.as_object().is_some_and(|o| {
+                    o.get("external") == Some(&Value::Bool(true))
+                        && o.get("name").and_then(Value::as_str) == Some(key_name.as_str())
+                }) {
+                    if let Some(o) = t.as_object_mut() {
+                        o.remove("name");
+                    }
+                }
                 if t.is_null() {
                     *t = Value::Object(Map::new());
                 }
@@ -337,6 +345,21 @@ fn clean_service(s: &mut Map<String, Value>, dir: &str) {
                 "test".into(),
                 serde_json::json!(["CMD-SHELL".to_string(), t]),
             );
+        }
+    }
+    if let Some(Value::Object(dev)) = s.get_mut("develop") {
+        if let Some(Value::Array(watch)) = dev.get_mut("watch") {
+            for w in watch.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(Value::String(p)) = w.get_mut("path") {
+                    *p = relativize(p, dir);
+                }
+                if w.get("exec")
+                    .and_then(|e| e.get("command"))
+                    .is_some_and(Value::is_null)
+                {
+                    w.remove("exec");
+                }
+            }
         }
     }
     if let Some(Value::Object(n)) = s.get_mut("networks") {

@@ -534,6 +534,53 @@ fn to_long(
         }
         s.insert("labels".into(), Value::Object(labels));
     }
+    if let Some(a) = s.remove("annotations") {
+        let mut m = kv_map(a, vars, false);
+        for v in m.values_mut() {
+            if v.is_null() {
+                *v = json!("");
+            }
+        }
+        s.insert("annotations".into(), Value::Object(m));
+    }
+    if let Some(a) = s.remove("sysctls") {
+        s.insert("sysctls".into(), Value::Object(kv_map(a, vars, false)));
+    }
+    for key in ["dns", "dns_search", "tmpfs", "dns_opt"] {
+        if let Some(Value::String(x)) = s.get(key).cloned() {
+            s.insert(key.into(), json!([x]));
+        }
+    }
+    if let Some(Value::Array(list)) = s.get_mut("configs") {
+        for c in list.iter_mut() {
+            if let Value::String(src) = c {
+                *c = json!({ "source": src.clone() });
+            }
+        }
+    }
+    if let Some(Value::Array(list)) = s.get_mut("devices") {
+        for d in list.iter_mut() {
+            if let Value::String(spec) = d {
+                let parts: Vec<&str> = spec.split(':').collect();
+                let (src, dst, perm) = match parts.as_slice() {
+                    [a] => (*a, *a, "rwm"),
+                    [a, b] => (*a, *b, "rwm"),
+                    [a, b, c, ..] => (*a, *b, *c),
+                    [] => ("", "", "rwm"),
+                };
+                *d = json!({ "source": src, "target": dst, "permissions": perm });
+            }
+        }
+    }
+    if let Some(Value::Object(dev)) = s.get_mut("develop") {
+        if let Some(Value::Array(watch)) = dev.get_mut("watch") {
+            for w in watch.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(Value::String(p)) = w.get("path").cloned() {
+                    w.insert("path".into(), json!(abs(base, &p)));
+                }
+            }
+        }
+    }
     if let Some(Value::Array(hosts)) = s.get_mut("extra_hosts") {
         for h in hosts.iter_mut() {
             let t = scalar_string(h);
