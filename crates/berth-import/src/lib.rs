@@ -5,6 +5,21 @@
 //! `extends`, `include`, multi-file merge and profile rules. [`classify`] turns that model into a
 //! Berth stack and [`emit`] writes it with a header listing every inference and every dropped or
 //! approximated compose key.
+//!
+//! Rules, in short:
+//! - A service whose image is a well-known store (redis/valkey, postgres, mongo, rabbitmq) and
+//!   that is not built becomes a store; its tag gives the version, its volumes the storage, and
+//!   its credential variables are dropped because Berth generates them. Store helpers (a store
+//!   image that depends on another store of its type, or runs once) become jobs, except MongoDB
+//!   replica-set initialisers, which Berth's mongodb store replaces.
+//! - `restart: "no"`, or being awaited with `service_completed_successfully`, makes a job; the
+//!   services that wait for it become its `before`.
+//! - Connection strings, `host:port` pairs and values that repeat a store's host, port, user,
+//!   password or database become `${store.url|host|port|user|password|db}`; URLs of services
+//!   become `${service.url}`. Every such target is added to `uses`.
+//! - Credential-looking variables become declared secrets: generated when the stack owns them
+//!   (JWT, session, pepper…), read from the host environment otherwise (third-party keys, URLs).
+//! - Everything else that compose says and Berth cannot is listed in the header with its key path.
 
 pub mod builtin;
 pub mod classify;
