@@ -2,8 +2,8 @@
 //!
 //! Two readers produce the same [`NormalizedCompose`]: the real `docker compose config` when the
 //! plugin is installed, and a built-in parser implementing compose's interpolation, `.env`,
-//! `extends`, `include`, multi-file merge and profile rules. [`classify`] turns that model into a
-//! Berth stack and [`emit`] writes it with a header listing every inference and every dropped or
+//! `extends`, `include`, multi-file merge and profile rules. [`classify()`] turns that model into a
+//! Berth stack and [`emit::emit`] writes it with a header listing every inference and every dropped or
 //! approximated compose key.
 //!
 //! Rules, in short:
