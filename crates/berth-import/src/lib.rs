@@ -24,6 +24,7 @@
 pub mod builtin;
 pub mod classify;
 pub mod compare;
+pub mod corpus;
 pub mod docker;
 pub mod emit;
 pub mod model;

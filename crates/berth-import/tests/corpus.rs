@@ -1,49 +1,13 @@
 //! Every project in tests/import-corpus imports with both readers to the same model and the same
 //! berth.yaml, which is snapshotted and checked semantically against the original compose.
 
-use berth_import::{compare, import, ImportOptions, ImportOutcome, Reader};
+use berth_import::corpus::{corpus_dir, options, projects};
+use berth_import::{compare, import, ImportOutcome, Reader};
 use serde_json::{json, Map, Value};
-use std::path::{Path, PathBuf};
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/import-corpus")
-}
-
-fn projects() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .expect("corpus directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    v.sort();
-    v
-}
-
-/// Reads `import.args` (one argument per line) into options.
-fn options(dir: &Path, reader: Reader) -> ImportOptions {
-    let mut o = ImportOptions {
-        project_dir: Some(dir.to_path_buf()),
-        reader,
-        // Hermetic: the machine's environment must not change interpolation results.
-        environment: Some(Default::default()),
-        ..Default::default()
-    };
-    let args = std::fs::read_to_string(dir.join("import.args")).unwrap_or_default();
-    for line in args.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (flag, val) = line.split_once(' ').expect("flag value");
-        match flag {
-            "-f" => o.files.push(dir.join(val)),
-            "--profile" => o.profiles.push(val.to_string()),
-            "--kubernetes" => o.kubernetes = Some(val.parse().unwrap()),
-            "-p" => o.project_name = Some(val.to_string()),
-            other => panic!("unknown flag {other} in {}", dir.display()),
-        }
-    }
-    o
-}
+use std::path::Path;
 
 fn run(dir: &Path, reader: Reader) -> ImportOutcome {
-    import(&options(dir, reader)).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    import(&options(dir, reader).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
 #[test]
