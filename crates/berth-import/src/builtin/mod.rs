@@ -113,7 +113,12 @@ fn read(path: &Path) -> Result<String, ImportError> {
 
 fn parse_yaml(path: &Path) -> Result<Value, ImportError> {
     let text = read(path)?;
-    let v: Value = serde_saphyr::from_str(&text).map_err(|e| ImportError::Yaml {
+    let v: Value = serde_saphyr::from_str_with_options(
+        &text,
+        // compose reads YAML 1.2: `yes`, `no`, `on`, `off` are strings, not booleans.
+        serde_saphyr::options! { strict_booleans: true },
+    )
+    .map_err(|e| ImportError::Yaml {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
