@@ -116,7 +116,7 @@ fn parse_yaml(path: &Path) -> Result<Value, ImportError> {
     let v: Value = serde_saphyr::from_str_with_options(
         &text,
         // compose reads YAML 1.2: `yes`, `no`, `on`, `off` are strings, not booleans.
-        serde_saphyr::options! { strict_booleans: true },
+        serde_saphyr::options! { strict_booleans: true, legacy_octal_numbers: true },
     )
     .map_err(|e| ImportError::Yaml {
         path: path.to_path_buf(),
@@ -432,7 +432,18 @@ fn scalar_string(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        Value::Number(n) => go_number(n),
         other => other.to_string(),
+    }
+}
+
+/// Formats a number the way compose (Go) prints it: integral floats without a fraction.
+fn go_number(n: &serde_json::Number) -> String {
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => i.to_string(),
+        (_, Some(u), _) => u.to_string(),
+        (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => n.to_string(),
     }
 }
 
@@ -661,6 +672,13 @@ fn to_long(
     if let Some(Value::Object(h)) = s.get_mut("healthcheck") {
         if let Some(Value::String(t)) = h.get("test").cloned() {
             h.insert("test".into(), json!(["CMD-SHELL", t]));
+        }
+        for key in ["interval", "timeout", "start_period", "start_interval"] {
+            if let Some(Value::String(d)) = h.get(key).cloned() {
+                if let Some(g) = go_duration(&d) {
+                    h.insert(key.into(), json!(g));
+                }
+            }
         }
     }
     if let Some(v) = s.remove("volumes") {
@@ -1106,6 +1124,12 @@ fn go_duration(s: &str) -> Option<String> {
     if !num.is_empty() {
         return None;
     }
+    if total_ms == 0 {
+        return Some("0s".into());
+    }
+    if total_ms < 1000 {
+        return Some(format!("{total_ms}ms"));
+    }
     let (h, rem) = (total_ms / 3_600_000, total_ms % 3_600_000);
     let (m, rem) = (rem / 60_000, rem % 60_000);
     let secs = rem as f64 / 1000.0;
@@ -1123,6 +1147,16 @@ fn go_duration(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_print_like_go() {
+        assert_eq!(go_duration("1m").as_deref(), Some("1m0s"));
+        assert_eq!(go_duration("90s").as_deref(), Some("1m30s"));
+        assert_eq!(go_duration("1h5s").as_deref(), Some("1h0m5s"));
+        assert_eq!(go_duration("500ms").as_deref(), Some("500ms"));
+        assert_eq!(go_duration("1.5s").as_deref(), Some("1.5s"));
+        assert_eq!(go_duration("10"), None);
+    }
 
     #[test]
     fn split_words() {
