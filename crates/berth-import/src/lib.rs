@@ -107,6 +107,9 @@ pub struct ImportOptions {
     pub project_name: Option<String>,
     pub reader: Reader,
     pub kubernetes: Option<LocalCluster>,
+    /// Directory the berth.yaml will be written to; build contexts are made relative to it.
+    /// Defaults to the project directory.
+    pub output_dir: Option<PathBuf>,
     /// Variables visible to interpolation instead of the process environment (`.env` still
     /// applies underneath). Tests use this to be independent of the machine they run on.
     pub environment: Option<std::collections::BTreeMap<String, String>>,
@@ -226,6 +229,24 @@ pub fn resolve_inputs(opts: &ImportOptions) -> Result<Inputs, ImportError> {
     Ok(Inputs { files, project_dir })
 }
 
+/// `path` relative to `base` (both absolute and normalized), in `./x` or `../x` form.
+pub(crate) fn relative_to(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    match parts.first().map(String::as_str) {
+        None => ".".into(),
+        Some("..") => parts.join("/"),
+        Some(_) => format!("./{}", parts.join("/")),
+    }
+}
+
 /// Lexically removes `.` and `..` components.
 pub(crate) fn normalize_path(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -318,6 +339,16 @@ pub fn import(opts: &ImportOptions) -> Result<ImportOutcome, ImportError> {
             }
         }
     }
+    if let Some(out_dir) = &opts.output_dir {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let out_dir = normalize_path(&cwd.join(out_dir));
+        for w in stack.services.values_mut() {
+            if let Some(b) = &mut w.build {
+                let abs = normalize_path(&inputs.project_dir.join(&b.context));
+                b.context = relative_to(&abs, &out_dir);
+            }
+        }
+    }
     let yaml = emit::emit(&stack, &sources, &opts.profiles);
     Ok(ImportOutcome {
         yaml,
@@ -326,4 +357,18 @@ pub fn import(opts: &ImportOptions) -> Result<ImportOutcome, ImportError> {
         compose,
         reader,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        let r = |a: &str, b: &str| relative_to(Path::new(a), Path::new(b));
+        assert_eq!(r("/p/app", "/p"), "./app");
+        assert_eq!(r("/p", "/p"), ".");
+        assert_eq!(r("/p/app", "/p/deploy"), "../app");
+        assert_eq!(r("/p", "/p/deploy/x"), "../..");
+    }
 }

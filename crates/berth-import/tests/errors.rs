@@ -133,3 +133,23 @@ fn builtin_reader_imports_minimal_project() {
         out.yaml
     );
 }
+
+#[test]
+fn build_contexts_follow_the_output_directory() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  api:\n    build: ./services/api\n",
+    )]);
+    let out = import(&ImportOptions {
+        project_dir: Some(dir.path().to_path_buf()),
+        reader: Reader::Builtin,
+        output_dir: Some(dir.path().join("deploy")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(
+        out.yaml.contains("context: ../services/api"),
+        "{}",
+        out.yaml
+    );
+}
