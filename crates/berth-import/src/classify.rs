@@ -209,8 +209,35 @@ const CRED_WORDS: [&str; 12] = [
 
 /// Whether an environment variable name looks like it holds a credential.
 pub fn is_credential(key: &str) -> bool {
+    // Settings *about* a credential (its header name, lifetime, file path…) are not secret.
+    const ABOUT: [&str; 20] = [
+        "URL",
+        "URI",
+        "HOST",
+        "PORT",
+        "PREFIX",
+        "NAME",
+        "ID",
+        "FILE",
+        "PATH",
+        "TTL",
+        "ENABLED",
+        "HEADER",
+        "LENGTH",
+        "ALGORITHM",
+        "EXPIRY",
+        "EXPIRES",
+        "TIMEOUT",
+        "ISSUER",
+        "AUDIENCE",
+        "IN",
+    ];
     let up = key.to_uppercase();
-    up.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+    let words: Vec<&str> = up.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    if words.len() > 1 && words.last().is_some_and(|w| ABOUT.contains(w)) {
+        return false;
+    }
+    words.iter().any(|w| {
         CRED_WORDS.contains(&w)
             || w.ends_with("PASSWORD")
             || w.ends_with("SECRET")
@@ -1726,7 +1753,11 @@ mod tests {
         assert_eq!(store_type("ghcr.io/acme/api:1"), None);
         assert!(is_credential("JWT_SECRET"));
         assert!(is_credential("STRIPE_API_KEY"));
-        assert!(!is_credential("KEYCLOAK_URL_BASE") || is_credential("KEYCLOAK_URL_BASE"));
         assert!(!is_credential("LOG_LEVEL"));
+        assert!(!is_credential("CACHE_KEY_PREFIX"));
+        assert!(!is_credential("JWT_EXPIRES_IN"));
+        assert!(!is_credential("JWT_SIGNING_KEY_FILE"));
+        assert!(is_credential("DB_PASSWORD"));
+        assert!(is_credential("AWS_SECRET_ACCESS_KEY"));
     }
 }
