@@ -238,7 +238,7 @@ pub fn is_credential(key: &str) -> bool {
         return false;
     }
     words.iter().any(|w| {
-        CRED_WORDS.contains(&w)
+        CRED_WORDS.contains(w)
             || w.ends_with("PASSWORD")
             || w.ends_with("SECRET")
             || w.ends_with("TOKEN")
