@@ -16,7 +16,16 @@ file_env() {
 
 if [ "${1:0:1}" = - ]; then set -- postgres "$@"; fi
 
-if [ "$1" = postgres ]; then
+# Like the official image: `postgres --version`, `--help`, `-C …` and friends run without initdb.
+want_help() {
+  local arg
+  for arg; do
+    case "$arg" in -'?' | --help | --describe-config | -V | --version | -C) return 0 ;; esac
+  done
+  return 1
+}
+
+if [ "$1" = postgres ] && ! want_help "$@"; then
   if [ "$(id -u)" = 0 ]; then
     mkdir -p "$PGDATA" /var/run/postgresql
     chown -R postgres:postgres "$PGDATA" /var/run/postgresql
