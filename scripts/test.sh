@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, then every test target of the workspace.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+step() { printf '\n==> %s\n' "$*" >&2; }
+t0=$SECONDS
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test --workspace --all-targets"
+cargo test --workspace --all-targets
+printf '\n==> scripts/test.sh done in %ss\n' "$((SECONDS - t0))" >&2
