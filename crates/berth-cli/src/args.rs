@@ -89,6 +89,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Turn a docker compose project into a berth.yaml (`berth import --help` for its flags:
+    /// -f COMPOSE_FILE…, --profile P…, -o berth.yaml, --kubernetes minikube|kind|k3d).
+    #[command(disable_help_flag = true)]
+    Import {
+        /// Flags of `berth import`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

@@ -8,7 +8,12 @@ mod project;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = args::Cli::parse();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(import_argv) = commands::import::split_import(&argv) {
+        let cli = commands::import::ImportCli::parse_from(import_argv);
+        return std::process::ExitCode::from(commands::import::run(cli));
+    }
+    let cli = args::Cli::parse_from(argv);
     let printer = printer::Printer::new(&cli.global);
     let code = commands::run(cli, &printer);
     std::process::ExitCode::from(code)

@@ -22,6 +22,17 @@ impl Printer {
         }
     }
 
+    /// A printer for commands that have their own flags instead of the global ones (`import`).
+    pub fn plain(no_color: bool, quiet: bool) -> Self {
+        let color =
+            !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+        Self {
+            format: OutputFormat::Text,
+            color,
+            quiet,
+        }
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -41,6 +52,10 @@ impl Printer {
         if !self.quiet {
             eprintln!("{} {}", self.paint("32", "✓"), msg.as_ref());
         }
+    }
+
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        eprintln!("{} {}", self.paint("1;33", "warning:"), msg.as_ref());
     }
 
     pub fn error(&self, msg: impl AsRef<str>) {

@@ -18,7 +18,10 @@ pub fn emit(stack: &Stack, sources: &[String], profiles: &[String]) -> String {
             format!(" with profiles {}", profiles.join(", "))
         }
     );
-    let _ = writeln!(o, "# Review the notes below, then run `berth check`.");
+    let _ = writeln!(
+        o,
+        "# Review the notes below, then run `berth validate` and `berth render`."
+    );
     section(&mut o, "Inferred", &stack.inferred);
     section(
         &mut o,

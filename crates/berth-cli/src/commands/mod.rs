@@ -2,6 +2,7 @@
 
 mod completions;
 mod diff;
+pub mod import;
 mod init;
 mod render;
 mod resolve;
@@ -27,6 +28,11 @@ pub fn run(cli: Cli, printer: &Printer) -> u8 {
         Some(Command::Schema) => schema::run(printer),
         Some(Command::Init { name, force }) => init::run(g, printer, name, force),
         Some(Command::Completions { shell }) => completions::run(shell),
+        Some(Command::Import { args }) => {
+            use clap::Parser;
+            let argv = std::iter::once("berth import".to_string()).chain(args);
+            import::run(import::ImportCli::parse_from(argv))
+        }
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();
