@@ -70,7 +70,7 @@ pub fn render(spec: &Spec, models: &[&Model]) -> ArtifactSet {
         "gitops/argocd/project.yaml",
         format!("{HEADER}{}", to_yaml(&project)),
     );
-    for m in models {
+    for m in &all {
         let name = format!("{stack}-{}", m.environment);
         let mut sync = serde_json::Map::new();
         if automated(m) {
