@@ -5,7 +5,8 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn spec_text(n: usize) -> String {
-    let mut s = String::from("name: bench\nregistry: ghcr.io/acme/bench\nversion: \"1.0.0\"\nservices:\n");
+    let mut s =
+        String::from("name: bench\nregistry: ghcr.io/acme/bench\nversion: \"1.0.0\"\nservices:\n");
     for i in 0..n {
         let uses = if i == 0 {
             "[postgres, redis]".to_string()
@@ -19,7 +20,9 @@ fn spec_text(n: usize) -> String {
             3000 + (i % 1000)
         ));
         if i % 10 == 0 {
-            s.push_str(&format!("    expose: {{ host: svc-{i} }}\n    autoscale: {{ min: 2, max: 6 }}\n"));
+            s.push_str(&format!(
+                "    expose: {{ host: svc-{i} }}\n    autoscale: {{ min: 2, max: 6 }}\n"
+            ));
         }
     }
     s.push_str(

@@ -33,7 +33,10 @@ fn specs() -> Vec<(String, Spec)> {
         )
     })
     .collect();
-    v.push(("fixture".into(), load(&root.join("tests/fixtures/kube.yaml"))));
+    v.push((
+        "fixture".into(),
+        load(&root.join("tests/fixtures/kube.yaml")),
+    ));
     v
 }
 
@@ -81,11 +84,12 @@ fn check(schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
         }
         for (k, val) in obj {
             let p = format!("{path}.{k}");
-            match (props.and_then(|p| p.get(k)), schema.get("additionalProperties")) {
+            match (
+                props.and_then(|p| p.get(k)),
+                schema.get("additionalProperties"),
+            ) {
                 (Some(s), _) => check(s, val, &p, errors),
-                (None, Some(Value::Bool(false))) => {
-                    errors.push(format!("{p}: unknown field"))
-                }
+                (None, Some(Value::Bool(false))) => errors.push(format!("{p}: unknown field")),
                 (None, Some(s)) if s.is_object() => check(s, val, &p, errors),
                 _ => {}
             }
@@ -99,8 +103,10 @@ fn check(schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
 }
 
 fn schema(kind: &str) -> Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/fixtures/crd-schemas/{}.json", kind.to_lowercase()));
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "tests/fixtures/crd-schemas/{}.json",
+        kind.to_lowercase()
+    ));
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
@@ -185,12 +191,22 @@ fn one_application_per_kubernetes_environment() {
                 app["spec"]["source"]["repoURL"],
                 berth_render::gitops::REPO_PLACEHOLDER
             );
-            assert_eq!(app["spec"]["destination"]["namespace"], m.namespace.as_str());
+            assert_eq!(
+                app["spec"]["destination"]["namespace"],
+                m.namespace.as_str()
+            );
             let opts = &app["spec"]["syncPolicy"]["syncOptions"];
-            assert!(opts.as_array().unwrap().contains(&"CreateNamespace=true".into()));
+            assert!(opts
+                .as_array()
+                .unwrap()
+                .contains(&"CreateNamespace=true".into()));
             let automated = &app["spec"]["syncPolicy"]["automated"];
             if m.environment.contains("prod") {
-                assert!(automated.is_null(), "{name}/{}: prod syncs by hand", m.environment);
+                assert!(
+                    automated.is_null(),
+                    "{name}/{}: prod syncs by hand",
+                    m.environment
+                );
             } else {
                 assert_eq!(automated["prune"], true);
                 assert_eq!(automated["selfHeal"], true);
@@ -203,7 +219,10 @@ fn one_application_per_kubernetes_environment() {
                 .any(|d| d["namespace"] == m.namespace.as_str()));
             // The overlay it points at exists.
             assert!(set
-                .get(&format!("k8s/overlays/{}/kustomization.yaml", m.environment))
+                .get(&format!(
+                    "k8s/overlays/{}/kustomization.yaml",
+                    m.environment
+                ))
                 .is_some());
         }
         let k = &docs(set.get_str("gitops/argocd/kustomization.yaml").unwrap())[0];
@@ -217,12 +236,22 @@ fn gitops_kustomization_builds() {
     let tmp = tempfile::tempdir().unwrap();
     berth_render::output::write(&berth_render::render(&spec, &[]).unwrap(), tmp.path()).unwrap();
     let out = std::process::Command::new("kubectl")
-        .args(["kustomize", tmp.path().join("gitops/argocd").to_str().unwrap()])
+        .args([
+            "kustomize",
+            tmp.path().join("gitops/argocd").to_str().unwrap(),
+        ])
         .output()
         .expect("kubectl must be installed (test oracle)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let objs = docs(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(objs.iter().filter(|o| o["kind"] == "Application").count(), 4);
+    assert_eq!(
+        objs.iter().filter(|o| o["kind"] == "Application").count(),
+        4
+    );
 }
 
 #[test]

@@ -271,7 +271,10 @@ fn services_deployments_probes_and_config() {
         .collect();
     let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
     assert!(pos("BERTH_SECRET_POSTGRES_PASSWORD_VALUE") < pos("DATABASE_URL"));
-    assert_eq!(env["API_TOKEN"]["valueFrom"]["secretKeyRef"]["key"], "api-token");
+    assert_eq!(
+        env["API_TOKEN"]["valueFrom"]["secretKeyRef"]["key"],
+        "api-token"
+    );
     // Host store: reached through a Service named after it.
     assert_eq!(cm["data"]["CACHE"], "redis:6379");
     let redis = find(&objs, "Service", "redis");
@@ -309,7 +312,10 @@ fn ingress_with_tls() {
         "letsencrypt"
     );
     assert_eq!(ing["spec"]["ingressClassName"], "nginx");
-    assert_eq!(ing["spec"]["tls"][0]["hosts"][0], "api.staging.shop.example.com");
+    assert_eq!(
+        ing["spec"]["tls"][0]["hosts"][0],
+        "api.staging.shop.example.com"
+    );
     assert_eq!(ing["spec"]["tls"][0]["secretName"], "api-tls");
     let path = &ing["spec"]["rules"][0]["http"]["paths"][0];
     assert_eq!(path["backend"]["service"]["name"], "api");
@@ -326,7 +332,10 @@ fn jobs_hold_their_dependents() {
     let job = find(&objs, "Job", "migrate");
     assert_eq!(job["spec"]["ttlSecondsAfterFinished"], 3600);
     assert_eq!(job["spec"]["backoffLimit"], 4);
-    assert_eq!(job["spec"]["template"]["spec"]["restartPolicy"], "OnFailure");
+    assert_eq!(
+        job["spec"]["template"]["spec"]["restartPolicy"],
+        "OnFailure"
+    );
     let ann = &job["metadata"]["annotations"];
     assert_eq!(ann["argocd.argoproj.io/hook"], "Sync");
     assert_eq!(ann["argocd.argoproj.io/sync-wave"], "1");
@@ -337,7 +346,10 @@ fn jobs_hold_their_dependents() {
     );
     let api = find(&objs, "Deployment", "api");
     // api waits for migrate (before) and for the MongoDB replica set init.
-    assert_eq!(api["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "2");
+    assert_eq!(
+        api["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
+        "2"
+    );
     let inits = api["spec"]["template"]["spec"]["initContainers"]
         .as_array()
         .unwrap();
@@ -351,11 +363,13 @@ fn jobs_hold_their_dependents() {
         .unwrap()
         .iter()
         .any(|v| v["mountPath"] == "/var/run/secrets/kubernetes.io/serviceaccount"));
-    assert!(!api["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|v| v["name"] == "kube-api-access"));
+    assert!(
+        !api["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "kube-api-access")
+    );
     let role = find(&objs, "Role", "api-wait-jobs");
     assert_eq!(
         role["rules"][0],
@@ -363,9 +377,18 @@ fn jobs_hold_their_dependents() {
     );
     let rb = find(&objs, "RoleBinding", "api-wait-jobs");
     assert_eq!(rb["subjects"][0]["name"], "api");
-    // A workload that waits for nothing starts in wave 0.
+    // worker waits only for the replica set init (wave 1), so it is in wave 2 too; the
+    // StatefulSets, waiting for nothing, are in wave 0 (no annotation).
     let worker = find(&objs, "Deployment", "worker");
-    assert!(worker["spec"]["template"]["spec"].get("initContainers").is_some()); // mongo-init
+    assert_eq!(
+        worker["spec"]["template"]["spec"]["initContainers"][0]["name"],
+        "wait-for-mongo-init"
+    );
+    assert!(
+        find(&objs, "StatefulSet", "mongo")["metadata"]["annotations"]
+            .get("argocd.argoproj.io/sync-wave")
+            .is_none()
+    );
     let policy = find(&objs, "NetworkPolicy", "api");
     let egress = policy["spec"]["egress"].as_array().unwrap();
     assert!(egress
@@ -391,7 +414,10 @@ fn in_cluster_stores_and_mongo_replica_set() {
         .iter()
         .any(|e| e["name"] == "POSTGRES_PASSWORD"
             && e["valueFrom"]["secretKeyRef"]["key"] == "postgres-password"));
-    assert_eq!(find(&objs, "Service", "postgres-headless")["spec"]["clusterIP"], "None");
+    assert_eq!(
+        find(&objs, "Service", "postgres-headless")["spec"]["clusterIP"],
+        "None"
+    );
     assert_eq!(
         find(&objs, "PodDisruptionBudget", "postgres")["spec"]["unhealthyPodEvictionPolicy"],
         "AlwaysAllow"
@@ -401,13 +427,19 @@ fn in_cluster_stores_and_mongo_replica_set() {
     let cmd = mongo["spec"]["template"]["spec"]["containers"][0]["command"][2]
         .as_str()
         .unwrap();
-    assert!(cmd.contains("mongod --replSet rs0 --bind_ip_all --keyFile"), "{cmd}");
+    assert!(
+        cmd.contains("mongod --replSet rs0 --bind_ip_all --keyFile"),
+        "{cmd}"
+    );
     let init = find(&objs, "Job", "mongo-init");
     let script = init["spec"]["template"]["spec"]["containers"][0]["command"][2]
         .as_str()
         .unwrap();
     for i in 0..3 {
-        assert!(script.contains(&format!("mongo-{i}.mongo-headless:27017")), "{script}");
+        assert!(
+            script.contains(&format!("mongo-{i}.mongo-headless:27017")),
+            "{script}"
+        );
     }
     assert_eq!(
         init["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
@@ -424,9 +456,11 @@ fn in_cluster_stores_and_mongo_replica_set() {
     for who in ["api", "worker", "mongo-init", "\"mongo\""] {
         assert!(from.contains(who), "{who}: {from}");
     }
-    // Single-pod stores say so when more were asked for.
-    let m = example("srvthreds");
-    let _ = m;
+    // Other stores run one pod in the cluster (no replication config is written).
+    assert_eq!(
+        find(&objs, "StatefulSet", "rabbitmq")["spec"]["replicas"],
+        1
+    );
 }
 
 #[test]
@@ -435,7 +469,10 @@ fn network_policies() {
     let kind = objects(&model(&spec, "kind"));
     let deny = find(&kind, "NetworkPolicy", "default-deny");
     assert_eq!(deny["spec"]["podSelector"], serde_json::json!({}));
-    assert_eq!(deny["spec"]["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    assert_eq!(
+        deny["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
     let api = find(&kind, "NetworkPolicy", "api");
     let ingress = api["spec"]["ingress"].as_array().unwrap();
     // From its dependent (worker) on its ports, and from the ingress controller.
@@ -449,11 +486,16 @@ fn network_policies() {
         "ingress-nginx"
     );
     let egress = api["spec"]["egress"].as_array().unwrap();
-    assert_eq!(egress[0]["ports"][0], serde_json::json!({ "protocol": "UDP", "port": 53 }));
-    assert!(egress.iter().any(|e| e["to"][0]["podSelector"]["matchLabels"]
-        ["app.kubernetes.io/name"]
-        == "postgres"
-        && e["ports"][0]["port"] == 5432));
+    assert_eq!(
+        egress[0]["ports"][0],
+        serde_json::json!({ "protocol": "UDP", "port": 53 })
+    );
+    assert!(egress
+        .iter()
+        .any(
+            |e| e["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "postgres"
+                && e["ports"][0]["port"] == 5432
+        ));
     // Host store: its port, any address.
     assert!(egress
         .iter()
@@ -480,7 +522,10 @@ fn network_policies() {
         .iter()
         .map(|t| t["ipBlock"]["cidr"].as_str().unwrap())
         .collect();
-    assert_eq!(cidrs, subnets.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        cidrs,
+        subnets.iter().map(|s| s.as_str()).collect::<Vec<_>>()
+    );
     // External store (prod rabbitmq): its URL's port.
     let prod = objects(&model(&spec, "prod"));
     let worker = find(&prod, "NetworkPolicy", "worker");
@@ -511,7 +556,10 @@ fn cloud_secrets_are_external_secrets() {
     assert_eq!(es["spec"]["secretStoreRef"]["kind"], "ClusterSecretStore");
     assert_eq!(es["spec"]["target"]["name"], "postgres-connection");
     let data = es["spec"]["data"].as_array().unwrap();
-    let keys: Vec<&str> = data.iter().map(|d| d["secretKey"].as_str().unwrap()).collect();
+    let keys: Vec<&str> = data
+        .iter()
+        .map(|d| d["secretKey"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, ["url", "host", "port", "user", "password"]);
     for d in data {
         assert_eq!(d["remoteRef"]["key"], "shop/staging/postgres");
@@ -528,10 +576,16 @@ fn cloud_secrets_are_external_secrets() {
     );
     // Generated secrets in the cloud: Terraform writes them to Secrets Manager.
     let es = find(&objs, "ExternalSecret", "session-key");
-    assert_eq!(es["spec"]["data"][0]["remoteRef"], serde_json::json!({ "key": "shop/staging/session-key" }));
+    assert_eq!(
+        es["spec"]["data"][0]["remoteRef"],
+        serde_json::json!({ "key": "shop/staging/session-key" })
+    );
     // In-cluster store passwords too.
     let es = find(&objs, "ExternalSecret", "mongo-password");
-    assert_eq!(es["spec"]["data"][0]["remoteRef"]["key"], "shop/staging/mongo-password");
+    assert_eq!(
+        es["spec"]["data"][0]["remoteRef"]["key"],
+        "shop/staging/mongo-password"
+    );
     // Sources a cluster cannot read (env, file) stay in the generated Secret.
     let token = env.iter().find(|e| e["name"] == "API_TOKEN").unwrap();
     assert_eq!(token["valueFrom"]["secretKeyRef"]["name"], "shop-secrets");
@@ -546,29 +600,37 @@ fn cloud_secrets_are_external_secrets() {
 #[test]
 fn overlay_layout() {
     let set = berth_render::render(&fixture(), &[]).unwrap();
-    let k: Value = serde_saphyr::from_str(
-        set.get_str("k8s/overlays/kind/kustomization.yaml").unwrap(),
-    )
-    .unwrap();
+    let k: Value =
+        serde_saphyr::from_str(set.get_str("k8s/overlays/kind/kustomization.yaml").unwrap())
+            .unwrap();
     assert_eq!(k["namespace"], "shop");
     assert_eq!(k["resources"][0], "../../base");
     assert_eq!(k["secretGenerator"][0]["name"], "shop-secrets");
     assert_eq!(k["secretGenerator"][0]["envs"][0], "secrets.env");
     // Cloud: namespaces by replacement, so the ClusterSecretStore stays cluster-scoped.
-    let k: Value = serde_saphyr::from_str(
-        set.get_str("k8s/overlays/prod/kustomization.yaml").unwrap(),
-    )
-    .unwrap();
+    let k: Value =
+        serde_saphyr::from_str(set.get_str("k8s/overlays/prod/kustomization.yaml").unwrap())
+            .unwrap();
     assert!(k.get("namespace").is_none());
-    assert_eq!(k["replacements"][0]["targets"][0]["reject"][1]["kind"], "ClusterSecretStore");
+    assert_eq!(
+        k["replacements"][0]["targets"][0]["reject"][1]["kind"],
+        "ClusterSecretStore"
+    );
     // Tags by `images:`.
     let images = k["images"].as_array().unwrap();
-    assert!(images.iter().any(|i| i["name"] == "ghcr.io/acme/shop/api" && i["newTag"] == "1.1.0"), "{images:?}");
+    assert!(
+        images
+            .iter()
+            .any(|i| i["name"] == "ghcr.io/acme/shop/api" && i["newTag"] == "1.1.0"),
+        "{images:?}"
+    );
     // The base holds what environments share: the majority tag (staging's and prod's differ,
     // kind has 1.0.0) and no namespace.
     let base = set.get_str("k8s/base/api/deployment.yaml").unwrap();
     assert!(!base.contains("namespace:"), "{base}");
-    let example = set.get_str("k8s/overlays/kind/secrets.env.example").unwrap();
+    let example = set
+        .get_str("k8s/overlays/kind/secrets.env.example")
+        .unwrap();
     assert!(example.contains("\napi-token=\n"), "{example}");
     assert!(example.contains("host environment variable SHOP_API_TOKEN"));
 }
@@ -581,7 +643,11 @@ fn deterministic_and_independent_of_selection() {
     let one = berth_render::render(&spec, &["staging".to_string()]).unwrap();
     for (path, bytes) in one.iter() {
         if path.starts_with("k8s/") || path.starts_with("gitops/") {
-            assert_eq!(all.get(path), Some(bytes), "{path} depends on the selection");
+            assert_eq!(
+                all.get(path),
+                Some(bytes),
+                "{path} depends on the selection"
+            );
         }
     }
     assert!(one.get("k8s/overlays/kind/kustomization.yaml").is_none());
@@ -665,8 +731,14 @@ fn snapshots_of_examples() {
     for (name, spec) in stacks() {
         let set = berth_render::render(&spec, &[]).unwrap();
         insta::assert_snapshot!(format!("{name}__k8s_base"), joined(&set, "k8s/base/"));
-        insta::assert_snapshot!(format!("{name}__k8s_overlays"), joined(&set, "k8s/overlays/"));
-        insta::assert_snapshot!(format!("{name}__k8s_rendered"), joined(&set, "k8s/rendered/"));
+        insta::assert_snapshot!(
+            format!("{name}__k8s_overlays"),
+            joined(&set, "k8s/overlays/")
+        );
+        insta::assert_snapshot!(
+            format!("{name}__k8s_rendered"),
+            joined(&set, "k8s/rendered/")
+        );
     }
 }
 
@@ -674,17 +746,19 @@ fn snapshots_of_examples() {
 // Oracles
 
 fn tool(cmd: &str, args: &[&str]) -> std::process::Output {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("`{cmd}` must be installed (a test oracle; scripts/install-oracles.sh): {e}"))
+    Command::new(cmd).args(args).output().unwrap_or_else(|e| {
+        panic!("`{cmd}` must be installed (a test oracle; scripts/install-oracles.sh): {e}")
+    })
 }
 
 fn key(o: &Value) -> (String, String, String) {
     (
         o["apiVersion"].as_str().unwrap_or_default().to_string(),
         o["kind"].as_str().unwrap_or_default().to_string(),
-        o["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+        o["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
@@ -786,7 +860,10 @@ fn oracle_kubernetes_validate_strict_oldest_and_newest() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(out.status.success(), "kubernetes-validate {version}:\n{text}");
+        assert!(
+            out.status.success(),
+            "kubernetes-validate {version}:\n{text}"
+        );
         // Only the External Secrets custom resources lack a built-in schema (validated in
         // tests/gitops.rs against their own).
         for line in text.lines().filter(|l| l.contains("Couldn't find schema")) {

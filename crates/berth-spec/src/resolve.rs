@@ -1014,6 +1014,54 @@ mod tests {
         assert_eq!(duration_secs("abc"), None);
     }
 
+    fn spec(text: &str) -> Spec {
+        let src = crate::Source::new("t.yaml", text.to_string());
+        let loaded = crate::validate(&src);
+        assert!(!loaded.diagnostics.iter().any(|d| d.is_error()));
+        loaded.spec.unwrap()
+    }
+
+    #[test]
+    fn host_stores_in_a_cluster_are_reached_by_name_and_cloud_passwords_live_in_aws() {
+        let s = spec(
+            "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [redis, pg] }\n\
+             stores:\n  redis: { type: redis, version: \"7\" }\n  pg: { type: postgres, version: \"16\" }\n\
+             environments:\n  local: { platform: compose, stores: { redis: host } }\n\
+             \x20 mk: { platform: kubernetes, cluster: minikube, stores: { redis: host } }\n\
+             \x20 cloud: { platform: kubernetes, cloud: aws, region: us-east-1, stores: { redis: in-cluster } }\n",
+        );
+        let mk = resolve(&s, "mk").unwrap();
+        let redis = mk.store("redis").unwrap();
+        assert_eq!(
+            redis.realization,
+            Realized::Host {
+                address: "host.minikube.internal".into()
+            }
+        );
+        assert_eq!(redis.wiring.host, EnvValue::lit("redis"));
+        let local = resolve(&s, "local").unwrap();
+        assert_eq!(
+            local.store("redis").unwrap().wiring.host,
+            EnvValue::lit("host.docker.internal")
+        );
+        assert_eq!(
+            mk.secret("redis-password").unwrap().source,
+            SecretSource::Generate { length: 32 }
+        );
+        let cloud = resolve(&s, "cloud").unwrap();
+        assert_eq!(
+            cloud.secret("redis-password").unwrap().source,
+            SecretSource::Aws {
+                name: "t/cloud/redis-password".into(),
+                generate: Some(32)
+            }
+        );
+        assert!(matches!(
+            cloud.secret("pg-connection").unwrap().source,
+            SecretSource::Aws { generate: None, .. }
+        ));
+    }
+
     #[test]
     fn url_parts() {
         assert_eq!(

@@ -40,7 +40,8 @@ pub fn render(spec: &Spec, models: &[&Model]) -> ArtifactSet {
     let stack = &first.stack;
     // The project admits every Kubernetes environment of the spec, whichever are rendered now.
     let all = crate::kube::all_kubernetes(spec, models);
-    let labels = json!({ "app.kubernetes.io/part-of": stack, "app.kubernetes.io/managed-by": "berth" });
+    let labels =
+        json!({ "app.kubernetes.io/part-of": stack, "app.kubernetes.io/managed-by": "berth" });
     let mut namespaces: Vec<&str> = Vec::new();
     for m in &all {
         if !namespaces.contains(&m.namespace.as_str()) {
@@ -81,7 +82,11 @@ pub fn render(spec: &Spec, models: &[&Model]) -> ArtifactSet {
         }
         sync.insert(
             "syncOptions".into(),
-            json!(["CreateNamespace=true", "ServerSideApply=true", "PruneLast=true"]),
+            json!([
+                "CreateNamespace=true",
+                "ServerSideApply=true",
+                "PruneLast=true"
+            ]),
         );
         sync.insert(
             "retry".into(),
@@ -125,7 +130,10 @@ pub fn render(spec: &Spec, models: &[&Model]) -> ArtifactSet {
     });
     set.insert(
         "gitops/argocd/kustomization.yaml",
-        format!("{HEADER}# kubectl apply -k deploy/gitops/argocd\n{}", to_yaml(&k)),
+        format!(
+            "{HEADER}# kubectl apply -k deploy/gitops/argocd\n{}",
+            to_yaml(&k)
+        ),
     );
     set
 }

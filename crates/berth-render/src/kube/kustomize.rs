@@ -3,7 +3,7 @@
 //! that environment's hydrated objects: `images:` for image changes kustomize can express
 //! safely, RFC 6902 patches for every other difference, and its own resources.
 
-use super::objects::{hydrated_objects, Obj};
+use super::objects::{hydrated_objects, namespace, Obj};
 use super::secrets;
 use super::HEADER;
 use crate::artifact::{to_yaml, to_yaml_stream};
@@ -11,12 +11,17 @@ use crate::ArtifactSet;
 use berth_spec::Model;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 type Id = (String, String, String);
 
 pub struct Layout {
     /// Base objects, without namespaces.
     base: Vec<Obj>,
+    /// Position of each base object by id.
+    index: BTreeMap<Id, usize>,
+    /// Each environment's objects as the base sees them, by environment name.
+    envs: BTreeMap<String, Vec<Obj>>,
 }
 
 /// An environment's objects as the base sees them: no Namespace object, no namespaces.
@@ -36,24 +41,36 @@ fn env_objects(model: &Model) -> Vec<Obj> {
 impl Layout {
     pub fn new(models: &[&Model]) -> Self {
         let envs: Vec<Vec<Obj>> = models.iter().map(|m| env_objects(m)).collect();
+        let indexes: Vec<BTreeMap<Id, usize>> = envs
+            .iter()
+            .map(|objs| objs.iter().enumerate().map(|(i, o)| (o.id(), i)).collect())
+            .collect();
         let mut base = Vec::new();
+        let mut index = BTreeMap::new();
         if let Some(first) = envs.first() {
             for o in first {
                 let id = o.id();
                 let values: Vec<&Value> = envs
                     .iter()
-                    .filter_map(|objs| objs.iter().find(|x| x.id() == id).map(|x| &x.value))
+                    .zip(&indexes)
+                    .filter_map(|(objs, ix)| ix.get(&id).map(|i| &objs[*i].value))
                     .collect();
                 if values.len() == envs.len() {
+                    index.insert(id, base.len());
                     base.push(Obj::new(&o.owner, majority(&values)));
                 }
             }
         }
-        Layout { base }
+        let envs = models
+            .iter()
+            .map(|m| m.environment.clone())
+            .zip(envs)
+            .collect();
+        Layout { base, index, envs }
     }
 
     fn has(&self, id: &Id) -> Option<&Obj> {
-        self.base.iter().find(|b| &b.id() == id)
+        self.index.get(id).map(|i| &self.base[*i])
     }
 
     /// `k8s/base/**`.
@@ -84,14 +101,17 @@ impl Layout {
     pub fn overlay(&self, model: &Model) -> ArtifactSet {
         let dir = format!("k8s/overlays/{}", model.environment);
         let mut set = ArtifactSet::default();
-        let env = env_objects(model);
-        let images = self.images(&env);
+        let computed;
+        let env = match self.envs.get(&model.environment) {
+            Some(e) => e,
+            None => {
+                computed = env_objects(model);
+                &computed
+            }
+        };
+        let images = self.images(env);
         let mut resources = vec!["../../base".to_string(), "resources/namespace.yaml".into()];
-        let ns = hydrated_objects(model)
-            .into_iter()
-            .find(|o| o.kind() == "Namespace")
-            .map(|o| o.value)
-            .unwrap_or(Value::Null);
+        let ns = namespace(model);
         set.insert(format!("{dir}/resources/namespace.yaml"), stream(&[&ns]));
         let own: Vec<Obj> = env
             .iter()
@@ -103,7 +123,7 @@ impl Layout {
             resources.push(format!("resources/{path}"));
         }
         let mut patches = Vec::new();
-        for o in &env {
+        for o in env {
             let Some(b) = self.has(&o.id()) else { continue };
             let mut from = b.value.clone();
             rewrite_images(&mut from, &images);
@@ -264,7 +284,8 @@ pub fn majority(vals: &[&Value]) -> Value {
         let mut out = Map::new();
         for k in keys {
             let present: Vec<&Value> = vals.iter().filter_map(|v| v.get(k)).collect();
-            let keep = present.len() * 2 > n || (present.len() * 2 == n && vals[0].get(k).is_some());
+            let keep =
+                present.len() * 2 > n || (present.len() * 2 == n && vals[0].get(k).is_some());
             if keep {
                 out.insert(k.clone(), majority(&present));
             }
@@ -272,7 +293,10 @@ pub fn majority(vals: &[&Value]) -> Value {
         return Value::Object(out);
     }
     if let Some(len) = vals[0].as_array().map(|a| a.len()) {
-        if vals.iter().all(|v| v.as_array().is_some_and(|a| a.len() == len)) {
+        if vals
+            .iter()
+            .all(|v| v.as_array().is_some_and(|a| a.len() == len))
+        {
             return Value::Array(
                 (0..len)
                     .map(|i| {
@@ -306,7 +330,9 @@ pub fn diff(path: &str, a: &Value, b: &Value, ops: &mut Vec<Value>) {
         (Value::Object(x), Value::Object(y)) => {
             for k in x.keys() {
                 if !y.contains_key(k) {
-                    ops.push(json!({ "op": "remove", "path": format!("{path}/{}", pointer_escape(k)) }));
+                    ops.push(
+                        json!({ "op": "remove", "path": format!("{path}/{}", pointer_escape(k)) }),
+                    );
                 }
             }
             for (k, v) in y {

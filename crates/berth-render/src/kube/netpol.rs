@@ -5,12 +5,13 @@
 //! its port on any address (its address is not known inside the cluster).
 
 use super::objects::{ingress_controller, labels, meta, mongo_rs, Obj};
-use super::stores::{ports as store_ports, port_name};
+use super::stores::ports as store_ports;
 use super::workloads::waits;
 use berth_spec::model::{DepKind, Realized, StoreModel, SubnetTier};
-use berth_spec::StoreType;
 use berth_spec::Model;
+use berth_spec::StoreType;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 pub fn objects(model: &Model) -> Vec<Obj> {
     let mut objs = vec![Obj::new(
@@ -37,18 +38,27 @@ pub fn objects(model: &Model) -> Vec<Obj> {
             ));
         }
     }
+    // Indexes, so large stacks stay linear.
+    let by_name: BTreeMap<&str, &berth_spec::model::Workload> = model
+        .workloads
+        .iter()
+        .map(|w| (w.name.as_str(), w))
+        .collect();
+    let mut dependents_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for o in &model.workloads {
+        for d in o.uses.iter().filter(|d| d.kind == DepKind::Service) {
+            let list = dependents_of.entry(d.name.as_str()).or_default();
+            if !list.contains(&o.name.as_str()) {
+                list.push(&o.name);
+            }
+        }
+    }
     for w in &model.workloads {
         let mut ingress = Vec::new();
-        let dependents: Vec<&str> = model
-            .workloads
-            .iter()
-            .filter(|o| {
-                o.uses
-                    .iter()
-                    .any(|d| d.kind == DepKind::Service && d.name == w.name)
-            })
-            .map(|o| o.name.as_str())
-            .collect();
+        let dependents: Vec<&str> = dependents_of
+            .get(w.name.as_str())
+            .cloned()
+            .unwrap_or_default();
         let ports: Vec<u16> = w.ports.iter().map(|p| p.port).collect();
         if !dependents.is_empty() && !ports.is_empty() {
             ingress.push(json!({ "from": [pods_in(&dependents)], "ports": tcp(&ports) }));
@@ -67,7 +77,7 @@ pub fn objects(model: &Model) -> Vec<Obj> {
         for d in &w.uses {
             match d.kind {
                 DepKind::Service => {
-                    if let Some(o) = model.workload(&d.name) {
+                    if let Some(o) = by_name.get(d.name.as_str()) {
                         let p: Vec<u16> = o.ports.iter().map(|p| p.port).collect();
                         if !p.is_empty() {
                             egress.push(to_pods(&o.name, &tcp(&p)));
@@ -171,7 +181,6 @@ fn store_egress(model: &Model, s: &StoreModel) -> Value {
                 .as_plain()
                 .and_then(|p| p.parse::<u16>().ok())
                 .unwrap_or(s.port);
-            let _ = port_name;
             json!({ "ports": tcp(&[port]) })
         }
     }

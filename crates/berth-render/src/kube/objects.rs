@@ -101,7 +101,8 @@ pub fn hydrated_objects(model: &Model) -> Vec<Obj> {
     objs
 }
 
-fn namespace(model: &Model) -> Value {
+/// The environment's Namespace.
+pub fn namespace(model: &Model) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Namespace",

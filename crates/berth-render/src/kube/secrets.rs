@@ -245,10 +245,7 @@ pub fn secret_env_file(
         text.push_str(&format!("{key}={value}\n"));
     }
     set.insert(
-        format!(
-            "k8s/overlays/{}/{GENERATED_SECRET_FILE}",
-            model.environment
-        ),
+        format!("k8s/overlays/{}/{GENERATED_SECRET_FILE}", model.environment),
         text,
     );
     Ok(set)

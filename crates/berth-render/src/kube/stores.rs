@@ -12,8 +12,8 @@
 use super::objects::*;
 use super::secrets::secret_ref;
 use berth_spec::model::{Realized, StoreModel};
-use berth_spec::StoreType;
 use berth_spec::Model;
+use berth_spec::StoreType;
 use serde_json::{json, Map, Value};
 
 const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";

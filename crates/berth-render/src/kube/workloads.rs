@@ -4,9 +4,9 @@
 
 use super::objects::*;
 use super::secrets::secret_ref;
+use berth_spec::model::screaming_snake;
 use berth_spec::model::{Check, EnvValue, EnvVar, HealthModel, Workload};
 use berth_spec::spec::Restart;
-use berth_spec::model::screaming_snake;
 use berth_spec::Model;
 use serde_json::{json, Map, Value};
 
@@ -258,7 +258,10 @@ fn probes(w: &Workload, c: &mut Map<String, Value>) {
         "timeoutSeconds": h.timeout_s.max(1),
         "failureThreshold": h.retries.max(1),
     });
-    c.insert("readinessProbe".into(), with(action.clone(), timing.clone()));
+    c.insert(
+        "readinessProbe".into(),
+        with(action.clone(), timing.clone()),
+    );
     c.insert("livenessProbe".into(), with(action.clone(), timing));
     let interval = h.interval_s.max(1);
     c.insert(
@@ -486,12 +489,7 @@ fn job(model: &Model, w: &Workload, pod: Value, lab: &Value) -> Value {
     })
 }
 
-fn ingress(
-    model: &Model,
-    w: &Workload,
-    e: &berth_spec::model::ExposeModel,
-    lab: &Value,
-) -> Value {
+fn ingress(model: &Model, w: &Workload, e: &berth_spec::model::ExposeModel, lab: &Value) -> Value {
     let (class, _, _) = ingress_controller(model);
     let mut ann = Map::new();
     if e.tls {
