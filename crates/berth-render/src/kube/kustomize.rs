@@ -233,14 +233,22 @@ impl Layout {
                 }
             }
         }
+        // Every image reference of the environment, by image name.
+        let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for o in env {
+            for img in all_images(&o.value) {
+                let list = uses.entry(image_name(&img)).or_default();
+                if !list.contains(&img) {
+                    list.push(img);
+                }
+            }
+        }
         let mut out = IndexMap::new();
         for (name, to) in cand {
             let Some(to) = to else { continue };
-            let consistent = env.iter().all(|o| {
-                all_images(&o.value)
-                    .iter()
-                    .all(|img| image_name(img) != name || *img == to)
-            });
+            let consistent = uses
+                .get(&name)
+                .is_none_or(|refs| refs.iter().all(|r| *r == to));
             if consistent {
                 out.insert(name, to);
             }

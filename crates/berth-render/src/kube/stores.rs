@@ -133,16 +133,19 @@ fn password_env(model: &Model, store: &StoreModel, var: &str) -> Value {
     json!({ "name": var, "valueFrom": { "secretKeyRef": { "name": s, "key": k } } })
 }
 
+/// (env, data directory, extra writable directories, command, readiness command).
+type StoreContainer<'a> = (
+    Vec<Value>,
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    Option<Value>,
+    Value,
+);
+
 fn statefulset(model: &Model, store: &StoreModel, lab: &Value) -> Value {
     let name = &store.name;
     let lit = |k: &str, v: &str| json!({ "name": k, "value": esc(v) });
-    let (mut env, data_dir, mut extra_dirs, command, ready): (
-        Vec<Value>,
-        &str,
-        Vec<(&str, &str)>,
-        Option<Value>,
-        Value,
-    ) = match store.kind {
+    let (mut env, data_dir, mut extra_dirs, command, ready): StoreContainer = match store.kind {
         StoreType::Redis => (
             vec![password_env(model, store, "REDIS_PASSWORD")],
             "/data",
