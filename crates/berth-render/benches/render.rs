@@ -51,7 +51,14 @@ fn spec(n: usize) -> berth_spec::Spec {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("render_all");
     g.sample_size(10);
-    for n in [200usize, 2000] {
+    // `cargo test --all-targets` runs benches once without `--bench` (and unoptimised): a
+    // small stack there proves the bench works without spending minutes on it.
+    let sizes: &[usize] = if std::env::args().any(|a| a == "--bench") {
+        &[200, 2000]
+    } else {
+        &[20]
+    };
+    for &n in sizes {
         let s = spec(n);
         let files = berth_render::render(&s, &[]).unwrap().len();
         assert!(files > n, "{files}");
