@@ -8,7 +8,7 @@ mod project;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = args::Cli::parse();
+    let cli = args::Cli::parse_from(args::normalize(std::env::args_os()));
     let printer = printer::Printer::new(&cli.global);
     let code = commands::run(cli, &printer);
     std::process::ExitCode::from(code)
