@@ -207,13 +207,19 @@ mod tests {
 
     #[test]
     fn dash_f_after_logs_follows() {
-        assert_eq!(n(&["berth", "logs", "api", "-f"]), ["berth", "logs", "api", "--follow"]);
+        assert_eq!(
+            n(&["berth", "logs", "api", "-f"]),
+            ["berth", "logs", "api", "--follow"]
+        );
         assert_eq!(
             n(&["berth", "-f", "x.yaml", "logs", "-f"]),
             ["berth", "-f", "x.yaml", "logs", "--follow"]
         );
         // A spec file named `logs` is still a file.
-        assert_eq!(n(&["berth", "-f", "logs", "up"]), ["berth", "-f", "logs", "up"]);
+        assert_eq!(
+            n(&["berth", "-f", "logs", "up"]),
+            ["berth", "-f", "logs", "up"]
+        );
         assert_eq!(n(&["berth", "up", "-f", "a"]), ["berth", "up", "-f", "a"]);
     }
 }

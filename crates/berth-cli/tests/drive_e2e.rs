@@ -177,11 +177,13 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 
 /// The quickstart spec on free ports, with a unique name.
 fn quickstart(api: u16, redis: u16, pg: u16) -> String {
-    let text =
-        std::fs::read_to_string(repo_root().join("examples/quickstart/berth.yaml")).unwrap();
+    let text = std::fs::read_to_string(repo_root().join("examples/quickstart/berth.yaml")).unwrap();
     let text = text
         .replace("name: quickstart", "name: NAME")
-        .replace("publish: { http: 18080 }", &format!("publish: {{ http: {api} }}"))
+        .replace(
+            "publish: { http: 18080 }",
+            &format!("publish: {{ http: {api} }}"),
+        )
         .replace("publish: 16379", &format!("publish: {redis}"))
         .replace("publish: 15432", &format!("publish: {pg}"));
     assert!(text.contains(&format!("http: {api}")) && text.contains(&format!("publish: {pg}")));
@@ -203,12 +205,29 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
 
     // Comes up healthy; endpoints printed.
     let r = stack.berth(["up"]).ok();
-    assert!(r.stdout.contains(&format!("http://127.0.0.1:{api}")), "{}", r.stdout);
-    assert!(r.stdout.contains(&format!("redis://127.0.0.1:{redis}")), "{}", r.stdout);
-    assert!(r.stderr.contains("api") && r.stderr.contains("healthy"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!("http://127.0.0.1:{api}")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("redis://127.0.0.1:{redis}")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("api") && r.stderr.contains("healthy"),
+        "{}",
+        r.stderr
+    );
     let (code, body) = http(api, "GET", "/health", "");
     assert_eq!(code, 200, "{body}");
-    for part in [r#""status":"ok""#, r#""redis":"ok""#, r#""postgres":"ok""#, r#""rabbitmq":"ok""#] {
+    for part in [
+        r#""status":"ok""#,
+        r#""redis":"ok""#,
+        r#""postgres":"ok""#,
+        r#""rabbitmq":"ok""#,
+    ] {
         assert!(body.contains(part), "{body}");
     }
     for n in 1..=2 {
@@ -221,12 +240,20 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
     let secrets = std::fs::read_to_string(berth_dir.join("secrets.json")).unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(berth_dir.join("secrets.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(berth_dir.join("secrets.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let env = berth_dir.join("compose/local/.secrets/postgres.env");
-        assert_eq!(std::fs::metadata(env).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(env).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
-    assert!(std::fs::read_to_string(berth_dir.join(".gitignore")).unwrap().contains('*'));
+    assert!(std::fs::read_to_string(berth_dir.join(".gitignore"))
+        .unwrap()
+        .contains('*'));
 
     // A second up recreates nothing and keeps the secrets.
     let ids1 = stack.ids();
@@ -235,7 +262,10 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
     assert!(r.stderr.contains("unchanged: "), "{}", r.stderr);
     assert!(!r.stderr.contains("recreated"), "{}", r.stderr);
     assert_eq!(stack.ids(), ids1);
-    assert_eq!(std::fs::read_to_string(berth_dir.join("secrets.json")).unwrap(), secrets);
+    assert_eq!(
+        std::fs::read_to_string(berth_dir.join("secrets.json")).unwrap(),
+        secrets
+    );
 
     // A change to one service recreates only that service.
     stack.write(&spec.replace(
@@ -259,7 +289,11 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
     stack.berth(["up"]).ok();
     assert_eq!(stack.ids()["api"], ids2["api"], "restarted, not recreated");
     let a = service(&stack.status(), "api").clone();
-    assert_eq!((a["state"].as_str(), a["health"].as_str()), (Some("running"), Some("healthy")), "{a}");
+    assert_eq!(
+        (a["state"].as_str(), a["health"].as_str()),
+        (Some("running"), Some("healthy")),
+        "{a}"
+    );
 
     // A store that dies on its own is restarted by its restart policy; status counts it.
     let out = docker(&[
@@ -269,14 +303,22 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
         "-c",
         "redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning shutdown || true",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     wait_for("redis restarted by docker", Duration::from_secs(60), || {
         let st = stack.status();
         let r = service(&st, "redis");
         r["restarts"].as_u64().unwrap_or(0) >= 1 && r["state"] == "running"
     });
     let text = stack.berth(["status"]).ok().stdout;
-    assert!(text.lines().any(|l| l.starts_with("redis") && l.contains("running")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("redis") && l.contains("running")),
+        "{text}"
+    );
 
     // down keeps the volumes; data in postgres, redis (and rabbitmq) survives down/up.
     let vols = stack.volumes();
@@ -288,15 +330,24 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
     stack.berth(["up"]).ok();
     let (code, body) = http(api, "GET", "/notes", "");
     assert_eq!(code, 200, "{body}");
-    assert!(body.contains(r#""count":2"#), "postgres rows survive: {body}");
-    assert!(body.contains(r#""counter":2"#), "redis counter survives: {body}");
+    assert!(
+        body.contains(r#""count":2"#),
+        "postgres rows survive: {body}"
+    );
+    assert!(
+        body.contains(r#""counter":2"#),
+        "redis counter survives: {body}"
+    );
 
     // History records every operation.
     let history: Value =
-        serde_json::from_str(&std::fs::read_to_string(berth_dir.join("history.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(berth_dir.join("history.json")).unwrap())
+            .unwrap();
     let records = history["records"].as_array().unwrap();
     assert!(records.len() >= 6, "{history}");
-    assert!(records.iter().all(|r| r["outcome"] == "ok" && r["environment"] == "local"));
+    assert!(records
+        .iter()
+        .all(|r| r["outcome"] == "ok" && r["environment"] == "local"));
 
     // down --volumes deletes the data.
     stack.berth(["down", "--volumes"]).ok();
@@ -332,10 +383,24 @@ fn failing_health_check_exits_non_zero_with_the_logs() {
     let _g = docker_lock();
     require_images(&["berth-local/base:bookworm", "berth-local/redis:7"]);
     let stack = Stack::new("fail", &SMALL.replace("PORT", &free_port().to_string()));
-    let r = stack.berth(["up", "-s", "broken", "--timeout", "120"]).code(1);
-    assert!(r.stderr.contains("service `broken` is unhealthy"), "{}", r.stderr);
-    assert!(r.stderr.contains("probe-says-no"), "last health output: {}", r.stderr);
-    assert!(r.stderr.contains("broken-marker-42"), "last log lines: {}", r.stderr);
+    let r = stack
+        .berth(["up", "-s", "broken", "--timeout", "120"])
+        .code(1);
+    assert!(
+        r.stderr.contains("service `broken` is unhealthy"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("probe-says-no"),
+        "last health output: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("broken-marker-42"),
+        "last log lines: {}",
+        r.stderr
+    );
     let h = std::fs::read_to_string(stack.dir.path().join(".berth/history.json")).unwrap();
     assert!(h.contains(r#""outcome": "failed""#), "{h}");
 }
@@ -348,30 +413,49 @@ fn ctrl_c_during_up_releases_the_lock_and_the_next_up_converges() {
     let log = stack.dir.path().join("up.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .env("NO_COLOR", "1")
-        .args(["-f".as_ref(), stack.file().as_os_str(), "up".as_ref(), "-s".as_ref(), "slow".as_ref()])
+        .args([
+            "-f".as_ref(),
+            stack.file().as_os_str(),
+            "up".as_ref(),
+            "-s".as_ref(),
+            "slow".as_ref(),
+        ])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     // Wait until it is waiting for `slow` to become healthy, then interrupt it.
-    wait_for("berth up to wait for slow", Duration::from_secs(120), || {
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.contains("slow") && l.contains("starting"))
-    });
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    wait_for(
+        "berth up to wait for slow",
+        Duration::from_secs(120),
+        || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l.contains("slow") && l.contains("starting"))
+        },
+    );
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
     let status = child.wait().unwrap();
     let err = std::fs::read_to_string(&log).unwrap();
     assert_eq!(status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted") && err.contains("berth up"), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains("berth up"),
+        "{err}"
+    );
     let h = std::fs::read_to_string(stack.dir.path().join(".berth/history.json")).unwrap();
     assert!(h.contains(r#""outcome": "interrupted""#), "{h}");
 
     // The lock is free again, and the next up converges on what is already running.
     let before = stack.ids();
     let slow = before["slow"].clone();
-    assert!(docker(&["exec", &slow, "touch", "/tmp/ready"]).status.success());
+    assert!(docker(&["exec", &slow, "touch", "/tmp/ready"])
+        .status
+        .success());
     let r = stack.berth(["up", "-s", "slow"]).ok();
     assert!(r.stderr.contains("unchanged: slow"), "{}", r.stderr);
     assert_eq!(stack.ids(), before);
@@ -385,15 +469,22 @@ fn lock_refuses_a_concurrent_up_and_recipes_run_their_hooks() {
     let stack = Stack::new("lock", &SMALL.replace("PORT", &port.to_string()));
     let mut first = Command::new(env!("CARGO_BIN_EXE_berth"))
         .env("NO_COLOR", "1")
-        .args(["-f".as_ref(), stack.file().as_os_str(), "deploy".as_ref(), "cache".as_ref()])
+        .args([
+            "-f".as_ref(),
+            stack.file().as_os_str(),
+            "deploy".as_ref(),
+            "cache".as_ref(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let lock = stack.dir.path().join(".berth/locks/local.lock");
-    wait_for("the first berth to hold the lock", Duration::from_secs(60), || {
-        std::fs::read_to_string(&lock).is_ok_and(|s| !s.trim().is_empty())
-    });
+    wait_for(
+        "the first berth to hold the lock",
+        Duration::from_secs(60),
+        || std::fs::read_to_string(&lock).is_ok_and(|s| !s.trim().is_empty()),
+    );
     let second = stack.berth(["up"]).code(1);
     let pid = first.id().to_string();
     assert!(
@@ -408,11 +499,18 @@ fn lock_refuses_a_concurrent_up_and_recipes_run_their_hooks() {
     // The recipe ran its pre command, started only the stores, and its post command ran
     // this very berth (no lock needed for status).
     let root = stack.dir.path();
-    assert_eq!(std::fs::read_to_string(root.join("pre.txt")).unwrap(), "from-pre\n");
-    let post: Value = serde_json::from_str(&std::fs::read_to_string(root.join("post.json")).unwrap()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("pre.txt")).unwrap(),
+        "from-pre\n"
+    );
+    let post: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("post.json")).unwrap()).unwrap();
     assert_eq!(service(&post, "cache")["state"], "running");
     assert_eq!(service(&post, "slow")["state"], "absent");
-    assert_eq!(service(&post, "cache")["ports"][0], format!("127.0.0.1:{port}->6379/tcp"));
+    assert_eq!(
+        service(&post, "cache")["ports"][0],
+        format!("127.0.0.1:{port}->6379/tcp")
+    );
     let st = stack.status();
     assert_eq!(st["last_deploy"]["recipe"], "cache");
     assert_eq!(st["last_deploy"]["outcome"], "ok");
@@ -425,18 +523,51 @@ fn usage_errors_without_docker() {
     let qs = repo_root().join("examples/quickstart/berth.yaml");
     // No arguments and no terminal: usage, exit 2, no prompt.
     let r = Berth::new().file(&qs).run().code(2);
-    assert!(r.stdout.contains("Usage") || r.stderr.contains("Usage"), "{}{}", r.stdout, r.stderr);
-    let r = Berth::new().file(&qs).args(["up", "minikube"]).run().code(2);
-    assert!(r.stderr.contains("runs on kubernetes, not compose"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Usage") || r.stderr.contains("Usage"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = Berth::new()
+        .file(&qs)
+        .args(["up", "minikube"])
+        .run()
+        .code(2);
+    assert!(
+        r.stderr.contains("runs on kubernetes, not compose"),
+        "{}",
+        r.stderr
+    );
     let r = Berth::new().file(&qs).args(["up", "nope"]).run().code(2);
-    assert!(r.stderr.contains("unknown environment `nope`"), "{}", r.stderr);
-    let r = Berth::new().file(&qs).args(["deploy", "nope"]).run().code(2);
-    assert!(r.stderr.contains("no recipe `nope`") && r.stderr.contains("stores"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown environment `nope`"),
+        "{}",
+        r.stderr
+    );
+    let r = Berth::new()
+        .file(&qs)
+        .args(["deploy", "nope"])
+        .run()
+        .code(2);
+    assert!(
+        r.stderr.contains("no recipe `nope`") && r.stderr.contains("stores"),
+        "{}",
+        r.stderr
+    );
     let r = Berth::new().file(&qs).args(["deploy"]).run().code(2);
-    assert!(r.stdout.contains("all") && r.stdout.contains("Build the demo API"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("all") && r.stdout.contains("Build the demo API"),
+        "{}",
+        r.stdout
+    );
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("berth.yaml");
-    std::fs::write(&spec, "name: x\nenvironments:\n  k: { platform: kubernetes, cluster: minikube }\n").unwrap();
+    std::fs::write(
+        &spec,
+        "name: x\nenvironments:\n  k: { platform: kubernetes, cluster: minikube }\n",
+    )
+    .unwrap();
     let r = Berth::new().file(&spec).args(["up"]).run().code(2);
     assert!(r.stderr.contains("no compose environment"), "{}", r.stderr);
 }

@@ -210,7 +210,9 @@ pub fn parse_ps(text: &str) -> Result<Vec<Container>, String> {
             .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
             .collect::<Result<_, _>>()?
     };
-    let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let s = |v: &serde_json::Value, k: &str| {
+        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
+    };
     Ok(values
         .iter()
         .map(|v| {
@@ -245,12 +247,14 @@ pub fn parse_ps(text: &str) -> Result<Vec<Container>, String> {
         .collect())
 }
 
-/// The phase of a service from its containers.
-pub fn phase(kind: Kind, containers: &[&Container]) -> Phase {
+/// The phase of a service from its containers; `healthchecked` when its compose definition has
+/// a health check (then only `healthy` is ready: right after a start Docker may not report a
+/// health state yet).
+pub fn phase(kind: Kind, healthchecked: bool, containers: &[&Container]) -> Phase {
     if containers.is_empty() {
         return Phase::Pending;
     }
-    let mut phases = containers.iter().map(|c| one(kind, c));
+    let mut phases = containers.iter().map(|c| one(kind, healthchecked, c));
     let all: Vec<Phase> = phases.by_ref().collect();
     if let Some(f) = all.iter().find(|p| matches!(p, Phase::Failed(_))) {
         return f.clone();
@@ -261,7 +265,7 @@ pub fn phase(kind: Kind, containers: &[&Container]) -> Phase {
     Phase::Starting
 }
 
-fn one(kind: Kind, c: &Container) -> Phase {
+fn one(kind: Kind, healthchecked: bool, c: &Container) -> Phase {
     match (c.state.as_str(), kind.one_shot()) {
         ("exited", true) if c.exit_code == 0 => Phase::Completed,
         ("exited", _) | ("dead", _) => Phase::Failed(format!("exited with code {}", c.exit_code)),
@@ -274,7 +278,7 @@ fn one(kind: Kind, c: &Container) -> Phase {
         ("running", false) => match c.health.as_str() {
             "healthy" => Phase::Healthy,
             "unhealthy" => Phase::Failed("is unhealthy: its health check keeps failing".into()),
-            "" => Phase::Running,
+            "" if !healthchecked => Phase::Running,
             _ => Phase::Starting,
         },
         _ => Phase::Starting,
@@ -339,6 +343,8 @@ pub struct Prepared {
     pub dir: PathBuf,
     /// Services of compose.stores.yaml: (compose service, store it belongs to, kind).
     pub store_services: Vec<(String, String, Kind)>,
+    /// Compose services that have a health check.
+    pub healthchecked: BTreeSet<String>,
     /// Files rewritten by this preparation.
     pub changed: usize,
 }
@@ -369,7 +375,10 @@ impl<'a> ComposeDriver<'a> {
                     "kubernetes",
                     "render it with `berth render` and apply deploy/k8s/rendered".to_string(),
                 ),
-                _ => ("native", "native environments are not driven yet".to_string()),
+                _ => (
+                    "native",
+                    "native environments are not driven yet".to_string(),
+                ),
             };
             return Err(DriveError::NotCompose {
                 env: model.environment.clone(),
@@ -402,12 +411,10 @@ impl<'a> ComposeDriver<'a> {
 
     /// Take the environment's lock (held by up/deploy/down).
     pub fn lock(&self) -> Result<EnvLock, DriveError> {
-        self.ws
-            .ensure()
-            .map_err(|source| DriveError::Io {
-                path: self.ws.dir.clone(),
-                source,
-            })?;
+        self.ws.ensure().map_err(|source| DriveError::Io {
+            path: self.ws.dir.clone(),
+            source,
+        })?;
         Ok(self.ws.lock(self.env())?)
     }
 
@@ -430,11 +437,21 @@ impl<'a> ComposeDriver<'a> {
             self.sources,
         )?;
         changed += secrets::write_env_files(self.model, &values, &self.ws.dir)?;
-        let stores_path = format!("{}/compose.stores.yaml", berth_render::compose::dir(self.model));
-        let store_services = store_services(self.model, set.get_str(&stores_path).unwrap_or(""));
+        let stores_path = format!(
+            "{}/compose.stores.yaml",
+            berth_render::compose::dir(self.model)
+        );
+        let stores_yaml = set.get_str(&stores_path).unwrap_or("");
+        let services_path = format!(
+            "{}/compose.services.yaml",
+            berth_render::compose::dir(self.model)
+        );
+        let mut healthchecked = healthchecked_in(stores_yaml);
+        healthchecked.extend(healthchecked_in(set.get_str(&services_path).unwrap_or("")));
         Ok(Prepared {
             dir: self.ws.compose_dir(self.env()),
-            store_services,
+            store_services: store_services(self.model, stores_yaml),
+            healthchecked,
             changed,
         })
     }
@@ -462,10 +479,13 @@ impl<'a> ComposeDriver<'a> {
     }
 
     fn exec(&self, cmd: &Cmd) -> Result<Output, DriveError> {
-        let out = self.runner.output(cmd).map_err(|source| DriveError::Spawn {
-            command: cmd.display(),
-            source,
-        })?;
+        let out = self
+            .runner
+            .output(cmd)
+            .map_err(|source| DriveError::Spawn {
+                command: cmd.display(),
+                source,
+            })?;
         if self.cancelled() {
             return Err(DriveError::Interrupted);
         }
@@ -508,7 +528,7 @@ impl<'a> ComposeDriver<'a> {
                 .iter()
                 .filter(|s| {
                     let cs: Vec<&Container> = before.iter().filter(|c| &&c.service == s).collect();
-                    !phase(Kind::Store, &cs).done()
+                    !phase(Kind::Store, prepared.healthchecked.contains(*s), &cs).done()
                 })
                 .cloned()
                 .collect();
@@ -551,10 +571,14 @@ impl<'a> ComposeDriver<'a> {
             }
             args.extend(names.iter().copied());
             self.exec(&self.compose_cmd(args))?;
-            self.wait(targets, opts.timeout, obs)?;
+            self.wait(prepared, targets, opts.timeout, obs)?;
             started.extend(names.iter().map(|s| s.to_string()));
         }
-        let after = if started.is_empty() { before.clone() } else { self.ps()? };
+        let after = if started.is_empty() {
+            before.clone()
+        } else {
+            self.ps()?
+        };
         Ok(UpReport {
             endpoints: endpoints(self.model, sel),
             ..compare(&before, &after, &started)
@@ -564,18 +588,20 @@ impl<'a> ComposeDriver<'a> {
     /// Poll until every target is done; fail at the first failure, on timeout or on cancel.
     pub fn wait(
         &self,
+        prepared: &Prepared,
         targets: &[(String, Kind)],
         timeout: Duration,
         obs: &dyn Observer,
     ) -> Result<(), DriveError> {
         obs.begin(targets);
-        let result = self.wait_inner(targets, timeout, obs);
+        let result = self.wait_inner(prepared, targets, timeout, obs);
         obs.end();
         result
     }
 
     fn wait_inner(
         &self,
+        prepared: &Prepared,
         targets: &[(String, Kind)],
         timeout: Duration,
         obs: &dyn Observer,
@@ -590,8 +616,9 @@ impl<'a> ComposeDriver<'a> {
             let elapsed = self.clock.instant().saturating_duration_since(start);
             let mut pending = Vec::new();
             for (name, kind) in targets {
-                let cs: Vec<&Container> = containers.iter().filter(|c| &c.service == name).collect();
-                let p = phase(*kind, &cs);
+                let cs: Vec<&Container> =
+                    containers.iter().filter(|c| &c.service == name).collect();
+                let p = phase(*kind, prepared.healthchecked.contains(name), &cs);
                 if last.get(name.as_str()) != Some(&p) {
                     obs.update(name, &p, elapsed);
                     last.insert(name, p.clone());
@@ -631,7 +658,14 @@ impl<'a> ComposeDriver<'a> {
     /// The last lines of a service's logs (best effort: empty when unavailable).
     pub fn tail_logs(&self, service: &str) -> String {
         let n = LOG_LINES.to_string();
-        let cmd = self.compose_cmd(["logs", "--no-color", "--no-log-prefix", "--tail", &n, service]);
+        let cmd = self.compose_cmd([
+            "logs",
+            "--no-color",
+            "--no-log-prefix",
+            "--tail",
+            &n,
+            service,
+        ]);
         match self.runner.output(&cmd) {
             Ok(o) => {
                 let mut s = o.stdout;
@@ -646,12 +680,7 @@ impl<'a> ComposeDriver<'a> {
         if id.is_empty() {
             return None;
         }
-        let cmd = Cmd::new("docker").args([
-            "inspect",
-            "--format",
-            "{{json .State.Health}}",
-            id,
-        ]);
+        let cmd = Cmd::new("docker").args(["inspect", "--format", "{{json .State.Health}}", id]);
         let out = self.runner.output(&cmd).ok()?;
         let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).ok()?;
         let last = v.get("Log")?.as_array()?.last()?;
@@ -660,7 +689,10 @@ impl<'a> ComposeDriver<'a> {
         Some(if text.is_empty() {
             format!("exit {code}")
         } else {
-            format!("exit {code}: {}", text.lines().take(5).collect::<Vec<_>>().join(" | "))
+            format!(
+                "exit {code}: {}",
+                text.lines().take(5).collect::<Vec<_>>().join(" | ")
+            )
         })
     }
 
@@ -681,10 +713,22 @@ impl<'a> ComposeDriver<'a> {
         let mut names: Vec<(String, Kind)> = prepared
             .store_services
             .iter()
-            .map(|(s, _, k)| (s.clone(), if *k == Kind::Job { Kind::Job } else { Kind::Store }))
+            .map(|(s, _, k)| {
+                (
+                    s.clone(),
+                    if *k == Kind::Job {
+                        Kind::Job
+                    } else {
+                        Kind::Store
+                    },
+                )
+            })
             .collect();
         for w in &self.model.workloads {
-            names.push((w.name.clone(), if w.is_job() { Kind::Job } else { Kind::Service }));
+            names.push((
+                w.name.clone(),
+                if w.is_job() { Kind::Job } else { Kind::Service },
+            ));
         }
         // Containers of services no longer in the spec (orphans) are shown too.
         for c in &containers {
@@ -702,13 +746,17 @@ impl<'a> ComposeDriver<'a> {
                     v.join(",")
                 };
                 ServiceStatus {
-                    state: if cs.is_empty() { "absent".into() } else { pick(|c| &c.state) },
+                    state: if cs.is_empty() {
+                        "absent".into()
+                    } else {
+                        pick(|c| &c.state)
+                    },
                     health: pick(|c| &c.health),
-                    restarts: cs.iter().map(|c| restarts.get(&c.id).copied().unwrap_or(0)).sum(),
-                    exit_code: cs
+                    restarts: cs
                         .iter()
-                        .find(|c| c.state == "exited")
-                        .map(|c| c.exit_code),
+                        .map(|c| restarts.get(&c.id).copied().unwrap_or(0))
+                        .sum(),
+                    exit_code: cs.iter().find(|c| c.state == "exited").map(|c| c.exit_code),
                     containers: cs.iter().map(|c| c.name.clone()).collect(),
                     ports: cs.iter().flat_map(|c| c.ports.clone()).collect(),
                     name,
@@ -720,7 +768,11 @@ impl<'a> ComposeDriver<'a> {
 
     /// Docker's restart count per container id (`docker inspect`).
     fn restart_counts(&self, containers: &[Container]) -> BTreeMap<String, u64> {
-        let ids: Vec<&str> = containers.iter().map(|c| c.id.as_str()).filter(|i| !i.is_empty()).collect();
+        let ids: Vec<&str> = containers
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|i| !i.is_empty())
+            .collect();
         if ids.is_empty() {
             return BTreeMap::new();
         }
@@ -735,7 +787,10 @@ impl<'a> ComposeDriver<'a> {
             if let Some((id, n)) = line.split_once(' ') {
                 if let Ok(n) = n.trim().parse() {
                     // ps reports short or full ids depending on the version: key by both.
-                    for c in containers.iter().filter(|c| !c.id.is_empty() && id.starts_with(&c.id)) {
+                    for c in containers
+                        .iter()
+                        .filter(|c| !c.id.is_empty() && id.starts_with(&c.id))
+                    {
                         m.insert(c.id.clone(), n);
                     }
                 }
@@ -827,12 +882,17 @@ impl<'a> ComposeDriver<'a> {
         }
         obs.step(&format!("restarting {service}"));
         self.exec(&self.compose_cmd(["restart", service]))?;
-        self.wait(&[(service.to_string(), kind)], timeout, obs)
+        self.wait(prepared, &[(service.to_string(), kind)], timeout, obs)
     }
 
     /// Run a job once in a new container (`docker compose run --rm`), output on the terminal;
     /// returns its exit code.
-    pub fn run_job(&self, prepared: &Prepared, job: &str, tty: bool) -> Result<Option<i32>, DriveError> {
+    pub fn run_job(
+        &self,
+        prepared: &Prepared,
+        job: &str,
+        tty: bool,
+    ) -> Result<Option<i32>, DriveError> {
         self.known(prepared, job)?;
         let mut args = vec!["run", "--rm", "--no-deps"];
         if !tty {
@@ -850,7 +910,10 @@ impl<'a> ComposeDriver<'a> {
             .cwd(self.ws.root.clone())
             .env("BERTH_ENVIRONMENT", self.env())
             .env("BERTH_STACK", self.project());
-        if let Some(dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from)) {
+        if let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(PathBuf::from))
+        {
             let path = std::env::var_os("PATH").unwrap_or_default();
             let mut paths = vec![dir];
             paths.extend(std::env::split_paths(&path));
@@ -873,6 +936,21 @@ impl<'a> ComposeDriver<'a> {
     }
 }
 
+/// Services of a rendered compose file that define an enabled health check.
+fn healthchecked_in(yaml: &str) -> BTreeSet<String> {
+    let doc: serde_json::Value = serde_saphyr::from_str(yaml).unwrap_or_default();
+    doc.get("services")
+        .and_then(|s| s.as_object())
+        .into_iter()
+        .flatten()
+        .filter(|(_, svc)| {
+            svc.get("healthcheck")
+                .is_some_and(|h| h.get("disable").and_then(|d| d.as_bool()) != Some(true))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// Services of the rendered stores file with the store each belongs to (a store's own service
 /// and helpers such as `<store>-init`, which are one-shot jobs).
 fn store_services(model: &Model, stores_yaml: &str) -> Vec<(String, String, Kind)> {
@@ -889,11 +967,12 @@ fn store_services(model: &Model, stores_yaml: &str) -> Vec<(String, String, Kind
                 .filter(|s| name == &s.name || name.starts_with(&format!("{}-", s.name)))
                 .max_by_key(|s| s.name.len())?;
             let restart = svc.get("restart").and_then(|r| r.as_str()).unwrap_or("");
-            let kind = if matches!(restart, "no" | "on-failure") || restart.starts_with("on-failure:") {
-                Kind::Job
-            } else {
-                Kind::Store
-            };
+            let kind =
+                if matches!(restart, "no" | "on-failure") || restart.starts_with("on-failure:") {
+                    Kind::Job
+                } else {
+                    Kind::Store
+                };
             Some((name.clone(), owner.name.clone(), kind))
         })
         .collect()
@@ -902,7 +981,10 @@ fn store_services(model: &Model, stores_yaml: &str) -> Vec<(String, String, Kind
 /// Created / recreated / unchanged, by comparing container IDs of the started services.
 fn compare(before: &[Container], after: &[Container], started: &[String]) -> UpReport {
     let ids = |cs: &[Container], s: &str| -> BTreeSet<String> {
-        cs.iter().filter(|c| c.service == s).map(|c| c.id.clone()).collect()
+        cs.iter()
+            .filter(|c| c.service == s)
+            .map(|c| c.id.clone())
+            .collect()
     };
     let mut r = UpReport::default();
     for s in started {
@@ -921,7 +1003,11 @@ fn compare(before: &[Container], after: &[Container], started: &[String]) -> UpR
 /// Published host ports of the selection (all bound to 127.0.0.1 by the renderer).
 pub fn endpoints(model: &Model, sel: &Selection) -> Vec<Endpoint> {
     let mut out = Vec::new();
-    for w in model.workloads.iter().filter(|w| sel.workloads.contains(&w.name)) {
+    for w in model
+        .workloads
+        .iter()
+        .filter(|w| sel.workloads.contains(&w.name))
+    {
         for p in &w.ports {
             let Some(host) = p.publish else { continue };
             let http = p.name.contains("http")
@@ -939,7 +1025,11 @@ pub fn endpoints(model: &Model, sel: &Selection) -> Vec<Endpoint> {
             });
         }
     }
-    for s in model.stores.iter().filter(|s| sel.stores.contains(&s.name) && s.realization == Realized::Container) {
+    for s in model
+        .stores
+        .iter()
+        .filter(|s| sel.stores.contains(&s.name) && s.realization == Realized::Container)
+    {
         if let Some(host) = s.publish {
             out.push(Endpoint {
                 name: s.name.clone(),
@@ -976,13 +1066,27 @@ fn store_url(s: &StoreModel, host: u16) -> String {
 /// A hint for the docker errors newcomers hit here.
 fn docker_hint(stderr: &str) -> Option<String> {
     let s = stderr.to_ascii_lowercase();
-    if s.contains("pull access denied") || s.contains("no such image") || s.contains("manifest unknown") || s.contains("failed to resolve reference") {
+    if s.contains("pull access denied")
+        || s.contains("no such image")
+        || (s.contains("pulling") && s.contains("error"))
+        || s.contains("registry-1.docker.io")
+        || s.contains("manifest unknown")
+        || s.contains("failed to resolve reference")
+    {
         Some("an image is missing locally and cannot be pulled; build it first (scripts/build-images.sh for berth-local/*, the app's build script for your images) or set `image:`/`build:`".into())
-    } else if s.contains("cannot connect to the docker daemon") || s.contains("permission denied while trying to connect") {
+    } else if s.contains("cannot connect to the docker daemon")
+        || s.contains("permission denied while trying to connect")
+    {
         Some("is the Docker engine running, and may this user use it (docker group)?".into())
     } else if s.contains("port is already allocated") || s.contains("address already in use") {
-        Some("a published host port is taken by another program: change `publish:` in berth.yaml".into())
-    } else if s.contains("is not a docker command") || s.contains("unknown command \"compose\"") || s.contains("unknown shorthand flag") {
+        Some(
+            "a published host port is taken by another program: change `publish:` in berth.yaml"
+                .into(),
+        )
+    } else if s.contains("is not a docker command")
+        || s.contains("unknown command \"compose\"")
+        || s.contains("unknown shorthand flag")
+    {
         Some("install the docker compose v2 plugin (~/.docker/cli-plugins/docker-compose)".into())
     } else {
         None

@@ -271,6 +271,9 @@ mod tests {
         let err = materialise(&m, dir.path(), &dir.path().join("s.json"), &Fixed(0))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("`token`") && err.contains("export BERTH_TEST_SURELY_UNSET="), "{err}");
+        assert!(
+            err.contains("`token`") && err.contains("export BERTH_TEST_SURELY_UNSET="),
+            "{err}"
+        );
     }
 }

@@ -31,7 +31,10 @@ fn runs_here(model: &Model, store: &str) -> bool {
 }
 
 /// Everything `services` need (themselves included), as (stores, workloads) name sets.
-fn closure(model: &Model, services: &[String]) -> Result<(BTreeSet<String>, BTreeSet<String>), UnknownService> {
+fn closure(
+    model: &Model,
+    services: &[String],
+) -> Result<(BTreeSet<String>, BTreeSet<String>), UnknownService> {
     let mut stores = BTreeSet::new();
     let mut workloads = BTreeSet::new();
     let mut todo: Vec<String> = services.to_vec();
@@ -59,7 +62,11 @@ fn closure(model: &Model, services: &[String]) -> Result<(BTreeSet<String>, BTre
 }
 
 /// The selection for `only` and an optional subset of services (empty = all).
-pub fn select(model: &Model, only: Option<Only>, services: &[String]) -> Result<Selection, UnknownService> {
+pub fn select(
+    model: &Model,
+    only: Option<Only>,
+    services: &[String],
+) -> Result<Selection, UnknownService> {
     let (stores, workloads): (BTreeSet<String>, BTreeSet<String>) = if services.is_empty() {
         (
             model.stores.iter().map(|s| s.name.clone()).collect(),
@@ -104,7 +111,11 @@ pub fn select(model: &Model, only: Option<Only>, services: &[String]) -> Result<
 pub fn levels(model: &Model, workloads: &[String]) -> Vec<Vec<String>> {
     let mut level: Vec<(String, usize)> = Vec::new();
     // Model workloads are in dependency order: every dependency's level is known first.
-    for w in model.workloads.iter().filter(|w| workloads.contains(&w.name)) {
+    for w in model
+        .workloads
+        .iter()
+        .filter(|w| workloads.contains(&w.name))
+    {
         let deps = w
             .uses
             .iter()
@@ -147,7 +158,11 @@ environments:
     fn model() -> Model {
         let source = berth_spec::Source::new("berth.yaml", SPEC.to_string());
         let loaded = berth_spec::validate(&source);
-        assert!(!loaded.diagnostics.iter().any(|d| d.is_error()), "{:?}", loaded.diagnostics);
+        assert!(
+            !loaded.diagnostics.iter().any(|d| d.is_error()),
+            "{:?}",
+            loaded.diagnostics
+        );
         berth_spec::resolve(&loaded.spec.unwrap(), "local").unwrap()
     }
 
@@ -157,7 +172,10 @@ environments:
         let s = select(&m, None, &["web".into()]).unwrap();
         assert_eq!(s.stores, ["db", "cache"]);
         assert_eq!(s.workloads, ["migrate", "api", "web"]);
-        assert_eq!(levels(&m, &s.workloads), vec![vec!["migrate"], vec!["api"], vec!["web"]]);
+        assert_eq!(
+            levels(&m, &s.workloads),
+            vec![vec!["migrate"], vec!["api"], vec!["web"]]
+        );
     }
 
     #[test]
@@ -174,7 +192,9 @@ environments:
 
     #[test]
     fn unknown_service_lists_the_known_ones() {
-        let err = select(&model(), None, &["nope".into()]).unwrap_err().to_string();
+        let err = select(&model(), None, &["nope".into()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`nope`") && err.contains("api"), "{err}");
     }
 

@@ -106,7 +106,11 @@ impl Workspace {
             let pid = pid.trim();
             return Err(LockError::Busy {
                 env: env.to_string(),
-                pid: if pid.is_empty() { "unknown".into() } else { pid.to_string() },
+                pid: if pid.is_empty() {
+                    "unknown".into()
+                } else {
+                    pid.to_string()
+                },
             });
         }
         file.set_len(0).map_err(io)?;
@@ -128,7 +132,9 @@ fn try_lock(file: &File) -> std::io::Result<bool> {
 
 /// The path relative to `base` when it lies inside it (for messages).
 pub fn relative(path: &Path, base: &Path) -> PathBuf {
-    path.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]

@@ -22,7 +22,14 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, volumes: bool) -> u
         Err(e) => return drive::report(printer, &e),
     };
     let result = driver.prepare().and_then(|_| driver.down(volumes));
-    drive::record(printer, &session, "down", None, started, result.as_ref().copied());
+    drive::record(
+        printer,
+        &session,
+        "down",
+        None,
+        started,
+        result.as_ref().copied(),
+    );
     match result {
         Ok(()) => {
             printer.success(format!(

@@ -68,8 +68,7 @@ pub fn compose_envs(project: &Project) -> Vec<String> {
         .environments
         .keys()
         .filter(|name| {
-            berth_spec::resolve(&project.spec, name)
-                .is_ok_and(|m| m.platform == Platform::Compose)
+            berth_spec::resolve(&project.spec, name).is_ok_and(|m| m.platform == Platform::Compose)
         })
         .map(|k| k.value.clone())
         .collect()
@@ -119,7 +118,10 @@ pub fn record(
     let (outcome, detail) = match result {
         Ok(()) => ("ok", None),
         Err(DriveError::Interrupted) => ("interrupted", None),
-        Err(e) => ("failed", Some(e.to_string().lines().next().unwrap_or("").to_string())),
+        Err(e) => (
+            "failed",
+            Some(e.to_string().lines().next().unwrap_or("").to_string()),
+        ),
     };
     let rec = Record {
         time: rfc3339(CLOCK.now()),
@@ -172,7 +174,12 @@ impl Observer for Progress {
     }
 
     fn begin(&self, targets: &[(String, Kind)]) {
-        let w = targets.iter().map(|(n, _)| n.len()).max().unwrap_or(10).max(10);
+        let w = targets
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(10)
+            .max(10);
         *self.width.lock().unwrap() = w;
         if !self.tty {
             return;

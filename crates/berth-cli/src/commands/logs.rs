@@ -21,7 +21,10 @@ pub fn run(
         Ok(d) => d,
         Err(e) => return drive::report(printer, &e),
     };
-    match driver.prepare().and_then(|p| driver.logs(&p, service, follow, tail)) {
+    match driver
+        .prepare()
+        .and_then(|p| driver.logs(&p, service, follow, tail))
+    {
         Ok(Some(0)) => exit::OK,
         Ok(_) => exit::FAILED,
         Err(e) => drive::report(printer, &e),

@@ -65,7 +65,10 @@ pub fn run(g: &Global, printer: &Printer) -> u8 {
             return exit::FAILED;
         }
     };
-    let idx = labels.iter().position(|l| *l == label).unwrap_or(labels.len() - 1);
+    let idx = labels
+        .iter()
+        .position(|l| *l == label)
+        .unwrap_or(labels.len() - 1);
     match &items[idx].1 {
         Action::Deploy(name) => deploy::run(g, printer, Some(name), 300),
         Action::Up(env) => up::run(g, printer, Some(env), Vec::new(), false, 300),

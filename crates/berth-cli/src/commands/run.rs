@@ -26,9 +26,12 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, job: &str) -> u8 {
         Ok(code) => {
             printer.error(format!(
                 "{job} failed ({}); see its output above",
-                code.map(|c| format!("exit {c}")).unwrap_or_else(|| "killed by a signal".into())
+                code.map(|c| format!("exit {c}"))
+                    .unwrap_or_else(|| "killed by a signal".into())
             ));
-            code.and_then(|c| u8::try_from(c).ok()).filter(|c| *c != 0).unwrap_or(exit::FAILED)
+            code.and_then(|c| u8::try_from(c).ok())
+                .filter(|c| *c != 0)
+                .unwrap_or(exit::FAILED)
         }
         Err(e) => drive::report(printer, &e),
     }

@@ -61,13 +61,23 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>) -> u8 {
                         .and_then(|v| v.as_str().map(String::from))
                         .unwrap_or_default(),
                     state,
-                    if r.health.is_empty() { "-".into() } else { r.health.clone() },
+                    if r.health.is_empty() {
+                        "-".into()
+                    } else {
+                        r.health.clone()
+                    },
                     r.restarts.to_string(),
                     r.ports.join(", "),
                 ]);
             }
             let widths: Vec<usize> = (0..6)
-                .map(|i| table.iter().map(|row| row[i].chars().count()).max().unwrap_or(0))
+                .map(|i| {
+                    table
+                        .iter()
+                        .map(|row| row[i].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
                 .collect();
             let mut out = format!("{} ({})\n", session.model.stack, session.model.environment);
             for row in &table {
@@ -83,14 +93,20 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>) -> u8 {
                 out.push('\n');
             }
             if let Some(l) = last {
-                out.push_str(&format!(
-                    "last {}: {}{} at {} ({})\n",
-                    l.command,
-                    l.outcome,
-                    l.recipe.as_ref().map(|r| format!(" [{r}]")).unwrap_or_default(),
-                    l.time,
-                    l.detail.as_deref().unwrap_or("")
-                ).replace(" ()", ""));
+                out.push_str(
+                    &format!(
+                        "last {}: {}{} at {} ({})\n",
+                        l.command,
+                        l.outcome,
+                        l.recipe
+                            .as_ref()
+                            .map(|r| format!(" [{r}]"))
+                            .unwrap_or_default(),
+                        l.time,
+                        l.detail.as_deref().unwrap_or("")
+                    )
+                    .replace(" ()", ""),
+                );
             }
             printer.out(out);
         }

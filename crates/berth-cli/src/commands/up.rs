@@ -70,10 +70,18 @@ pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> u8 {
         }
         printer.info(format!(
             "{} {} ({}) from {}",
-            if plan.recipe.is_some() { "deploying" } else { "starting" },
+            if plan.recipe.is_some() {
+                "deploying"
+            } else {
+                "starting"
+            },
             session.model.stack,
             session.model.environment,
-            berth_drive::workspace::relative(&prepared.dir, &std::env::current_dir().unwrap_or_default()).display()
+            berth_drive::workspace::relative(
+                &prepared.dir,
+                &std::env::current_dir().unwrap_or_default()
+            )
+            .display()
         ));
         let report = driver.up(&prepared, &sel, &plan.opts, &progress)?;
         for cmd in &plan.post {
@@ -82,7 +90,11 @@ pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> u8 {
         }
         Ok(report)
     })();
-    let command = if plan.recipe.is_some() { "deploy" } else { "up" };
+    let command = if plan.recipe.is_some() {
+        "deploy"
+    } else {
+        "up"
+    };
     drive::record(
         printer,
         session,

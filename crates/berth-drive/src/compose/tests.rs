@@ -46,7 +46,13 @@ impl Runner for FakeDocker {
     fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
         self.calls.lock().unwrap().push(cmd.args.clone());
         let a = &cmd.args;
-        let ok = |stdout: String| Ok(Output { code: Some(0), stdout, stderr: String::new() });
+        let ok = |stdout: String| {
+            Ok(Output {
+                code: Some(0),
+                stdout,
+                stderr: String::new(),
+            })
+        };
         if a.first().map(String::as_str) != Some("compose") {
             return ok(String::new());
         }
@@ -92,7 +98,10 @@ struct FakeClock {
 }
 impl FakeClock {
     fn new() -> Self {
-        FakeClock { base: Instant::now(), offset: Mutex::new(Duration::ZERO) }
+        FakeClock {
+            base: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        }
     }
 }
 impl Clock for FakeClock {
@@ -123,14 +132,21 @@ environments:
 fn model(env: &str) -> Model {
     let source = berth_spec::Source::new("berth.yaml", SPEC.to_string());
     let loaded = berth_spec::validate(&source);
-    assert!(!loaded.diagnostics.iter().any(|d| d.is_error()), "{:?}", loaded.diagnostics);
+    assert!(
+        !loaded.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        loaded.diagnostics
+    );
     berth_spec::resolve(&loaded.spec.unwrap(), env).unwrap()
 }
 
 struct Recorder(Mutex<Vec<String>>);
 impl Observer for Recorder {
     fn update(&self, name: &str, phase: &Phase, _: Duration) {
-        self.0.lock().unwrap().push(format!("{name}={}", phase.label()));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{name}={}", phase.label()));
     }
 }
 
@@ -138,11 +154,15 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
     let dir = tempfile::tempdir().unwrap();
     let m = model("local");
     let clock = FakeClock::new();
-    let d = ComposeDriver::new(&m, Workspace::new(dir.path()), docker, &clock, &HostSources).unwrap();
+    let d =
+        ComposeDriver::new(&m, Workspace::new(dir.path()), docker, &clock, &HostSources).unwrap();
     let prepared = d.prepare().unwrap();
     let sel = select::select(&m, None, &[]).unwrap();
     let rec = Recorder(Mutex::new(Vec::new()));
-    let opts = UpOptions { timeout: Duration::from_secs(30), build: false };
+    let opts = UpOptions {
+        timeout: Duration::from_secs(30),
+        build: false,
+    };
     let r = d.up(&prepared, &sel, &opts, &rec);
     let updates = rec.0.into_inner().unwrap();
     (r, updates, dir)
@@ -150,10 +170,16 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
 
 #[test]
 fn stores_then_jobs_then_services_each_waited_for() {
-    let docker = FakeDocker::new().with("migrate", "exited", "", 0).with("api", "running", "healthy", 0);
+    let docker = FakeDocker::new()
+        .with("migrate", "exited", "", 0)
+        .with("api", "running", "healthy", 0);
     let (r, updates, dir) = run_up(&docker);
     let report = r.unwrap();
-    let ups: Vec<String> = docker.compose_calls().into_iter().filter(|c| c.starts_with("up")).collect();
+    let ups: Vec<String> = docker
+        .compose_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("up"))
+        .collect();
     assert_eq!(
         ups,
         [
@@ -162,7 +188,10 @@ fn stores_then_jobs_then_services_each_waited_for() {
             "up -d --no-deps --remove-orphans api"
         ]
     );
-    assert!(updates.contains(&"migrate=completed".to_string()), "{updates:?}");
+    assert!(
+        updates.contains(&"migrate=completed".to_string()),
+        "{updates:?}"
+    );
     assert!(updates.contains(&"api=healthy".to_string()), "{updates:?}");
     assert_eq!(report.created, ["db", "cache", "migrate", "api"]);
     let urls: Vec<&str> = report.endpoints.iter().map(|e| e.url.as_str()).collect();
@@ -176,7 +205,10 @@ fn stores_then_jobs_then_services_each_waited_for() {
 
 #[test]
 fn an_unhealthy_service_fails_with_its_logs() {
-    let docker = FakeDocker::new().with("migrate", "exited", "", 0).with("api", "running", "unhealthy", 0);
+    let docker =
+        FakeDocker::new()
+            .with("migrate", "exited", "", 0)
+            .with("api", "running", "unhealthy", 0);
     let (r, _, _dir) = run_up(&docker);
     let msg = r.unwrap_err().to_string();
     assert!(msg.starts_with("service `api` is unhealthy"), "{msg}");
@@ -197,7 +229,9 @@ fn waiting_times_out_on_the_fake_clock() {
     let docker = FakeDocker::new().with("db", "running", "starting", 0);
     let (r, _, _dir) = run_up(&docker);
     match r.unwrap_err() {
-        DriveError::Timeout { pending, waited_s, .. } => {
+        DriveError::Timeout {
+            pending, waited_s, ..
+        } => {
             assert_eq!(pending, ["db"]);
             assert_eq!(waited_s, 30);
         }
@@ -213,7 +247,14 @@ fn cancel_stops_waiting() {
     let clock = FakeClock::new();
     let flag = Arc::new(AtomicBool::new(false));
     docker.cancel_on_ps = Some(flag.clone());
-    let mut d = ComposeDriver::new(&m, Workspace::new(dir.path()), &docker, &clock, &HostSources).unwrap();
+    let mut d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
     d.cancel = flag;
     let prepared = d.prepare().unwrap();
     let sel = select::select(&m, Some(berth_spec::Only::Stores), &[]).unwrap();
@@ -227,10 +268,20 @@ fn only_services_requires_running_stores() {
     let m = model("local");
     let docker = FakeDocker::new();
     let clock = FakeClock::new();
-    let d = ComposeDriver::new(&m, Workspace::new(dir.path()), &docker, &clock, &HostSources).unwrap();
+    let d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
     let prepared = d.prepare().unwrap();
     let sel = select::select(&m, Some(berth_spec::Only::Services), &[]).unwrap();
-    let msg = d.up(&prepared, &sel, &UpOptions::default(), &Silent).unwrap_err().to_string();
+    let msg = d
+        .up(&prepared, &sel, &UpOptions::default(), &Silent)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("stores not running: db, cache"), "{msg}");
 }
 
@@ -238,10 +289,16 @@ fn only_services_requires_running_stores() {
 fn kubernetes_environments_are_refused_with_a_hint() {
     let m = model("kube");
     let clock = FakeClock::new();
-    let err = ComposeDriver::new(&m, Workspace::new("/nonexistent"), &FakeDocker::new(), &clock, &HostSources)
-        .err()
-        .unwrap()
-        .to_string();
+    let err = ComposeDriver::new(
+        &m,
+        Workspace::new("/nonexistent"),
+        &FakeDocker::new(),
+        &clock,
+        &HostSources,
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(err.contains("runs on kubernetes, not compose"), "{err}");
 }
 
@@ -265,25 +322,63 @@ fn phases_from_container_states() {
         exit_code: code,
         ..Default::default()
     };
-    assert_eq!(phase(Kind::Service, &[]), Phase::Pending);
-    assert_eq!(phase(Kind::Service, &[&c("running", "", 0)]), Phase::Running);
-    assert_eq!(phase(Kind::Service, &[&c("running", "starting", 0)]), Phase::Starting);
-    assert_eq!(phase(Kind::Job, &[&c("running", "", 0)]), Phase::Starting);
-    assert_eq!(phase(Kind::Job, &[&c("exited", "", 0)]), Phase::Completed);
-    assert!(matches!(phase(Kind::Service, &[&c("exited", "", 0)]), Phase::Failed(_)));
-    assert!(matches!(phase(Kind::Store, &[&c("restarting", "", 1)]), Phase::Failed(_)));
+    assert_eq!(phase(Kind::Service, true, &[]), Phase::Pending);
+    assert_eq!(
+        phase(Kind::Service, false, &[&c("running", "", 0)]),
+        Phase::Running
+    );
+    // With a health check, no health state yet is not ready.
+    assert_eq!(
+        phase(Kind::Service, true, &[&c("running", "", 0)]),
+        Phase::Starting
+    );
+    assert_eq!(
+        phase(Kind::Service, true, &[&c("running", "starting", 0)]),
+        Phase::Starting
+    );
+    assert_eq!(
+        phase(Kind::Job, true, &[&c("running", "", 0)]),
+        Phase::Starting
+    );
+    assert_eq!(
+        phase(Kind::Job, true, &[&c("exited", "", 0)]),
+        Phase::Completed
+    );
+    assert!(matches!(
+        phase(Kind::Service, true, &[&c("exited", "", 0)]),
+        Phase::Failed(_)
+    ));
+    assert!(matches!(
+        phase(Kind::Store, true, &[&c("restarting", "", 1)]),
+        Phase::Failed(_)
+    ));
     // Every replica must be ready.
     assert_eq!(
-        phase(Kind::Service, &[&c("running", "healthy", 0), &c("running", "starting", 0)]),
+        phase(
+            Kind::Service,
+            true,
+            &[&c("running", "healthy", 0), &c("running", "starting", 0)]
+        ),
         Phase::Starting
     );
 }
 
 #[test]
 fn compare_tells_created_recreated_unchanged() {
-    let c = |svc: &str, id: &str| Container { service: svc.into(), id: id.into(), ..Default::default() };
+    let c = |svc: &str, id: &str| Container {
+        service: svc.into(),
+        id: id.into(),
+        ..Default::default()
+    };
     let before = vec![c("a", "1"), c("b", "2")];
     let after = vec![c("a", "1"), c("b", "3"), c("c", "4")];
     let r = compare(&before, &after, &["a".into(), "b".into(), "c".into()]);
-    assert_eq!((r.unchanged, r.recreated, r.created), (vec!["a".to_string()], vec!["b".to_string()], vec!["c".to_string()]));
+    assert_eq!(
+        (r.unchanged, r.recreated, r.created),
+        (
+            vec!["a".to_string()],
+            vec!["b".to_string()],
+            vec!["c".to_string()]
+        )
+    );
 }
