@@ -296,18 +296,14 @@ fn quickstart_lifecycle_converges_persists_and_restarts() {
     );
 
     // A store that dies on its own is restarted by its restart policy; status counts it.
-    let out = docker(&[
+    // (The exec session dies with the server, so its exit status tells nothing.)
+    docker(&[
         "exec",
         &ids2["redis"],
         "sh",
         "-c",
-        "redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning shutdown || true",
+        "redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning shutdown",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     wait_for("redis restarted by docker", Duration::from_secs(60), || {
         let st = stack.status();
         let r = service(&st, "redis");
@@ -467,7 +463,7 @@ fn lock_refuses_a_concurrent_up_and_recipes_run_their_hooks() {
     require_images(&["berth-local/redis:7"]);
     let port = free_port();
     let stack = Stack::new("lock", &SMALL.replace("PORT", &port.to_string()));
-    let mut first = Command::new(env!("CARGO_BIN_EXE_berth"))
+    let first = Command::new(env!("CARGO_BIN_EXE_berth"))
         .env("NO_COLOR", "1")
         .args([
             "-f".as_ref(),
