@@ -9,6 +9,8 @@ step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+step "demo image berth-local/berth-demo:dev (the drive e2e tests run it)"
+BERTH_DEMO_PROFILE="${BERTH_DEMO_PROFILE:-debug}" examples/quickstart/app/build-image.sh
 step "cargo test --workspace --all-targets"
 cargo test --workspace --all-targets
 printf '\n==> scripts/test.sh done in %ss\n' "$((SECONDS - t0))" >&2

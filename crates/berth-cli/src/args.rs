@@ -78,6 +78,75 @@ pub enum Command {
         #[arg(long = "out", short = 'O')]
         out: Option<PathBuf>,
     },
+    /// Start a compose environment: render into .berth/, secrets, stores, jobs, services, health.
+    Up {
+        /// Environment (default: the first compose environment).
+        environment: Option<String>,
+        /// Start only these services (and what they need); repeatable.
+        #[arg(short = 's', long = "service")]
+        services: Vec<String>,
+        /// Rebuild images that have a `build:` section.
+        #[arg(long)]
+        build: bool,
+        /// Seconds to wait for each start phase to become healthy.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Stop and remove an environment's containers (named volumes are kept unless --volumes).
+    Down {
+        /// Environment (default: the first compose environment).
+        environment: Option<String>,
+        /// Also remove the named volumes: deletes the stores' data.
+        #[arg(long, short = 'v')]
+        volumes: bool,
+    },
+    /// Per service: state, health, restarts, published ports (`--output json` for machines).
+    Status {
+        /// Environment (default: the first compose environment).
+        environment: Option<String>,
+    },
+    /// Show a service's logs (all services without SERVICE).
+    Logs {
+        /// Service, job or store.
+        service: Option<String>,
+        /// Keep following new output (`-f` after `logs` means this, as in `docker logs -f`;
+        /// give the spec file before the subcommand: `berth -f FILE logs -f`).
+        #[arg(long)]
+        follow: bool,
+        /// Only the last N lines.
+        #[arg(long)]
+        tail: Option<u32>,
+        /// Environment (default: the first compose environment).
+        #[arg(short = 'e', long = "env")]
+        environment: Option<String>,
+    },
+    /// Restart one service or store and wait until it is healthy again.
+    Restart {
+        /// Service or store.
+        service: String,
+        /// Environment (default: the first compose environment).
+        #[arg(short = 'e', long = "env")]
+        environment: Option<String>,
+        /// Seconds to wait for it to become healthy.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Run a job once in a new container, its output on the terminal; exits with its code.
+    Run {
+        /// The job (a service with `kind: job`, or any service).
+        job: String,
+        /// Environment (default: the first compose environment).
+        #[arg(short = 'e', long = "env")]
+        environment: Option<String>,
+    },
+    /// Run a named recipe from `deployments:` (pre commands, up of its subset, post commands).
+    Deploy {
+        /// Recipe name (without it: list the recipes).
+        name: Option<String>,
+        /// Seconds to wait for each start phase to become healthy.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Print the JSON Schema of berth.yaml.
     Schema,
     /// Write a commented starter berth.yaml.
@@ -102,4 +171,63 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `berth logs api -f` follows, as with docker and kubectl: after the `logs` subcommand, `-f`
+/// means `--follow` (the global `-f FILE` still works before the subcommand, and `--file` anywhere).
+pub fn normalize(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut in_logs = false;
+    let mut expect_value = false;
+    for (i, a) in args.into_iter().enumerate() {
+        if i == 0 {
+            out.push(a);
+            continue;
+        }
+        if in_logs && a == "-f" {
+            out.push("--follow".into());
+            continue;
+        }
+        if !in_logs && !expect_value {
+            if a == "logs" {
+                in_logs = true;
+            }
+            // Global options that take a value: their value is not a subcommand.
+            expect_value = a == "-f" || a == "--file" || a == "-o" || a == "--output";
+        } else {
+            expect_value = false;
+        }
+        out.push(a);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(args: &[&str]) -> Vec<String> {
+        normalize(args.iter().map(std::ffi::OsString::from))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn dash_f_after_logs_follows() {
+        assert_eq!(
+            n(&["berth", "logs", "api", "-f"]),
+            ["berth", "logs", "api", "--follow"]
+        );
+        assert_eq!(
+            n(&["berth", "-f", "x.yaml", "logs", "-f"]),
+            ["berth", "-f", "x.yaml", "logs", "--follow"]
+        );
+        // A spec file named `logs` is still a file.
+        assert_eq!(
+            n(&["berth", "-f", "logs", "up"]),
+            ["berth", "-f", "logs", "up"]
+        );
+        assert_eq!(n(&["berth", "up", "-f", "a"]), ["berth", "up", "-f", "a"]);
+    }
 }

@@ -13,7 +13,7 @@ fn main() -> std::process::ExitCode {
         let cli = commands::import::ImportCli::parse_from(import_argv);
         return std::process::ExitCode::from(commands::import::run(cli));
     }
-    let cli = args::Cli::parse_from(argv);
+    let cli = args::Cli::parse_from(args::normalize(argv));
     let printer = printer::Printer::new(&cli.global);
     let code = commands::run(cli, &printer);
     std::process::ExitCode::from(code)

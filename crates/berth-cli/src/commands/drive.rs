@@ -1,0 +1,226 @@
+//! Shared by the commands that drive an environment (up, down, status, logs, restart, run,
+//! deploy, the menu): choosing the environment, building the driver on the real runner and
+//! clock, Ctrl-C handling, the live progress display and the deploy-history record.
+
+use crate::args::Global;
+use crate::printer::Printer;
+use crate::project::{self, exit, Project};
+use berth_drive::clock::{rfc3339, Clock, SystemClock};
+use berth_drive::compose::{Kind, Observer, Phase};
+use berth_drive::history::{History, Record};
+use berth_drive::process::SystemRunner;
+use berth_drive::secrets::HostSources;
+use berth_drive::{ComposeDriver, DriveError, Workspace};
+use berth_spec::{Model, Platform};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+pub const INTERRUPTED: u8 = 130;
+
+pub static RUNNER: SystemRunner = SystemRunner;
+pub static CLOCK: SystemClock = SystemClock;
+pub static SOURCES: HostSources = HostSources;
+
+/// A loaded project with the environment a command works on.
+pub struct Session {
+    pub project: Project,
+    pub model: Model,
+}
+
+/// Load the spec and resolve ENV (default: the first compose environment).
+pub fn session(g: &Global, printer: &Printer, env: Option<&str>) -> Result<Session, u8> {
+    let project = project::load(&g.file, printer)?;
+    printer.diagnostics(&project.source, &project.warnings);
+    let model = match env {
+        Some(name) => berth_spec::resolve(&project.spec, name).map_err(|e| {
+            printer.error(e.to_string());
+            exit::USAGE
+        })?,
+        None => first_compose(&project).ok_or_else(|| {
+            printer.error(format!(
+                "{} has no compose environment; add one, e.g. `environments: {{ local: {{ platform: compose }} }}`, or name the environment",
+                project.source.path
+            ));
+            exit::USAGE
+        })?,
+    };
+    Ok(Session { project, model })
+}
+
+/// The first environment (in spec order) whose platform is compose.
+pub fn first_compose(project: &Project) -> Option<Model> {
+    project.spec.environments.keys().find_map(|name| {
+        berth_spec::resolve(&project.spec, name)
+            .ok()
+            .filter(|m| m.platform == Platform::Compose)
+    })
+}
+
+/// The names of the compose environments, in spec order.
+pub fn compose_envs(project: &Project) -> Vec<String> {
+    project
+        .spec
+        .environments
+        .keys()
+        .filter(|name| {
+            berth_spec::resolve(&project.spec, name).is_ok_and(|m| m.platform == Platform::Compose)
+        })
+        .map(|k| k.value.clone())
+        .collect()
+}
+
+impl Session {
+    pub fn driver(&self) -> Result<ComposeDriver<'_>, DriveError> {
+        let ws = Workspace::new(self.project.root());
+        ComposeDriver::new(&self.model, ws, &RUNNER, &CLOCK, &SOURCES)
+    }
+}
+
+/// The process-wide Ctrl-C flag; the handler is installed once, on first use.
+pub fn cancel_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // Children (docker compose, hooks) get the terminal's SIGINT themselves; Berth stops
+        // waiting and leaves cleanly. A failure to install only loses the clean message.
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+/// Print a driver error and map it to an exit code.
+pub fn report(printer: &Printer, e: &DriveError) -> u8 {
+    printer.error(e.to_string());
+    match e {
+        DriveError::Interrupted => INTERRUPTED,
+        DriveError::NotCompose { .. } | DriveError::Select(_) => exit::USAGE,
+        _ => exit::FAILED,
+    }
+}
+
+/// Append a deploy-history record (a failure to write it is reported, not fatal).
+pub fn record(
+    printer: &Printer,
+    session: &Session,
+    command: &str,
+    recipe: Option<&str>,
+    started: Instant,
+    result: Result<(), &DriveError>,
+) {
+    let ws = Workspace::new(session.project.root());
+    let (outcome, detail) = match result {
+        Ok(()) => ("ok", None),
+        Err(DriveError::Interrupted) => ("interrupted", None),
+        Err(e) => (
+            "failed",
+            Some(e.to_string().lines().next().unwrap_or("").to_string()),
+        ),
+    };
+    let rec = Record {
+        time: rfc3339(CLOCK.now()),
+        environment: session.model.environment.clone(),
+        command: command.into(),
+        recipe: recipe.map(String::from),
+        outcome: outcome.into(),
+        detail,
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    if let Err(e) = History::append(&ws.history_path(), rec) {
+        printer.error(format!("cannot record the deploy history: {e}"));
+    }
+}
+
+/// The live per-service display: spinners in a terminal, plain lines otherwise.
+pub struct Progress {
+    quiet: bool,
+    tty: bool,
+    multi: MultiProgress,
+    bars: Mutex<BTreeMap<String, ProgressBar>>,
+    width: Mutex<usize>,
+}
+
+impl Progress {
+    pub fn new(printer: &Printer) -> Self {
+        Progress {
+            quiet: printer.quiet,
+            tty: std::io::stderr().is_terminal() && !printer.quiet,
+            multi: MultiProgress::new(),
+            bars: Mutex::new(BTreeMap::new()),
+            width: Mutex::new(10),
+        }
+    }
+}
+
+fn kind_word(k: Kind) -> &'static str {
+    match k {
+        Kind::Store => "store",
+        Kind::Service => "service",
+        Kind::Job => "job",
+    }
+}
+
+impl Observer for Progress {
+    fn step(&self, msg: &str) {
+        if !self.quiet {
+            let _ = self.multi.println(format!("▸ {msg}"));
+        }
+    }
+
+    fn begin(&self, targets: &[(String, Kind)]) {
+        let w = targets
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(10)
+            .max(10);
+        *self.width.lock().unwrap() = w;
+        if !self.tty {
+            return;
+        }
+        let style = ProgressStyle::with_template("  {spinner} {prefix} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓");
+        let mut bars = self.bars.lock().unwrap();
+        for (name, kind) in targets {
+            let pb = self.multi.add(ProgressBar::new_spinner());
+            pb.set_style(style.clone());
+            pb.set_prefix(format!("{name:w$} {:7}", kind_word(*kind)));
+            pb.set_message("waiting");
+            pb.enable_steady_tick(Duration::from_millis(100));
+            bars.insert(name.clone(), pb);
+        }
+    }
+
+    fn update(&self, name: &str, phase: &Phase, elapsed: Duration) {
+        let text = format!("{} ({:.1}s)", phase.label(), elapsed.as_secs_f64());
+        if self.tty {
+            if let Some(pb) = self.bars.lock().unwrap().get(name) {
+                if phase.done() {
+                    pb.finish_with_message(text);
+                } else if matches!(phase, Phase::Failed(_)) {
+                    pb.abandon_with_message(text);
+                } else {
+                    pb.set_message(text);
+                }
+            }
+        } else if !self.quiet {
+            let w = *self.width.lock().unwrap();
+            eprintln!("  {name:w$} {text}");
+        }
+    }
+
+    fn end(&self) {
+        for (_, pb) in std::mem::take(&mut *self.bars.lock().unwrap()) {
+            if !pb.is_finished() {
+                pb.abandon();
+            }
+        }
+    }
+}

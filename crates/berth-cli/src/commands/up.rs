@@ -1,0 +1,150 @@
+//! `berth up [ENV]`: under the environment's lock, render into `.berth/`, write secrets, run
+//! a recipe's pre commands, start stores, jobs and services with live health progress, run
+//! post commands, print the endpoints. `berth deploy NAME` is the same with a recipe.
+
+use super::drive::{self, Progress, Session};
+use crate::args::{Global, OutputFormat};
+use crate::printer::Printer;
+use crate::project::exit;
+use berth_drive::compose::{UpOptions, UpReport};
+use berth_drive::select;
+use berth_drive::DriveError;
+use berth_spec::Only;
+use std::time::{Duration, Instant};
+
+/// What to start.
+pub struct Plan<'a> {
+    pub recipe: Option<&'a str>,
+    pub only: Option<Only>,
+    pub services: Vec<String>,
+    pub pre: Vec<String>,
+    pub post: Vec<String>,
+    pub opts: UpOptions,
+}
+
+pub fn run(
+    g: &Global,
+    printer: &Printer,
+    env: Option<&str>,
+    services: Vec<String>,
+    build: bool,
+    timeout: u64,
+) -> u8 {
+    let session = match drive::session(g, printer, env) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let plan = Plan {
+        recipe: None,
+        only: None,
+        services,
+        pre: Vec::new(),
+        post: Vec::new(),
+        opts: UpOptions {
+            timeout: Duration::from_secs(timeout),
+            build,
+        },
+    };
+    execute(printer, &session, &plan)
+}
+
+/// Bring the plan up; returns the exit code.
+pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> u8 {
+    let started = Instant::now();
+    let mut driver = match session.driver() {
+        Ok(d) => d,
+        Err(e) => return drive::report(printer, &e),
+    };
+    driver.cancel = drive::cancel_flag();
+    let _lock = match driver.lock() {
+        Ok(l) => l,
+        Err(e) => return drive::report(printer, &e),
+    };
+    let progress = Progress::new(printer);
+    let result = (|| -> Result<UpReport, DriveError> {
+        let sel = select::select(&session.model, plan.only, &plan.services)?;
+        let prepared = driver.prepare()?;
+        for cmd in &plan.pre {
+            berth_drive::compose::Observer::step(&progress, &format!("pre: {cmd}"));
+            driver.hook("pre", cmd)?;
+        }
+        printer.info(format!(
+            "{} {} ({}) from {}",
+            if plan.recipe.is_some() {
+                "deploying"
+            } else {
+                "starting"
+            },
+            session.model.stack,
+            session.model.environment,
+            berth_drive::workspace::relative(
+                &prepared.dir,
+                &std::env::current_dir().unwrap_or_default()
+            )
+            .display()
+        ));
+        let report = driver.up(&prepared, &sel, &plan.opts, &progress)?;
+        for cmd in &plan.post {
+            berth_drive::compose::Observer::step(&progress, &format!("post: {cmd}"));
+            driver.hook("post", cmd)?;
+        }
+        Ok(report)
+    })();
+    let command = if plan.recipe.is_some() {
+        "deploy"
+    } else {
+        "up"
+    };
+    drive::record(
+        printer,
+        session,
+        command,
+        plan.recipe,
+        started,
+        result.as_ref().map(|_| ()),
+    );
+    match result {
+        Ok(report) => {
+            summary(printer, session, &report, started.elapsed());
+            exit::OK
+        }
+        Err(e) => drive::report(printer, &e),
+    }
+}
+
+fn summary(printer: &Printer, session: &Session, r: &UpReport, took: Duration) {
+    if printer.format == OutputFormat::Json {
+        printer.out(serde_json::to_string_pretty(r).unwrap_or_default());
+        return;
+    }
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (&r.created, "created"),
+        (&r.recreated, "recreated"),
+        (&r.unchanged, "unchanged"),
+    ] {
+        if !n.is_empty() {
+            parts.push(format!("{what}: {}", n.join(", ")));
+        }
+    }
+    printer.success(format!(
+        "{} ({}) is up in {:.1}s{}",
+        session.model.stack,
+        session.model.environment,
+        took.as_secs_f64(),
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", parts.join("; "))
+        }
+    ));
+    if !r.endpoints.is_empty() {
+        let w = r.endpoints.iter().map(|e| e.name.len()).max().unwrap_or(0);
+        let pw = r.endpoints.iter().map(|e| e.port.len()).max().unwrap_or(0);
+        let mut text = String::from("endpoints:\n");
+        for e in &r.endpoints {
+            text.push_str(&format!("  {:w$}  {:pw$}  {}\n", e.name, e.port, e.url));
+        }
+        printer.out(text);
+    }
+}

@@ -1,0 +1,384 @@
+//! The driver's sequencing, waiting and failure reports against a scripted runner and a fake
+//! clock (the real Docker engine is exercised by the CLI's e2e tests).
+
+use super::*;
+use crate::process::{Cmd, Output, Runner};
+use crate::secrets::HostSources;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Scripted docker: `up -d … NAMES` creates containers for NAMES; `ps` lists them with the
+/// state/health the test chose per service.
+struct FakeDocker {
+    calls: Mutex<Vec<Vec<String>>>,
+    started: Mutex<Vec<String>>,
+    /// service → (state, health, exit code); default running + healthy.
+    behaviour: BTreeMap<String, (&'static str, &'static str, i64)>,
+    cancel_on_ps: Option<Arc<AtomicBool>>,
+}
+
+impl FakeDocker {
+    fn new() -> Self {
+        FakeDocker {
+            calls: Mutex::new(Vec::new()),
+            started: Mutex::new(Vec::new()),
+            behaviour: BTreeMap::new(),
+            cancel_on_ps: None,
+        }
+    }
+    fn with(mut self, svc: &str, state: &'static str, health: &'static str, code: i64) -> Self {
+        self.behaviour.insert(svc.into(), (state, health, code));
+        self
+    }
+    /// The compose sub-commands run, without the common prefix.
+    fn compose_calls(&self) -> Vec<String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| a.first().map(String::as_str) == Some("compose"))
+            .map(|a| a[9..].join(" "))
+            .collect()
+    }
+}
+
+impl Runner for FakeDocker {
+    fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
+        self.calls.lock().unwrap().push(cmd.args.clone());
+        let a = &cmd.args;
+        let ok = |stdout: String| {
+            Ok(Output {
+                code: Some(0),
+                stdout,
+                stderr: String::new(),
+            })
+        };
+        if a.first().map(String::as_str) != Some("compose") {
+            return ok(String::new());
+        }
+        match a[9].as_str() {
+            "up" => {
+                let names = a[10..].iter().filter(|x| !x.starts_with('-')).cloned();
+                self.started.lock().unwrap().extend(names);
+                ok(String::new())
+            }
+            "ps" => {
+                if let Some(c) = &self.cancel_on_ps {
+                    c.store(true, Ordering::SeqCst);
+                }
+                let lines: Vec<String> = self
+                    .started
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|s| {
+                        let (state, health, code) =
+                            self.behaviour.get(s).copied().unwrap_or(("running", "healthy", 0));
+                        serde_json::json!({"ID": format!("id-{s}"), "Name": format!("p-{s}-1"), "Service": s,
+                            "State": state, "Health": health, "ExitCode": code, "Publishers": []})
+                        .to_string()
+                    })
+                    .collect();
+                ok(lines.join("\n"))
+            }
+            "logs" => ok("line one\nboom: cannot connect\n".into()),
+            _ => ok(String::new()),
+        }
+    }
+    fn interactive(&self, cmd: &Cmd) -> std::io::Result<Option<i32>> {
+        self.calls.lock().unwrap().push(cmd.args.clone());
+        Ok(Some(0))
+    }
+}
+
+/// A clock whose sleeps advance time instantly.
+struct FakeClock {
+    base: Instant,
+    offset: Mutex<Duration>,
+}
+impl FakeClock {
+    fn new() -> Self {
+        FakeClock {
+            base: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        }
+    }
+}
+impl Clock for FakeClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::UNIX_EPOCH
+    }
+    fn instant(&self) -> Instant {
+        self.base + *self.offset.lock().unwrap()
+    }
+    fn sleep(&self, d: Duration) {
+        *self.offset.lock().unwrap() += d;
+    }
+}
+
+const SPEC: &str = r#"
+name: shop
+services:
+  migrate: { kind: job, image: x/m:1, uses: [db], before: [api] }
+  api: { image: x/api:1, uses: [db, cache], ports: { http: 3000 }, publish: { http: 18000 } }
+stores:
+  db: { type: postgres, version: "16", publish: 0 }
+  cache: { type: redis, version: "7", publish: 16379 }
+environments:
+  local: { platform: compose }
+  kube: { platform: kubernetes, cluster: minikube }
+"#;
+
+fn model(env: &str) -> Model {
+    let source = berth_spec::Source::new("berth.yaml", SPEC.to_string());
+    let loaded = berth_spec::validate(&source);
+    assert!(
+        !loaded.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        loaded.diagnostics
+    );
+    berth_spec::resolve(&loaded.spec.unwrap(), env).unwrap()
+}
+
+struct Recorder(Mutex<Vec<String>>);
+impl Observer for Recorder {
+    fn update(&self, name: &str, phase: &Phase, _: Duration) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{name}={}", phase.label()));
+    }
+}
+
+fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model("local");
+    let clock = FakeClock::new();
+    let d =
+        ComposeDriver::new(&m, Workspace::new(dir.path()), docker, &clock, &HostSources).unwrap();
+    let prepared = d.prepare().unwrap();
+    let sel = select::select(&m, None, &[]).unwrap();
+    let rec = Recorder(Mutex::new(Vec::new()));
+    let opts = UpOptions {
+        timeout: Duration::from_secs(30),
+        build: false,
+    };
+    let r = d.up(&prepared, &sel, &opts, &rec);
+    let updates = rec.0.into_inner().unwrap();
+    (r, updates, dir)
+}
+
+#[test]
+fn stores_then_jobs_then_services_each_waited_for() {
+    let docker = FakeDocker::new()
+        .with("migrate", "exited", "", 0)
+        .with("api", "running", "healthy", 0);
+    let (r, updates, dir) = run_up(&docker);
+    let report = r.unwrap();
+    let ups: Vec<String> = docker
+        .compose_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("up"))
+        .collect();
+    assert_eq!(
+        ups,
+        [
+            "up -d --no-deps --remove-orphans db cache",
+            "up -d --no-deps --remove-orphans migrate",
+            "up -d --no-deps --remove-orphans api"
+        ]
+    );
+    assert!(
+        updates.contains(&"migrate=completed".to_string()),
+        "{updates:?}"
+    );
+    assert!(updates.contains(&"api=healthy".to_string()), "{updates:?}");
+    assert_eq!(report.created, ["db", "cache", "migrate", "api"]);
+    let urls: Vec<&str> = report.endpoints.iter().map(|e| e.url.as_str()).collect();
+    assert_eq!(urls, ["http://127.0.0.1:18000", "redis://127.0.0.1:16379"]);
+    // The files compose runs, and secret env files with generated values, 0600.
+    let base = dir.path().join(".berth/compose/local");
+    assert!(base.join("compose.stores.yaml").is_file());
+    let db_env = std::fs::read_to_string(base.join(".secrets/db.env")).unwrap();
+    assert!(db_env.starts_with("# Written by berth") && db_env.contains("POSTGRES_PASSWORD=\""));
+}
+
+#[test]
+fn an_unhealthy_service_fails_with_its_logs() {
+    let docker =
+        FakeDocker::new()
+            .with("migrate", "exited", "", 0)
+            .with("api", "running", "unhealthy", 0);
+    let (r, _, _dir) = run_up(&docker);
+    let msg = r.unwrap_err().to_string();
+    assert!(msg.starts_with("service `api` is unhealthy"), "{msg}");
+    assert!(msg.contains("boom: cannot connect"), "{msg}");
+}
+
+#[test]
+fn a_failing_job_stops_the_up_before_services_start() {
+    let docker = FakeDocker::new().with("migrate", "exited", "", 3);
+    let (r, _, _dir) = run_up(&docker);
+    let msg = r.unwrap_err().to_string();
+    assert!(msg.starts_with("job `migrate` exited with code 3"), "{msg}");
+    assert!(!docker.compose_calls().iter().any(|c| c.ends_with(" api")));
+}
+
+#[test]
+fn waiting_times_out_on_the_fake_clock() {
+    let docker = FakeDocker::new().with("db", "running", "starting", 0);
+    let (r, _, _dir) = run_up(&docker);
+    match r.unwrap_err() {
+        DriveError::Timeout {
+            pending, waited_s, ..
+        } => {
+            assert_eq!(pending, ["db"]);
+            assert_eq!(waited_s, 30);
+        }
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn cancel_stops_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model("local");
+    let mut docker = FakeDocker::new().with("db", "running", "starting", 0);
+    let clock = FakeClock::new();
+    let flag = Arc::new(AtomicBool::new(false));
+    docker.cancel_on_ps = Some(flag.clone());
+    let mut d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
+    d.cancel = flag;
+    let prepared = d.prepare().unwrap();
+    let sel = select::select(&m, Some(berth_spec::Only::Stores), &[]).unwrap();
+    let r = d.up(&prepared, &sel, &UpOptions::default(), &Silent);
+    assert!(matches!(r, Err(DriveError::Interrupted)), "{r:?}");
+}
+
+#[test]
+fn only_services_requires_running_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model("local");
+    let docker = FakeDocker::new();
+    let clock = FakeClock::new();
+    let d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
+    let prepared = d.prepare().unwrap();
+    let sel = select::select(&m, Some(berth_spec::Only::Services), &[]).unwrap();
+    let msg = d
+        .up(&prepared, &sel, &UpOptions::default(), &Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("stores not running: db, cache"), "{msg}");
+}
+
+#[test]
+fn kubernetes_environments_are_refused_with_a_hint() {
+    let m = model("kube");
+    let clock = FakeClock::new();
+    let err = ComposeDriver::new(
+        &m,
+        Workspace::new("/nonexistent"),
+        &FakeDocker::new(),
+        &clock,
+        &HostSources,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.contains("runs on kubernetes, not compose"), "{err}");
+}
+
+#[test]
+fn ps_parses_lines_and_arrays() {
+    let line = r#"{"ID":"abc","Name":"p-api-1","Service":"api","State":"running","Health":"healthy","ExitCode":0,"Publishers":[{"URL":"127.0.0.1","TargetPort":8080,"PublishedPort":18080,"Protocol":"tcp"},{"URL":"","TargetPort":9000,"PublishedPort":0,"Protocol":"tcp"}]}"#;
+    let a = parse_ps(&format!("{line}\n{line}\n")).unwrap();
+    let b = parse_ps(&format!("[{line}]")).unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(b[0], a[0]);
+    assert_eq!(a[0].ports, ["127.0.0.1:18080->8080/tcp"]);
+    assert!(parse_ps("not json").is_err());
+    assert!(parse_ps("").unwrap().is_empty());
+}
+
+#[test]
+fn phases_from_container_states() {
+    let c = |state: &str, health: &str, code| Container {
+        state: state.into(),
+        health: health.into(),
+        exit_code: code,
+        ..Default::default()
+    };
+    assert_eq!(phase(Kind::Service, true, &[]), Phase::Pending);
+    assert_eq!(
+        phase(Kind::Service, false, &[&c("running", "", 0)]),
+        Phase::Running
+    );
+    // With a health check, no health state yet is not ready.
+    assert_eq!(
+        phase(Kind::Service, true, &[&c("running", "", 0)]),
+        Phase::Starting
+    );
+    assert_eq!(
+        phase(Kind::Service, true, &[&c("running", "starting", 0)]),
+        Phase::Starting
+    );
+    assert_eq!(
+        phase(Kind::Job, true, &[&c("running", "", 0)]),
+        Phase::Starting
+    );
+    assert_eq!(
+        phase(Kind::Job, true, &[&c("exited", "", 0)]),
+        Phase::Completed
+    );
+    assert!(matches!(
+        phase(Kind::Service, true, &[&c("exited", "", 0)]),
+        Phase::Failed(_)
+    ));
+    assert!(matches!(
+        phase(Kind::Store, true, &[&c("restarting", "", 1)]),
+        Phase::Failed(_)
+    ));
+    // Every replica must be ready.
+    assert_eq!(
+        phase(
+            Kind::Service,
+            true,
+            &[&c("running", "healthy", 0), &c("running", "starting", 0)]
+        ),
+        Phase::Starting
+    );
+}
+
+#[test]
+fn compare_tells_created_recreated_unchanged() {
+    let c = |svc: &str, id: &str| Container {
+        service: svc.into(),
+        id: id.into(),
+        ..Default::default()
+    };
+    let before = vec![c("a", "1"), c("b", "2")];
+    let after = vec![c("a", "1"), c("b", "3"), c("c", "4")];
+    let r = compare(&before, &after, &["a".into(), "b".into(), "c".into()]);
+    assert_eq!(
+        (r.unchanged, r.recreated, r.created),
+        (
+            vec!["a".to_string()],
+            vec!["b".to_string()],
+            vec!["c".to_string()]
+        )
+    );
+}

@@ -1,0 +1,136 @@
+//! Running external programs (`docker compose`, recipe hooks) behind a small trait, so the
+//! driver's logic can be tested with a scripted runner and the real one is the default.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// A program invocation: what to run, where, with which extra environment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cmd {
+    pub program: String,
+    pub args: Vec<String>,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<String>) -> Self {
+        Cmd {
+            program: program.into(),
+            ..Cmd::default()
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<String>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// The command line as a user would type it (for messages).
+    pub fn display(&self) -> String {
+        let mut s = self.program.clone();
+        for a in &self.args {
+            s.push(' ');
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+                s.push_str(&format!("'{}'", a.replace('\'', "'\\''")));
+            } else {
+                s.push_str(a);
+            }
+        }
+        s
+    }
+}
+
+/// The captured result of a finished program.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Output {
+    /// Exit code; None when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// How the driver reaches processes.
+pub trait Runner: Send + Sync {
+    /// Run to completion with stdout/stderr captured.
+    fn output(&self, cmd: &Cmd) -> std::io::Result<Output>;
+    /// Run to completion with the terminal's stdin/stdout/stderr; the exit code (None: signal).
+    fn interactive(&self, cmd: &Cmd) -> std::io::Result<Option<i32>>;
+}
+
+/// The real runner: `std::process::Command`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemRunner;
+
+fn command(cmd: &Cmd) -> Command {
+    let mut c = Command::new(&cmd.program);
+    c.args(&cmd.args);
+    if let Some(d) = &cmd.cwd {
+        c.current_dir(d);
+    }
+    for (k, v) in &cmd.env {
+        c.env(k, v);
+    }
+    c
+}
+
+impl Runner for SystemRunner {
+    fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
+        let out = command(cmd).stdin(Stdio::null()).output()?;
+        Ok(Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    fn interactive(&self, cmd: &Cmd) -> std::io::Result<Option<i32>> {
+        Ok(command(cmd).status()?.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_quotes_what_a_shell_would_split() {
+        let c = Cmd::new("sh").args(["-c", "echo hi", ""]);
+        assert_eq!(c.display(), "sh -c 'echo hi' ''");
+    }
+
+    #[test]
+    fn system_runner_captures_output_and_code() {
+        let out = SystemRunner
+            .output(&Cmd::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]))
+            .unwrap();
+        assert_eq!(out.code, Some(3));
+        assert_eq!(out.stdout, "out\n");
+        assert_eq!(out.stderr, "err\n");
+    }
+}

@@ -1,0 +1,170 @@
+//! The project's `.berth/` directory: where `berth up` renders the files it runs, keeps the
+//! generated secrets and the deploy history, and takes the per-environment lock.
+//!
+//! Layout (all git-ignored through `.berth/.gitignore` = `*`):
+//! - `compose/<env>/`: the compose files of that environment, rendered at every `up` (the same
+//!   relative layout as `deploy/compose/<env>/`, so build contexts `../../..` still point at
+//!   the project root), and `compose/<env>/.secrets/*.env` (0600).
+//! - `secrets.json` (0600): generated secret values, created once and reused.
+//! - `history.json`: deploy history (time, environment, recipe, outcome).
+//! - `locks/<env>.lock`: advisory lock held while an `up`/`deploy`/`down` runs; holds the pid.
+//!
+//! Decision: `up` runs from `.berth/`, not from the committed `deploy/`: it never depends on
+//! whether `berth render` was run, never writes secret files next to committed artifacts, and
+//! a stale `deploy/` cannot be started by accident.
+
+use crate::fsutil;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The project root (the directory of berth.yaml).
+    pub root: PathBuf,
+    /// `<root>/.berth`.
+    pub dir: PathBuf,
+}
+
+/// Another process holds the environment's lock.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "environment `{env}` is busy: another berth (pid {pid}) is running up/deploy/down on it; \
+         wait for it to finish (or stop it), then retry"
+    )]
+    Busy { env: String, pid: String },
+    #[error("cannot take the lock {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Held for the duration of an operation; released on drop (also when the process dies).
+#[derive(Debug)]
+pub struct EnvLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        let dir = root.join(".berth");
+        Workspace { root, dir }
+    }
+
+    /// Create `.berth/` with its `.gitignore`.
+    pub fn ensure(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        fsutil::write_if_changed(
+            &self.dir.join(".gitignore"),
+            b"# berth state: rendered files, generated secrets, history, locks. Never commit.\n*\n",
+            false,
+        )?;
+        Ok(())
+    }
+
+    /// Where the compose files of `env` are rendered (`.berth/compose/<env>`).
+    pub fn compose_dir(&self, env: &str) -> PathBuf {
+        self.dir.join("compose").join(env)
+    }
+
+    pub fn secrets_path(&self) -> PathBuf {
+        self.dir.join("secrets.json")
+    }
+
+    pub fn history_path(&self) -> PathBuf {
+        self.dir.join("history.json")
+    }
+
+    pub fn lock_path(&self, env: &str) -> PathBuf {
+        self.dir.join("locks").join(format!("{env}.lock"))
+    }
+
+    /// Take the environment's advisory lock without waiting.
+    pub fn lock(&self, env: &str) -> Result<EnvLock, LockError> {
+        let path = self.lock_path(env);
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).map_err(io)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        if !try_lock(&file).map_err(io)? {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            return Err(LockError::Busy {
+                env: env.to_string(),
+                pid: if pid.is_empty() {
+                    "unknown".into()
+                } else {
+                    pid.to_string()
+                },
+            });
+        }
+        file.set_len(0).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        file.write_all(format!("{}\n", std::process::id()).as_bytes())
+            .map_err(io)?;
+        file.flush().map_err(io)?;
+        Ok(EnvLock { _file: file, path })
+    }
+}
+
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    match fs4::FileExt::try_lock(file) {
+        Ok(()) => Ok(true),
+        Err(fs4::TryLockError::WouldBlock) => Ok(false),
+        Err(fs4::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// The path relative to `base` when it lies inside it (for messages).
+pub fn relative(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_lock_is_refused_with_the_holders_pid_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path());
+        let held = ws.lock("local").unwrap();
+        let err = ws.lock("local").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
+        // Another environment is independent.
+        let other = ws.lock("dev").unwrap();
+        drop(held);
+        ws.lock("local").unwrap();
+        drop(other);
+    }
+
+    #[test]
+    fn ensure_writes_a_gitignore_that_ignores_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path());
+        ws.ensure().unwrap();
+        let gi = std::fs::read_to_string(dir.path().join(".berth/.gitignore")).unwrap();
+        assert!(gi.lines().any(|l| l == "*"));
+    }
+}
