@@ -1,1 +1,2 @@
 //! berth-drive.
+pub mod terraform;

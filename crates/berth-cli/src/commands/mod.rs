@@ -2,6 +2,7 @@
 
 mod completions;
 mod diff;
+mod infra;
 mod init;
 mod render;
 mod resolve;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli, printer: &Printer) -> u8 {
             check,
         }) => render::run(g, printer, &environments, out, check),
         Some(Command::Diff { environment, out }) => diff::run(g, printer, environment, out),
+        Some(Command::Infra { action }) => infra::run(g, printer, action),
         Some(Command::Schema) => schema::run(printer),
         Some(Command::Init { name, force }) => init::run(g, printer, name, force),
         Some(Command::Completions { shell }) => completions::run(shell),

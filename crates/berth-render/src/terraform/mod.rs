@@ -295,6 +295,56 @@ pub fn emulator_tfvars(model: &Model) -> String {
     )
 }
 
+/// AWS services the rendered roots call (each gets the emulator endpoint).
+const SERVICES: &[&str] = &[
+    "docdb",
+    "ec2",
+    "ecr",
+    "eks",
+    "elasticache",
+    "iam",
+    "kms",
+    "logs",
+    "mq",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sts",
+];
+
+/// The override file of an emulator work dir: the provider talks to `endpoint` with dummy
+/// credentials, and state is kept in a local backend instead of S3.
+pub fn emulator_override(endpoint: &str) -> String {
+    let mut endpoints = block("endpoints", &[]);
+    for s in SERVICES {
+        endpoints = endpoints.add_attribute(Attribute::new(*s, endpoint));
+    }
+    let provider = block("provider", &["aws"])
+        .add_attribute(("access_key", "test"))
+        .add_attribute(("secret_key", "test"))
+        .add_attribute(("skip_credentials_validation", true))
+        .add_attribute(("skip_requesting_account_id", true))
+        .add_attribute(("skip_metadata_api_check", true))
+        .add_attribute(("s3_use_path_style", true))
+        .add_block(endpoints.build())
+        .build();
+    let terraform = block("terraform", &[])
+        .add_block(
+            block("backend", &["local"])
+                .add_attribute(("path", "terraform.tfstate"))
+                .build(),
+        )
+        .build();
+    let body = Body::builder()
+        .add_block(provider)
+        .add_block(terraform)
+        .build();
+    format!(
+        "# Berth emulator mode: AWS calls go to {endpoint}; state stays in this work dir.\n\n{}",
+        to_hcl(&body)
+    )
+}
+
 /// The toggles an environment declares (what emulator mode leaves out).
 pub fn emulator_toggles(model: &Model) -> Vec<&'static EmulatorToggle> {
     Plan::new(model).toggles()
