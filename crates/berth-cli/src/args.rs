@@ -147,6 +147,11 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    /// Provision a cloud environment with Terraform (renders deploy/terraform first).
+    Infra {
+        #[command(subcommand)]
+        action: InfraAction,
+    },
     /// Print the JSON Schema of berth.yaml.
     Schema,
     /// Write a commented starter berth.yaml.
@@ -171,6 +176,33 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InfraAction {
+    /// Render, `terraform init` and `terraform plan` ENV; changes nothing.
+    Plan(InfraArgs),
+    /// Render, plan and apply ENV (asks first on a terminal; --auto-approve otherwise).
+    Apply(InfraArgs),
+    /// Plan and apply the destruction of everything ENV's Terraform created.
+    Destroy(InfraArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InfraArgs {
+    /// Cloud environment (one with `cloud: aws`).
+    pub environment: String,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Point the AWS provider at an AWS-compatible emulator (e.g. moto or LocalStack) instead
+    /// of AWS; runs in a work dir under .berth/ with a local state and without the parts the
+    /// emulator cannot create (docs/terraform.md).
+    #[arg(long, env = "BERTH_AWS_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Output directory of the rendered files (default: `deploy` next to berth.yaml).
+    #[arg(long = "out", short = 'O')]
+    pub out: Option<PathBuf>,
 }
 
 /// `berth logs api -f` follows, as with docker and kubectl: after the `logs` subcommand, `-f`

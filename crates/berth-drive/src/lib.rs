@@ -10,6 +10,7 @@ pub mod history;
 pub mod process;
 pub mod secrets;
 pub mod select;
+pub mod terraform;
 pub mod workspace;
 
 pub use compose::{ComposeDriver, DriveError};

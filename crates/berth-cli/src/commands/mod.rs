@@ -3,9 +3,10 @@
 mod completions;
 mod deploy;
 mod diff;
-pub mod import;
 mod down;
 mod drive;
+pub mod import;
+mod infra;
 mod init;
 mod logs;
 mod menu;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli, printer: &Printer) -> u8 {
             check,
         }) => render::run(g, printer, &environments, out, check),
         Some(Command::Diff { environment, out }) => diff::run(g, printer, environment, out),
+        Some(Command::Infra { action }) => infra::run(g, printer, action),
         Some(Command::Schema) => schema::run(printer),
         Some(Command::Init { name, force }) => init::run(g, printer, name, force),
         Some(Command::Completions { shell }) => completions::run(shell),

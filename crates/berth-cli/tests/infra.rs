@@ -1,0 +1,240 @@
+//! `berth infra`: usage errors, and apply + destroy of real rendered Terraform against a
+//! `moto_server` on 127.0.0.1 (random free port, started and stopped here), with the Secrets
+//! Manager contract checked through boto3 against the same emulator.
+
+mod common;
+
+use common::{repo_root, Berth};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A project dir holding a copy of an example's berth.yaml.
+fn project(example: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("berth.yaml");
+    std::fs::copy(
+        repo_root().join(format!("examples/{example}/berth.yaml")),
+        &file,
+    )
+    .unwrap();
+    (dir, file)
+}
+
+#[test]
+fn unknown_and_non_cloud_environments_are_usage_errors() {
+    let (_d, file) = project("srvthreds");
+    let r = Berth::new()
+        .file(&file)
+        .args(["infra", "plan", "nope"])
+        .run();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown environment `nope`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("dev, staging, prod"), "{}", r.stderr);
+    let r = Berth::new()
+        .file(&file)
+        .args(["infra", "apply", "local"])
+        .run();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("`local` has no cloud"), "{}", r.stderr);
+}
+
+#[test]
+fn apply_and_destroy_without_a_terminal_need_auto_approve() {
+    let (d, file) = project("srvthreds");
+    for action in ["apply", "destroy"] {
+        let r = Berth::new()
+            .file(&file)
+            .args(["infra", action, "dev"])
+            .run();
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("--auto-approve"), "{}", r.stderr);
+    }
+    assert!(
+        !d.path().join("deploy").exists(),
+        "nothing rendered before refusing"
+    );
+}
+
+#[test]
+fn a_bad_endpoint_is_a_usage_error() {
+    let (_d, file) = project("srvthreds");
+    let r = Berth::new()
+        .file(&file)
+        .args(["infra", "plan", "dev", "--endpoint", "127.0.0.1:5000"])
+        .run();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not a URL"), "{}", r.stderr);
+}
+
+/// moto_server on a free port of 127.0.0.1; killed on drop.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // EKS node and cluster roles attach AWS-managed policies.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server runs (scripts/install-oracles.sh installs it)");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not listen");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn plugin_cache() -> String {
+    let dir = std::env::var("TF_PLUGIN_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("berth-tf-plugin-cache"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.display().to_string()
+}
+
+fn infra(file: &Path, endpoint: &str, args: &[&str]) -> common::Run {
+    Berth::new()
+        .file(file)
+        .env("TF_PLUGIN_CACHE_DIR", &plugin_cache())
+        .args(["infra"])
+        .args(args)
+        .args(["--endpoint", endpoint])
+        .run()
+}
+
+/// Read a secret from the emulator with boto3 (moto's own dependency).
+fn secret(endpoint: &str, region: &str, name: &str) -> serde_json::Value {
+    let script = r#"
+import boto3, sys
+c = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name=sys.argv[3],
+                 aws_access_key_id="test", aws_secret_access_key="test")
+print(c.get_secret_value(SecretId=sys.argv[2])["SecretString"])
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, endpoint, name, region])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    })
+}
+
+/// Apply, check, destroy one example's environment against the emulator.
+fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -> (usize, String) {
+    let (dir, file) = project(example);
+    let start = Instant::now();
+    let plan = infra(&file, endpoint, &["plan", env]);
+    assert_eq!(plan.code, 0, "{example} plan:\n{}", plan.stderr);
+    assert!(plan.stderr.contains("to add"), "{}", plan.stderr);
+    let apply = infra(
+        &file,
+        endpoint,
+        &["apply", env, "--auto-approve", "-o", "json"],
+    );
+    assert_eq!(apply.code, 0, "{example} apply:\n{}", apply.stderr);
+    let applied = start.elapsed();
+    let summary: serde_json::Value = serde_json::from_str(&apply.stdout).unwrap();
+    let added = summary["applied"]["add"].as_u64().unwrap();
+    assert!(added > 40, "{summary}");
+    let outputs = &summary["outputs"];
+    // Managed stores the emulator can create wrote the Kubernetes contract's secret.
+    let mut checked = 0;
+    for (k, v) in outputs.as_object().unwrap() {
+        let Some(store) = k.strip_suffix("_secret_name") else {
+            continue;
+        };
+        let Some(name) = v.as_str() else { continue }; // toggled off: null
+        assert_eq!(name, format!("{example}/{env}/{store}"));
+        let s = secret(endpoint, region, name);
+        let keys: Vec<&str> = s.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(keys.len(), 5, "{s}");
+        for key in ["url", "host", "port", "user", "password"] {
+            let val = s[key].as_str().unwrap_or_default();
+            assert!(!val.is_empty(), "{name}: {key} empty in {s}");
+        }
+        assert!(s["url"]
+            .as_str()
+            .unwrap()
+            .contains(s["host"].as_str().unwrap()));
+        checked += 1;
+    }
+    assert!(checked >= 1, "no store secret checked: {outputs}");
+    // A generated declared secret exists with its declared length.
+    let jwt = secret(endpoint, region, &format!("{example}/{env}/jwt-secret"));
+    assert_eq!(jwt.as_str().map(str::len), Some(64), "{jwt}");
+    // The committed files were not touched by emulator mode.
+    let rendered = dir.path().join(format!("deploy/terraform/envs/{env}"));
+    let names: Vec<String> = std::fs::read_dir(&rendered)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("emulator") && !n.contains("tfstate")),
+        "{names:?}"
+    );
+    let destroy = infra(
+        &file,
+        endpoint,
+        &["destroy", env, "--auto-approve", "-o", "json"],
+    );
+    assert_eq!(destroy.code, 0, "{example} destroy:\n{}", destroy.stderr);
+    let d: serde_json::Value = serde_json::from_str(&destroy.stdout).unwrap();
+    assert_eq!(d["applied"]["destroy"].as_u64(), Some(added), "{d}");
+    assert_eq!(d["resources_in_state"].as_u64(), Some(0), "{d}");
+    (
+        added as usize,
+        format!(
+            "{example}/{env}: {added} resources, plan+apply {:.0?}, total {:.0?}",
+            applied,
+            start.elapsed()
+        ),
+    )
+}
+
+#[test]
+fn apply_and_destroy_against_moto() {
+    let moto = Moto::start();
+    let endpoint = moto.endpoint.clone();
+    // srvthreds dev: DocumentDB, ElastiCache (left out) and Amazon MQ; mindflow dev: RDS.
+    let e2 = endpoint.clone();
+    let other =
+        std::thread::spawn(move || apply_check_destroy("mindflow", "dev", "us-east-1", &e2));
+    let (_, a) = apply_check_destroy("srvthreds", "dev", "us-west-2", &endpoint);
+    let (_, b) = other.join().unwrap();
+    eprintln!("{a}\n{b}");
+}

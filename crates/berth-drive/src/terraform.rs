@@ -1,0 +1,650 @@
+//! Driving Terraform for a cloud environment: `init`, then `plan`, `apply` or `destroy`, with
+//! terraform's output streamed line by line and a summary parsed from it.
+//!
+//! Decisions:
+//! - The world is reached through [`Runner`] (one process at a time, output streamed), so tests
+//!   can script terraform; [`SystemRunner`] is the real one.
+//! - apply and destroy always go through a saved plan (`plan -out`), so what is confirmed is
+//!   exactly what runs; confirmation is the caller's ([`Options::confirm`]).
+//! - Emulator mode never touches the rendered files: `deploy/terraform/{modules,envs/ENV}` are
+//!   copied into a work dir (`.berth/terraform/emulator/ENV/`) with an override file that points
+//!   the provider at the endpoint and swaps the S3 backend for a local one, and a tfvars file
+//!   that turns off what the emulator cannot create. State stays in the work dir, so a later
+//!   `destroy` finds it.
+
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+
+/// Which output stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A process to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    pub program: String,
+    pub args: Vec<String>,
+    pub dir: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+/// The process-runner seam: run a command, hand every output line to `line`, return the exit
+/// code (-1 when killed by a signal).
+pub trait Runner {
+    fn run(&self, cmd: &Cmd, line: &mut dyn FnMut(Stream, &str)) -> io::Result<i32>;
+}
+
+/// Runs real processes; stdout and stderr are read concurrently and interleaved as they come.
+pub struct SystemRunner;
+
+impl Runner for SystemRunner {
+    fn run(&self, cmd: &Cmd, line: &mut dyn FnMut(Stream, &str)) -> io::Result<i32> {
+        let mut child = Command::new(&cmd.program)
+            .args(&cmd.args)
+            .current_dir(&cmd.dir)
+            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let (tx, rx) = mpsc::channel::<(Stream, String)>();
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            let tx = tx.clone();
+            readers.push(std::thread::spawn(move || {
+                for l in BufReader::new(out).lines().map_while(Result::ok) {
+                    let _ = tx.send((Stream::Stdout, l));
+                }
+            }));
+        }
+        if let Some(err) = child.stderr.take() {
+            let tx = tx.clone();
+            readers.push(std::thread::spawn(move || {
+                for l in BufReader::new(err).lines().map_while(Result::ok) {
+                    let _ = tx.send((Stream::Stderr, l));
+                }
+            }));
+        }
+        drop(tx);
+        for (s, l) in rx {
+            line(s, &l);
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+        Ok(child.wait()?.code().unwrap_or(-1))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Plan,
+    Apply,
+    Destroy,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Plan => "plan",
+            Action::Apply => "apply",
+            Action::Destroy => "destroy",
+        }
+    }
+}
+
+/// Emulator mode: where the AWS-compatible endpoint is and the files the work dir gets.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    pub endpoint: String,
+    /// Override file content (provider endpoints, local backend).
+    pub override_tf: String,
+    /// tfvars content (toggles off, throwaway settings).
+    pub tfvars: String,
+}
+
+pub struct Options<'a> {
+    pub action: Action,
+    /// The rendered `terraform/` directory (holds `modules/` and `envs/`).
+    pub root: PathBuf,
+    pub environment: String,
+    /// Where emulator work dirs live (`.berth/terraform`).
+    pub work_dir: PathBuf,
+    pub emulator: Option<Emulator>,
+    /// The terraform executable.
+    pub terraform: String,
+    /// Asked before apply/destroy with the plan's counts; false stops with [`Error::Declined`].
+    pub confirm: &'a mut dyn FnMut(&Counts) -> bool,
+}
+
+/// Resource counts of a plan or an apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub add: u32,
+    pub change: u32,
+    pub destroy: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub action: &'static str,
+    pub environment: String,
+    /// The directory terraform ran in.
+    pub dir: PathBuf,
+    /// What the plan said.
+    pub planned: Counts,
+    /// What apply/destroy reported (None for plan).
+    pub applied: Option<Counts>,
+    /// Resources in the state afterwards (apply/destroy).
+    pub resources_in_state: Option<usize>,
+    /// `terraform output -json` after apply (sensitive values masked).
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no rendered Terraform for `{env}` at {dir}: run `berth render -e {env}`")]
+    NotRendered { env: String, dir: PathBuf },
+    #[error("cannot run `{program}`: {source} (install Terraform ≥ 1.10 and put it on PATH)")]
+    Spawn {
+        program: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`terraform {step}` failed (exit {code}) in {dir}:\n{output}")]
+    Failed {
+        step: String,
+        code: i32,
+        dir: PathBuf,
+        /// terraform's error lines.
+        output: String,
+    },
+    #[error("{0}")]
+    Io(String),
+    #[error("{action} cancelled: nothing was changed")]
+    Declined { action: &'static str },
+}
+
+/// Run the action; `progress` gets every line terraform prints.
+pub fn run(
+    runner: &dyn Runner,
+    opts: Options<'_>,
+    progress: &mut dyn FnMut(Stream, &str),
+) -> Result<Summary, Error> {
+    let env_dir = opts.root.join("envs").join(&opts.environment);
+    if !env_dir.join("main.tf").is_file() {
+        return Err(Error::NotRendered {
+            env: opts.environment.clone(),
+            dir: env_dir,
+        });
+    }
+    let mut vars: Vec<(String, String)> = vec![
+        ("TF_IN_AUTOMATION".into(), "1".into()),
+        ("TF_INPUT".into(), "0".into()),
+    ];
+    let dir = match &opts.emulator {
+        Some(emu) => {
+            let dir = prepare_emulator_dir(&opts, emu)?;
+            vars.extend([
+                ("AWS_ENDPOINT_URL".to_string(), emu.endpoint.clone()),
+                ("AWS_ACCESS_KEY_ID".to_string(), "test".to_string()),
+                ("AWS_SECRET_ACCESS_KEY".to_string(), "test".to_string()),
+            ]);
+            dir
+        }
+        None => env_dir,
+    };
+    let tf = |args: &[&str]| Cmd {
+        program: opts.terraform.clone(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        dir: dir.clone(),
+        env: vars.clone(),
+    };
+    let step = |cmd: Cmd, progress: &mut dyn FnMut(Stream, &str)| -> Result<Vec<String>, Error> {
+        let mut lines = Vec::new();
+        let mut errors = Vec::new();
+        let mut in_error = false;
+        let code = runner
+            .run(&cmd, &mut |s, l| {
+                progress(s, l);
+                // terraform's diagnostics start with "Error:" and run to the next blank line.
+                if l.trim_start().starts_with("Error:") || l.starts_with("╷") {
+                    in_error = true;
+                }
+                if in_error || s == Stream::Stderr {
+                    errors.push(l.to_string());
+                }
+                if l.trim().is_empty() && in_error {
+                    in_error = false;
+                }
+                lines.push(l.to_string());
+            })
+            .map_err(|e| Error::Spawn {
+                program: cmd.program.clone(),
+                source: e,
+            })?;
+        if code != 0 {
+            let output = if errors.is_empty() {
+                lines[lines.len().saturating_sub(20)..].join("\n")
+            } else {
+                errors.join("\n")
+            };
+            return Err(Error::Failed {
+                step: cmd.args.first().cloned().unwrap_or_default(),
+                code,
+                dir: cmd.dir.clone(),
+                output,
+            });
+        }
+        Ok(lines)
+    };
+
+    step(tf(&["init", "-input=false", "-no-color"]), progress)?;
+    let mut plan_args = vec!["plan", "-input=false", "-no-color", "-out=berth.tfplan"];
+    if opts.action == Action::Destroy {
+        plan_args.push("-destroy");
+    }
+    let plan_lines = step(tf(&plan_args), progress)?;
+    let planned = parse_plan(&plan_lines);
+    let mut summary = Summary {
+        action: opts.action.name(),
+        environment: opts.environment.clone(),
+        dir: dir.clone(),
+        planned,
+        applied: None,
+        resources_in_state: None,
+        outputs: serde_json::Map::new(),
+    };
+    if opts.action == Action::Plan {
+        let _ = std::fs::remove_file(dir.join("berth.tfplan"));
+        return Ok(summary);
+    }
+    if planned != Counts::default() && !(opts.confirm)(&planned) {
+        let _ = std::fs::remove_file(dir.join("berth.tfplan"));
+        return Err(Error::Declined {
+            action: opts.action.name(),
+        });
+    }
+    let apply_lines = step(
+        tf(&["apply", "-input=false", "-no-color", "berth.tfplan"]),
+        progress,
+    )?;
+    let _ = std::fs::remove_file(dir.join("berth.tfplan"));
+    summary.applied = Some(parse_apply(&apply_lines));
+    let state = step(tf(&["state", "list"]), &mut |_, _| {})?;
+    summary.resources_in_state = Some(state.iter().filter(|l| !l.trim().is_empty()).count());
+    if opts.action == Action::Apply {
+        let out = step(tf(&["output", "-json", "-no-color"]), &mut |_, _| {})?;
+        summary.outputs = parse_outputs(&out.join("\n"));
+    }
+    Ok(summary)
+}
+
+/// Copy the rendered modules and the environment root into the emulator work dir (keeping
+/// `../../modules` valid) and add the override and tfvars files. Terraform's own files there
+/// (`.terraform/`, state) are kept between runs.
+fn prepare_emulator_dir(opts: &Options<'_>, emu: &Emulator) -> Result<PathBuf, Error> {
+    let base = opts.work_dir.join("emulator").join(&opts.environment);
+    let io = |what: &str, p: &Path, e: io::Error| Error::Io(format!("{what} {}: {e}", p.display()));
+    let modules = base.join("modules");
+    if modules.exists() {
+        std::fs::remove_dir_all(&modules).map_err(|e| io("cannot clean", &modules, e))?;
+    }
+    copy_tree(&opts.root.join("modules"), &modules)
+        .map_err(|e| io("cannot copy to", &modules, e))?;
+    let dir = base.join("envs").join(&opts.environment);
+    std::fs::create_dir_all(&dir).map_err(|e| io("cannot create", &dir, e))?;
+    // Stale .tf files of an earlier render must not linger.
+    for entry in std::fs::read_dir(&dir).map_err(|e| io("cannot read", &dir, e))? {
+        let p = entry.map_err(|e| io("cannot read", &dir, e))?.path();
+        if p.extension().is_some_and(|x| x == "tf" || x == "tfvars") {
+            std::fs::remove_file(&p).map_err(|e| io("cannot remove", &p, e))?;
+        }
+    }
+    let src = opts.root.join("envs").join(&opts.environment);
+    for entry in std::fs::read_dir(&src).map_err(|e| io("cannot read", &src, e))? {
+        let p = entry.map_err(|e| io("cannot read", &src, e))?.path();
+        if p.is_file() && p.extension().is_some_and(|x| x == "tf") {
+            let to = dir.join(p.file_name().unwrap_or_default());
+            std::fs::copy(&p, &to).map_err(|e| io("cannot copy to", &to, e))?;
+        }
+    }
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).map_err(|e| io("cannot write", &p, e))
+    };
+    write("berth_emulator_override.tf", &emu.override_tf)?;
+    write("berth_emulator.auto.tfvars", &emu.tfvars)?;
+    Ok(dir)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let p = entry.path();
+        let target = to.join(entry.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &target)?;
+        } else {
+            std::fs::copy(&p, &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn numbers(text: &str) -> Vec<u32> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+/// `Plan: 3 to add, 1 to change, 0 to destroy.`; `No changes.` gives zeros.
+pub fn parse_plan(lines: &[String]) -> Counts {
+    for l in lines {
+        let l = l.trim();
+        if let Some(rest) = l.strip_prefix("Plan: ") {
+            let n = numbers(rest);
+            if n.len() >= 3 {
+                return Counts {
+                    add: n[0],
+                    change: n[1],
+                    destroy: n[2],
+                };
+            }
+        }
+    }
+    Counts::default()
+}
+
+/// `Apply complete! Resources: 3 added, 0 changed, 0 destroyed.` or
+/// `Destroy complete! Resources: 5 destroyed.`
+pub fn parse_apply(lines: &[String]) -> Counts {
+    for l in lines {
+        let l = l.trim();
+        if let Some(rest) = l.strip_prefix("Apply complete! Resources: ") {
+            let n = numbers(rest);
+            if n.len() >= 3 {
+                return Counts {
+                    add: n[0],
+                    change: n[1],
+                    destroy: n[2],
+                };
+            }
+        }
+        if let Some(rest) = l.strip_prefix("Destroy complete! Resources: ") {
+            return Counts {
+                destroy: numbers(rest).first().copied().unwrap_or(0),
+                ..Counts::default()
+            };
+        }
+    }
+    Counts::default()
+}
+
+/// `terraform output -json` → name → value, sensitive values replaced by `"(sensitive)"`.
+pub fn parse_outputs(json: &str) -> serde_json::Map<String, serde_json::Value> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return serde_json::Map::new();
+    };
+    map.into_iter()
+        .map(|(k, v)| {
+            let sensitive = v
+                .get("sensitive")
+                .and_then(|s| s.as_bool())
+                .unwrap_or(false);
+            let value = if sensitive {
+                serde_json::Value::String("(sensitive)".into())
+            } else {
+                v.get("value").cloned().unwrap_or(serde_json::Value::Null)
+            };
+            (k, value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Scripted terraform: answers by subcommand, records what ran.
+    struct Script {
+        ran: RefCell<Vec<Cmd>>,
+        fail: Option<&'static str>,
+    }
+
+    impl Runner for Script {
+        fn run(&self, cmd: &Cmd, line: &mut dyn FnMut(Stream, &str)) -> io::Result<i32> {
+            self.ran.borrow_mut().push(cmd.clone());
+            let sub = cmd.args[0].as_str();
+            if self.fail == Some(sub) {
+                line(Stream::Stderr, "");
+                line(Stream::Stderr, "Error: creating EKS Add-On: 404");
+                line(Stream::Stderr, "");
+                return Ok(1);
+            }
+            let out: &[&str] = match sub {
+                "plan" if cmd.args.iter().any(|a| a == "-destroy") => {
+                    &["Plan: 0 to add, 0 to change, 7 to destroy."]
+                }
+                "plan" => &["Plan: 7 to add, 0 to change, 0 to destroy."],
+                "apply"
+                    if self
+                        .ran
+                        .borrow()
+                        .iter()
+                        .any(|c| c.args.iter().any(|a| a == "-destroy")) =>
+                {
+                    &["Destroy complete! Resources: 7 destroyed."]
+                }
+                "apply" => &["Apply complete! Resources: 7 added, 0 changed, 0 destroyed."],
+                "state" => &["module.a.x", "module.b.y"],
+                "output" => &[
+                    r#"{"vpc_id":{"sensitive":false,"type":"string","value":"vpc-1"},"pw":{"sensitive":true,"value":"s"}}"#,
+                ],
+                _ => &[],
+            };
+            for l in out {
+                line(Stream::Stdout, l);
+            }
+            Ok(0)
+        }
+    }
+
+    fn rendered() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("terraform/envs/dev")).unwrap();
+        std::fs::create_dir_all(t.path().join("terraform/modules/kms")).unwrap();
+        std::fs::write(t.path().join("terraform/envs/dev/main.tf"), "# main\n").unwrap();
+        std::fs::write(t.path().join("terraform/modules/kms/main.tf"), "# kms\n").unwrap();
+        t
+    }
+
+    fn opts<'a>(
+        t: &Path,
+        action: Action,
+        emulator: Option<Emulator>,
+        confirm: &'a mut dyn FnMut(&Counts) -> bool,
+    ) -> Options<'a> {
+        Options {
+            action,
+            root: t.join("terraform"),
+            environment: "dev".into(),
+            work_dir: t.join(".berth/terraform"),
+            emulator,
+            terraform: "terraform".into(),
+            confirm,
+        }
+    }
+
+    #[test]
+    fn apply_inits_plans_confirms_applies_and_reads_outputs() {
+        let t = rendered();
+        let script = Script {
+            ran: RefCell::new(vec![]),
+            fail: None,
+        };
+        let mut asked = None;
+        let mut confirm = |c: &Counts| {
+            asked = Some(*c);
+            true
+        };
+        let s = run(
+            &script,
+            opts(t.path(), Action::Apply, None, &mut confirm),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let subs: Vec<String> = script
+            .ran
+            .borrow()
+            .iter()
+            .map(|c| c.args[0].clone())
+            .collect();
+        assert_eq!(subs, ["init", "plan", "apply", "state", "output"]);
+        assert_eq!(
+            asked,
+            Some(Counts {
+                add: 7,
+                change: 0,
+                destroy: 0
+            })
+        );
+        assert_eq!(
+            s.applied,
+            Some(Counts {
+                add: 7,
+                change: 0,
+                destroy: 0
+            })
+        );
+        assert_eq!(s.resources_in_state, Some(2));
+        assert_eq!(s.outputs["vpc_id"], "vpc-1");
+        assert_eq!(s.outputs["pw"], "(sensitive)");
+        assert!(script.ran.borrow()[0].dir.ends_with("terraform/envs/dev"));
+    }
+
+    #[test]
+    fn declining_stops_before_apply() {
+        let t = rendered();
+        let script = Script {
+            ran: RefCell::new(vec![]),
+            fail: None,
+        };
+        let mut no = |_: &Counts| false;
+        let e = run(
+            &script,
+            opts(t.path(), Action::Destroy, None, &mut no),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Declined { action: "destroy" }), "{e}");
+        assert!(!script.ran.borrow().iter().any(|c| c.args[0] == "apply"));
+    }
+
+    #[test]
+    fn a_failing_step_reports_terraforms_error() {
+        let t = rendered();
+        let script = Script {
+            ran: RefCell::new(vec![]),
+            fail: Some("apply"),
+        };
+        let mut yes = |_: &Counts| true;
+        let e = run(
+            &script,
+            opts(t.path(), Action::Apply, None, &mut yes),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("`terraform apply` failed (exit 1)"), "{text}");
+        assert!(text.contains("Error: creating EKS Add-On: 404"), "{text}");
+    }
+
+    #[test]
+    fn emulator_mode_works_on_a_copy_and_leaves_the_rendered_files_alone() {
+        let t = rendered();
+        let script = Script {
+            ran: RefCell::new(vec![]),
+            fail: None,
+        };
+        let emu = Emulator {
+            endpoint: "http://127.0.0.1:1".into(),
+            override_tf: "# override\n".into(),
+            tfvars: "enable_x = false\n".into(),
+        };
+        let mut yes = |_: &Counts| true;
+        run(
+            &script,
+            opts(t.path(), Action::Plan, Some(emu), &mut yes),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let work = t.path().join(".berth/terraform/emulator/dev");
+        assert!(work.join("modules/kms/main.tf").is_file());
+        assert!(work.join("envs/dev/main.tf").is_file());
+        assert!(work.join("envs/dev/berth_emulator_override.tf").is_file());
+        assert!(work.join("envs/dev/berth_emulator.auto.tfvars").is_file());
+        let entries: Vec<_> = std::fs::read_dir(t.path().join("terraform/envs/dev"))
+            .unwrap()
+            .collect();
+        assert_eq!(entries.len(), 1, "rendered dir changed");
+        let ran = script.ran.borrow();
+        assert_eq!(ran[0].dir, work.join("envs/dev"));
+        assert!(ran[0]
+            .env
+            .contains(&("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:1".into())));
+        assert_eq!(ran.len(), 2, "plan runs init and plan only");
+    }
+
+    #[test]
+    fn missing_render_is_a_clear_error() {
+        let t = tempfile::tempdir().unwrap();
+        let script = Script {
+            ran: RefCell::new(vec![]),
+            fail: None,
+        };
+        let mut yes = |_: &Counts| true;
+        let e = run(
+            &script,
+            opts(t.path(), Action::Plan, None, &mut yes),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("berth render -e dev"), "{e}");
+    }
+
+    #[test]
+    fn parses_terraform_summaries() {
+        let l = |s: &str| vec![s.to_string()];
+        assert_eq!(
+            parse_plan(&l("Plan: 3 to add, 1 to change, 2 to destroy.")),
+            Counts {
+                add: 3,
+                change: 1,
+                destroy: 2
+            }
+        );
+        assert_eq!(
+            parse_plan(&l(
+                "No changes. Your infrastructure matches the configuration."
+            )),
+            Counts::default()
+        );
+        assert_eq!(
+            parse_apply(&l("Destroy complete! Resources: 5 destroyed.")),
+            Counts {
+                add: 0,
+                change: 0,
+                destroy: 5
+            }
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! Terraform renderer: structure, the Kubernetes contract, snapshots, and the oracles
+//! (`terraform fmt -check`, `terraform init -backend=false` + `validate` from the local provider
+//! mirror, one batched `checkov` run over every cloud environment of every example).
+
+use berth_render::terraform;
+use berth_render::ArtifactSet;
+use berth_spec::model::{SecretSource, SubnetTier};
+use berth_spec::{Model, Source, Spec};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn spec(example: &str) -> Spec {
+    let path = repo().join(format!("examples/{example}/berth.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let src = Source::new(path.display().to_string(), text);
+    let loaded = berth_spec::validate(&src);
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.render(&src))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    loaded.spec.unwrap()
+}
+
+/// Every cloud environment of an example, resolved.
+fn cloud_models(example: &str) -> Vec<Model> {
+    let spec = spec(example);
+    spec.environments
+        .keys()
+        .map(|k| berth_spec::resolve(&spec, &k.value).unwrap())
+        .filter(|m| m.cloud.is_some())
+        .collect()
+}
+
+const CLOUD_EXAMPLES: &[&str] = &["srvthreds", "mindflow", "comind-ops", "automation-center"];
+
+fn write(set: &ArtifactSet, dir: &Path) {
+    for (path, bytes) in set.iter() {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run {cmd:?} (is the oracle installed? scripts/install-oracles.sh): {e}")
+    });
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The text with runs of spaces inside lines collapsed (indentation kept), so assertions do not
+/// depend on `=` alignment.
+fn squash(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let indent = l.len() - l.trim_start().len();
+            let words: Vec<&str> = l.split(' ').filter(|p| !p.is_empty()).collect();
+            format!("{}{}", &l[..indent], words.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn hcl_of(set: &ArtifactSet, path: &str) -> String {
+    set.get_str(path)
+        .unwrap_or_else(|| panic!("no {path} in {:?}", set.paths().collect::<Vec<_>>()))
+        .to_string()
+}
+
+#[test]
+fn every_example_has_the_expected_cloud_environments() {
+    let envs: Vec<(String, String)> = CLOUD_EXAMPLES
+        .iter()
+        .flat_map(|e| {
+            cloud_models(e)
+                .into_iter()
+                .map(move |m| (e.to_string(), m.environment))
+        })
+        .collect();
+    assert!(envs.len() >= 7, "{envs:?}");
+    assert!(envs.contains(&("srvthreds".into(), "prod".into())));
+}
+
+#[test]
+fn files_of_an_environment_and_only_the_modules_it_uses() {
+    let models = cloud_models("comind-ops");
+    let staging = models.iter().find(|m| m.environment == "staging").unwrap();
+    let set = terraform::render(staging);
+    let paths: Vec<&str> = set.paths().collect();
+    for f in [
+        "versions.tf",
+        "providers.tf",
+        "variables.tf",
+        "main.tf",
+        "outputs.tf",
+    ] {
+        assert!(
+            paths.contains(&format!("terraform/envs/staging/{f}").as_str()),
+            "{paths:?}"
+        );
+    }
+    // comind-ops staging: postgres managed, redis in the cluster.
+    assert!(paths.contains(&"terraform/modules/postgres/main.tf"));
+    assert!(!paths
+        .iter()
+        .any(|p| p.starts_with("terraform/modules/redis/")));
+    assert!(!paths
+        .iter()
+        .any(|p| p.starts_with("terraform/modules/mongodb/")));
+    let main = hcl_of(&set, "terraform/envs/staging/main.tf");
+    assert!(main.contains("module \"store_postgres\""), "{main}");
+    assert!(!main.contains("store_redis"), "{main}");
+}
+
+#[test]
+fn managed_store_secrets_follow_the_kubernetes_contract() {
+    for example in CLOUD_EXAMPLES {
+        for model in cloud_models(example) {
+            let set = terraform::render(&model);
+            let main = squash(&hcl_of(
+                &set,
+                &format!("terraform/envs/{}/main.tf", model.environment),
+            ));
+            for store in model
+                .stores
+                .iter()
+                .filter(|s| s.realization == berth_spec::model::Realized::Managed)
+            {
+                let secret = model.secret(&format!("{}-connection", store.name)).unwrap();
+                let SecretSource::Aws { name, .. } = &secret.source else {
+                    panic!("{}: connection secret not in AWS", store.name)
+                };
+                assert_eq!(
+                    name,
+                    &format!("{}/{}/{}", model.stack, model.environment, store.name)
+                );
+                assert!(
+                    main.contains(&format!("secret_name = \"{name}\"")),
+                    "{example}/{}: {name} not written\n{main}",
+                    model.environment
+                );
+                assert_eq!(secret.keys, ["url", "host", "port", "user", "password"]);
+                let module = match store.kind {
+                    berth_spec::StoreType::Postgres => "postgres",
+                    berth_spec::StoreType::Redis => "redis",
+                    berth_spec::StoreType::Mongodb => "mongodb",
+                    berth_spec::StoreType::Rabbitmq => "rabbitmq",
+                };
+                let text = hcl_of(&set, &format!("terraform/modules/{module}/main.tf"));
+                let conn = &text[text
+                    .find("\"aws_secretsmanager_secret_version\" \"connection\"")
+                    .unwrap()..];
+                for key in &secret.keys {
+                    assert!(
+                        conn.contains(&format!("\n    {key} ")),
+                        "{module}: key {key} missing"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn subnets_are_the_model_plan_and_stores_admit_the_private_tier() {
+    let models = cloud_models("srvthreds");
+    let dev = models.iter().find(|m| m.environment == "dev").unwrap();
+    let infra = dev.infra.as_ref().unwrap();
+    let set = terraform::render(dev);
+    let main = squash(&hcl_of(&set, "terraform/envs/dev/main.tf"));
+    let list = |v: Vec<String>| {
+        format!(
+            "[{}]",
+            v.iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let private = list(infra.subnets(SubnetTier::Private));
+    assert!(
+        main.contains(&format!("private_subnets = {private}")),
+        "{main}"
+    );
+    assert!(main.contains(&format!(
+        "database_subnets = {}",
+        list(infra.subnets(SubnetTier::Database))
+    )));
+    assert!(
+        main.contains(&format!("allowed_cidrs = {private}")),
+        "{main}"
+    );
+}
+
+#[test]
+fn generated_declared_secrets_are_created_with_their_length_and_external_ones_only_named() {
+    let models = cloud_models("srvthreds");
+    let prod = models.iter().find(|m| m.environment == "prod").unwrap();
+    let set = terraform::render(prod);
+    let main = hcl_of(&set, "terraform/envs/prod/main.tf");
+    assert!(
+        main.contains("\"srvthreds/prod/jwt-secret\" = 64"),
+        "{main}"
+    );
+    // cloudamqp-password exists already (aws: srvthreds/prod/cloudamqp): read, not created.
+    assert!(!main.contains("\"srvthreds/prod/cloudamqp\" ="), "{main}");
+    assert!(
+        main.contains("\"srvthreds/prod/cloudamqp\""),
+        "IRSA must be allowed to read it"
+    );
+    let outputs = hcl_of(&set, "terraform/envs/prod/outputs.tf");
+    assert!(outputs.contains("cloudamqp-password"), "{outputs}");
+}
+
+#[test]
+fn sizes_come_from_the_model() {
+    let models = cloud_models("comind-ops");
+    let prod = models.iter().find(|m| m.environment == "prod").unwrap();
+    let main = squash(&hcl_of(
+        &terraform::render(prod),
+        "terraform/envs/prod/main.tf",
+    ));
+    assert!(
+        main.contains("node_instance_type = \"m6i.large\""),
+        "{main}"
+    );
+    assert!(main.contains("node_desired = 4"), "{main}");
+    assert!(main.contains("multi_az = true"), "{main}");
+    let versions = squash(&hcl_of(
+        &terraform::render(prod),
+        "terraform/envs/prod/versions.tf",
+    ));
+    assert!(versions.contains("use_lockfile = true"), "{versions}");
+    assert!(
+        versions.contains("bucket = \"comind-ops-prod-tfstate\""),
+        "{versions}"
+    );
+}
+
+#[test]
+fn render_is_deterministic() {
+    for model in cloud_models("mindflow") {
+        assert_eq!(terraform::render(&model), terraform::render(&model));
+    }
+}
+
+#[test]
+fn emulator_tfvars_turn_off_only_declared_toggles() {
+    let models = cloud_models("comind-ops");
+    let staging = models.iter().find(|m| m.environment == "staging").unwrap();
+    let tfvars = squash(&terraform::emulator_tfvars(staging));
+    assert!(tfvars.contains("enable_eks_addons = false"), "{tfvars}");
+    // no redis/mongodb managed in comind-ops staging: those toggles are not declared.
+    assert!(!tfvars.contains("enable_elasticache"), "{tfvars}");
+    assert!(!tfvars.contains("enable_documentdb"), "{tfvars}");
+    let vars = hcl_of(
+        &terraform::render(staging),
+        "terraform/envs/staging/variables.tf",
+    );
+    for line in tfvars.lines().filter(|l| !l.starts_with('#')) {
+        let name = line.split('=').next().unwrap().trim();
+        assert!(
+            vars.contains(&format!("variable \"{name}\"")),
+            "{name} undeclared"
+        );
+    }
+}
+
+#[test]
+fn snapshot_srvthreds_dev() {
+    let models = cloud_models("srvthreds");
+    let dev = models.iter().find(|m| m.environment == "dev").unwrap();
+    let set = terraform::render(dev);
+    for (path, _) in set.iter().filter(|(p, _)| p.starts_with("terraform/envs/")) {
+        insta::assert_snapshot!(path.replace('/', "__"), hcl_of(&set, path));
+    }
+}
+
+/// All cloud environments of all examples in one tree (modules are shared and identical).
+fn render_all(dir: &Path) -> Vec<String> {
+    let mut envs = Vec::new();
+    for example in CLOUD_EXAMPLES {
+        for model in cloud_models(example) {
+            let set = terraform::render(&model);
+            let root = dir.join(example);
+            write(&set, &root);
+            envs.push(format!("{example}/terraform/envs/{}", model.environment));
+        }
+    }
+    envs
+}
+
+#[test]
+fn oracle_terraform_fmt_init_validate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let envs = render_all(tmp.path());
+    let (ok, out) = run(Command::new("terraform")
+        .args(["fmt", "-check", "-recursive", "-diff"])
+        .arg(tmp.path()));
+    assert!(ok, "terraform fmt -check:\n{out}");
+    let cache = std::env::var("TF_PLUGIN_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("berth-tf-plugin-cache"));
+    std::fs::create_dir_all(&cache).unwrap();
+    for env in &envs {
+        let dir = tmp.path().join(env);
+        let (ok, out) = run(Command::new("terraform")
+            .current_dir(&dir)
+            .env("TF_PLUGIN_CACHE_DIR", &cache)
+            .args(["init", "-backend=false", "-input=false", "-no-color"]));
+        assert!(ok, "{env}: terraform init:\n{out}");
+        let (ok, out) = run(Command::new("terraform")
+            .current_dir(&dir)
+            .args(["validate", "-no-color"]));
+        assert!(ok, "{env}: terraform validate:\n{out}");
+        assert!(
+            !out.contains("Warning"),
+            "{env}: terraform validate warns:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn oracle_checkov_reports_no_failed_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    render_all(tmp.path());
+    let (ok, out) = run(Command::new("checkov")
+        .args([
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--compact",
+            "--quiet",
+            "-d",
+        ])
+        .arg(tmp.path()));
+    assert!(ok, "checkov:\n{out}");
+    assert!(!out.contains("FAILED for resource"), "{out}");
+    // Every skip carries a reason.
+    for entry in walk(tmp.path()) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        for line in text.lines().filter(|l| l.contains("checkov:skip=")) {
+            let after = line.split("checkov:skip=").nth(1).unwrap();
+            let (_, reason) = after.split_once(':').unwrap_or((after, ""));
+            assert!(reason.trim().len() > 10, "skip without reason: {line}");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "tf") {
+            out.push(p);
+        }
+    }
+    out
+}
