@@ -111,9 +111,8 @@ fn assign_at(line: &str) -> Option<usize> {
                 }
             }
             b'}' | b']' | b')' => {
-                if stack.pop() != Some(b'$') && eq.is_some() {
-                    net -= 1;
-                }
+                let closed = stack.pop();
+                net -= i32::from(closed != Some(b'$') && eq.is_some());
             }
             b'=' if eq.is_none() && stack.is_empty() && i > 0 => {
                 let prev = bytes[i - 1];
