@@ -73,7 +73,7 @@ pub fn block(ident: &str, labels: &[&str]) -> hcl::structure::BlockBuilder {
 /// would align.
 fn assign_at(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
-    // Stack of contexts: b'"' inside a quoted string, b'{' inside `${ }` or an object, b'(' / b'['.
+    // Stack of contexts: b'"' a quoted string, b'$' an interpolation, b'{' / b'(' / b'[' brackets.
     let mut stack: Vec<u8> = Vec::new();
     let mut eq: Option<usize> = None;
     let mut net: i32 = 0;
@@ -91,7 +91,8 @@ fn assign_at(line: &str) -> Option<usize> {
                     if i > 0 && bytes[i - 1] == c {
                         // `$${` is an escaped marker, not an interpolation.
                     } else {
-                        stack.push(b'{');
+                        // b'$' marks an interpolation: its closing brace is no bracket of the line.
+                        stack.push(b'$');
                         i += 1;
                     }
                 }
@@ -110,10 +111,8 @@ fn assign_at(line: &str) -> Option<usize> {
                 }
             }
             b'}' | b']' | b')' => {
-                stack.pop();
-                if eq.is_some() {
-                    net -= 1;
-                }
+                let closed = stack.pop();
+                net -= i32::from(closed != Some(b'$') && eq.is_some());
             }
             b'=' if eq.is_none() && stack.is_empty() && i > 0 => {
                 let prev = bytes[i - 1];
