@@ -37,15 +37,7 @@ fn spec_text(n: usize) -> String {
 
 fn spec(n: usize) -> berth_spec::Spec {
     let src = berth_spec::Source::new("bench.yaml", spec_text(n));
-    let loaded = berth_spec::validate(&src);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.render(&src))
-        .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    loaded.spec.unwrap()
+    berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn bench(c: &mut Criterion) {

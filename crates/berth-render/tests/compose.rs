@@ -11,15 +11,8 @@ fn model(fixture: &str) -> Model {
     let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
     let src = Source::new(fixture, text);
-    let loaded = berth_spec::validate(&src);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.render(&src))
-        .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    berth_spec::resolve(&loaded.spec.unwrap(), "local").unwrap()
+    let spec = berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"));
+    berth_spec::resolve(&spec, "local").unwrap()
 }
 
 fn yaml(set: &ArtifactSet, path: &str) -> Value {

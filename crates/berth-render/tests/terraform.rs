@@ -17,15 +17,7 @@ fn spec(example: &str) -> Spec {
     let path = repo().join(format!("examples/{example}/berth.yaml"));
     let text = std::fs::read_to_string(&path).unwrap();
     let src = Source::new(path.display().to_string(), text);
-    let loaded = berth_spec::validate(&src);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.render(&src))
-        .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    loaded.spec.unwrap()
+    berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Every cloud environment of an example, resolved.

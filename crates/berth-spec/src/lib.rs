@@ -28,6 +28,23 @@ pub fn validate(source: &Source) -> Loaded {
         .sort_by(|a, b| (a.span.line, a.span.col, a.code).cmp(&(b.span.line, b.span.col, b.code)));
     loaded
 }
+/// [`validate`], then the spec only when no diagnostic is an error; otherwise every error
+/// rendered with its source line (for tests, benches and tools that need a valid spec).
+pub fn validate_strict(source: &Source) -> Result<Spec, String> {
+    let loaded = validate(source);
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.render(source))
+        .collect();
+    match loaded.spec {
+        Some(spec) if errors.is_empty() => Ok(spec),
+        _ if errors.is_empty() => Err(format!("{}: the spec could not be read", source.path)),
+        _ => Err(errors.join("\n")),
+    }
+}
+
 pub mod model;
 pub mod resolve;
 pub mod template;
