@@ -112,18 +112,22 @@ impl Drop for Moto {
     }
 }
 
-fn plugin_cache() -> String {
+/// Terraform's plugin cache is not safe for concurrent `terraform init`
+/// (two installs of the same provider race on `mkdir`), so each example the
+/// test applies in parallel gets its own cache directory.
+fn plugin_cache(example: &str) -> String {
     let dir = std::env::var("TF_PLUGIN_CACHE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| std::env::temp_dir().join("berth-tf-plugin-cache"));
+        .unwrap_or_else(|_| std::env::temp_dir().join("berth-tf-plugin-cache"))
+        .join(example);
     std::fs::create_dir_all(&dir).unwrap();
     dir.display().to_string()
 }
 
-fn infra(file: &Path, endpoint: &str, args: &[&str]) -> common::Run {
+fn infra(example: &str, file: &Path, endpoint: &str, args: &[&str]) -> common::Run {
     Berth::new()
         .file(file)
-        .env("TF_PLUGIN_CACHE_DIR", &plugin_cache())
+        .env("TF_PLUGIN_CACHE_DIR", &plugin_cache(example))
         .args(["infra"])
         .args(args)
         .args(["--endpoint", endpoint])
@@ -156,10 +160,11 @@ print(c.get_secret_value(SecretId=sys.argv[2])["SecretString"])
 fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -> (usize, String) {
     let (dir, file) = project(example);
     let start = Instant::now();
-    let plan = infra(&file, endpoint, &["plan", env]);
+    let plan = infra(example, &file, endpoint, &["plan", env]);
     assert_eq!(plan.code, 0, "{example} plan:\n{}", plan.stderr);
     assert!(plan.stderr.contains("to add"), "{}", plan.stderr);
     let apply = infra(
+        example,
         &file,
         endpoint,
         &["apply", env, "--auto-approve", "-o", "json"],
@@ -208,6 +213,7 @@ fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -
         "{names:?}"
     );
     let destroy = infra(
+        example,
         &file,
         endpoint,
         &["destroy", env, "--auto-approve", "-o", "json"],

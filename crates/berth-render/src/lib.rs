@@ -29,22 +29,19 @@ pub fn render(spec: &Spec, envs: &[String]) -> Result<ArtifactSet, berth_spec::R
     for model in &models {
         match model.platform {
             Platform::Compose => set.extend(compose::render(model)),
-            Platform::Kubernetes => {
-                set.extend(kube::render(model));
-                if model.cloud.is_some() {
-                    set.extend(terraform::render(model));
-                }
-            }
-            Platform::Native => {}
+            Platform::Kubernetes if model.cloud.is_some() => set.extend(terraform::render(model)),
+            Platform::Kubernetes | Platform::Native => {}
         }
     }
-    let kube_models: Vec<&Model> = models
+    let selected: Vec<&Model> = models
         .iter()
         .filter(|m| m.platform == Platform::Kubernetes)
         .collect();
-    if !kube_models.is_empty() {
-        set.extend(kube::render_base(spec, &kube_models));
-        set.extend(gitops::render(spec, &kube_models));
+    if !selected.is_empty() {
+        let mut others = Vec::new();
+        let all = kube::all_kubernetes(spec, &selected, &mut others);
+        set.extend(kube::render(&all, &selected));
+        set.extend(gitops::render(&all));
     }
     Ok(set)
 }

@@ -16,7 +16,7 @@
 
 use crate::artifact::to_yaml;
 use crate::ArtifactSet;
-use berth_spec::{Model, Spec};
+use berth_spec::Model;
 use serde_json::{json, Value};
 
 /// The Argo CD namespace.
@@ -32,18 +32,18 @@ pub fn automated(model: &Model) -> bool {
     !model.environment.contains("prod")
 }
 
-pub fn render(spec: &Spec, models: &[&Model]) -> ArtifactSet {
+/// The ArgoCD objects of `all`, every Kubernetes environment of the spec (the project admits
+/// all of them, whichever are rendered now).
+pub fn render(all: &[&Model]) -> ArtifactSet {
     let mut set = ArtifactSet::default();
-    let Some(first) = models.first() else {
+    let Some(first) = all.first() else {
         return set;
     };
     let stack = &first.stack;
-    // The project admits every Kubernetes environment of the spec, whichever are rendered now.
-    let all = crate::kube::all_kubernetes(spec, models);
     let labels =
         json!({ "app.kubernetes.io/part-of": stack, "app.kubernetes.io/managed-by": "berth" });
     let mut namespaces: Vec<&str> = Vec::new();
-    for m in &all {
+    for m in all {
         if !namespaces.contains(&m.namespace.as_str()) {
             namespaces.push(&m.namespace);
         }
@@ -71,7 +71,7 @@ pub fn render(spec: &Spec, models: &[&Model]) -> ArtifactSet {
         "gitops/argocd/project.yaml",
         format!("{HEADER}{}", to_yaml(&project)),
     );
-    for m in &all {
+    for m in all {
         let name = format!("{stack}-{}", m.environment);
         let mut sync = serde_json::Map::new();
         if automated(m) {

@@ -3,7 +3,7 @@
 //! that environment's hydrated objects: `images:` for image changes kustomize can express
 //! safely, RFC 6902 patches for every other difference, and its own resources.
 
-use super::objects::{hydrated_objects, namespace, Obj};
+use super::objects::{namespace, Obj};
 use super::secrets;
 use super::HEADER;
 use crate::artifact::{to_yaml, to_yaml_stream};
@@ -11,66 +11,67 @@ use crate::ArtifactSet;
 use berth_spec::Model;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-type Id = (String, String, String);
+/// (apiVersion, kind, name) of an object.
+type Id<'a> = (&'a str, &'a str, &'a str);
 
-pub struct Layout {
+pub struct Layout<'a> {
     /// Base objects, without namespaces.
     base: Vec<Obj>,
-    /// Position of each base object by id.
-    index: BTreeMap<Id, usize>,
-    /// Each environment's objects as the base sees them, by environment name.
-    envs: BTreeMap<String, Vec<Obj>>,
+    /// Each environment: its objects (as [`super::objects`] builds them: no Namespace, no
+    /// namespaces) and, for each, the position of its base object.
+    envs: Vec<EnvObjects<'a>>,
 }
 
-/// An environment's objects as the base sees them: no Namespace object, no namespaces.
-fn env_objects(model: &Model) -> Vec<Obj> {
-    hydrated_objects(model)
-        .into_iter()
-        .filter(|o| o.kind() != "Namespace")
-        .map(|mut o| {
-            if let Some(m) = o.value["metadata"].as_object_mut() {
-                m.remove("namespace");
-            }
-            o
-        })
-        .collect()
+struct EnvObjects<'a> {
+    name: &'a str,
+    objs: &'a [Obj],
+    base: Vec<Option<usize>>,
 }
 
-impl Layout {
-    pub fn new(models: &[&Model]) -> Self {
-        let envs: Vec<Vec<Obj>> = models.iter().map(|m| env_objects(m)).collect();
-        let indexes: Vec<BTreeMap<Id, usize>> = envs
+impl<'a> Layout<'a> {
+    pub fn new(envs: &[(&'a Model, &'a [Obj])]) -> Self {
+        let indexes: Vec<HashMap<Id<'a>, usize>> = envs
             .iter()
-            .map(|objs| objs.iter().enumerate().map(|(i, o)| (o.id(), i)).collect())
+            .map(|(_, objs)| objs.iter().enumerate().map(|(i, o)| (o.id(), i)).collect())
             .collect();
         let mut base = Vec::new();
-        let mut index = BTreeMap::new();
-        if let Some(first) = envs.first() {
-            for o in first {
+        let mut in_base: HashMap<Id<'a>, usize> = HashMap::new();
+        if let Some((_, first)) = envs.first() {
+            for o in first.iter() {
                 let id = o.id();
                 let values: Vec<&Value> = envs
                     .iter()
                     .zip(&indexes)
-                    .filter_map(|(objs, ix)| ix.get(&id).map(|i| &objs[*i].value))
+                    .filter_map(|((_, objs), ix)| ix.get(&id).map(|i| &objs[*i].value))
                     .collect();
                 if values.len() == envs.len() {
-                    index.insert(id, base.len());
+                    in_base.insert(id, base.len());
                     base.push(Obj::new(&o.owner, majority(&values)));
                 }
             }
         }
-        let envs = models
+        let envs = envs
             .iter()
-            .map(|m| m.environment.clone())
-            .zip(envs)
+            .map(|(m, objs)| EnvObjects {
+                name: &m.environment,
+                objs,
+                base: objs.iter().map(|o| in_base.get(&o.id()).copied()).collect(),
+            })
             .collect();
-        Layout { base, index, envs }
+        Layout { base, envs }
     }
 
-    fn has(&self, id: &Id) -> Option<&Obj> {
-        self.index.get(id).map(|i| &self.base[*i])
+    /// The environment's objects, each with its base object when the base has it.
+    fn pairs<'s>(
+        &'s self,
+        env: &'s EnvObjects<'a>,
+    ) -> impl Iterator<Item = (&'a Obj, Option<&'s Obj>)> + 's {
+        env.objs
+            .iter()
+            .zip(&env.base)
+            .map(|(o, b)| (o, b.map(|i| &self.base[i])))
     }
 
     /// `k8s/base/**`.
@@ -97,38 +98,31 @@ impl Layout {
         set
     }
 
-    /// `k8s/overlays/ENV/**`.
+    /// `k8s/overlays/ENV/**`. `model` must be one of the environments the layout was built
+    /// from (an unknown one gets an empty set).
     pub fn overlay(&self, model: &Model) -> ArtifactSet {
         let dir = format!("k8s/overlays/{}", model.environment);
         let mut set = ArtifactSet::default();
-        let computed;
-        let env = match self.envs.get(&model.environment) {
-            Some(e) => e,
-            None => {
-                computed = env_objects(model);
-                &computed
-            }
+        let Some(env) = self.envs.iter().find(|e| e.name == model.environment) else {
+            return set;
         };
         let images = self.images(env);
         let mut resources = vec!["../../base".to_string(), "resources/namespace.yaml".into()];
         let ns = namespace(model);
         set.insert(format!("{dir}/resources/namespace.yaml"), stream(&[&ns]));
-        let own: Vec<Obj> = env
-            .iter()
-            .filter(|o| self.has(&o.id()).is_none())
-            .cloned()
-            .collect();
-        for (path, objs) in group_files(&own) {
+        let own = self.pairs(env).filter(|(_, b)| b.is_none()).map(|(o, _)| o);
+        for (path, objs) in group_files(own) {
             set.insert(format!("{dir}/resources/{path}"), stream(&objs));
             resources.push(format!("resources/{path}"));
         }
         let mut patches = Vec::new();
-        for o in env {
-            let Some(b) = self.has(&o.id()) else { continue };
-            let mut from = b.value.clone();
-            rewrite_images(&mut from, &images);
+        for (o, b) in self.pairs(env) {
+            let Some(b) = b else { continue };
             let mut ops = Vec::new();
-            diff("", &from, &o.value, &mut ops);
+            match rewritten_images(&b.value, &images) {
+                Some(from) => diff("", &from, &o.value, &mut ops),
+                None => diff("", &b.value, &o.value, &mut ops),
+            }
             if ops.is_empty() {
                 continue;
             }
@@ -143,6 +137,7 @@ impl Layout {
         );
         k.insert("kind".into(), json!("Kustomization"));
         let cluster_scoped: Vec<&str> = env
+            .objs
             .iter()
             .filter(|o| o.cluster_scoped())
             .map(|o| o.kind())
@@ -216,10 +211,10 @@ impl Layout {
 
     /// Image names whose every use in the environment changes the same way (base → env): those
     /// go to `images:`; anything else is left to patches.
-    fn images(&self, env: &[Obj]) -> IndexMap<String, String> {
+    fn images(&self, env: &EnvObjects<'a>) -> IndexMap<String, String> {
         let mut cand: IndexMap<String, Option<String>> = IndexMap::new();
-        for o in env {
-            let Some(b) = self.has(&o.id()) else { continue };
+        for (o, b) in self.pairs(env) {
+            let Some(b) = b else { continue };
             for (from, to) in image_pairs(&b.value, &o.value) {
                 if from == to {
                     continue;
@@ -235,7 +230,7 @@ impl Layout {
         }
         // Every image reference of the environment, by image name.
         let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for o in env {
+        for o in env.objs {
             for img in all_images(&o.value) {
                 let list = uses.entry(image_name(&img)).or_default();
                 if !list.contains(&img) {
@@ -262,7 +257,7 @@ fn stream(objs: &[&Value]) -> String {
 }
 
 /// `<owner>/<kind>.yaml` → objects, in first-seen order.
-fn group_files(objs: &[Obj]) -> IndexMap<String, Vec<&Value>> {
+fn group_files<'o>(objs: impl IntoIterator<Item = &'o Obj>) -> IndexMap<String, Vec<&'o Value>> {
     let mut files: IndexMap<String, Vec<&Value>> = IndexMap::new();
     for o in objs {
         files
@@ -279,6 +274,10 @@ pub fn majority(vals: &[&Value]) -> Value {
     let n = vals.len();
     if n == 0 {
         return Value::Null;
+    }
+    // Most fields are the same everywhere: one comparison instead of a walk that allocates.
+    if vals[1..].iter().all(|v| *v == vals[0]) {
+        return vals[0].clone();
     }
     if vals.iter().all(|v| v.is_object()) {
         let mut keys: Vec<&String> = Vec::new();
@@ -344,16 +343,23 @@ pub fn diff(path: &str, a: &Value, b: &Value, ops: &mut Vec<Value>) {
                 }
             }
             for (k, v) in y {
-                let p = format!("{path}/{}", pointer_escape(k));
+                // Paths are built only where something differs.
                 match x.get(k) {
-                    None => ops.push(json!({ "op": "add", "path": p, "value": v })),
-                    Some(av) => diff(&p, av, v, ops),
+                    None => ops.push(
+                        json!({ "op": "add", "path": format!("{path}/{}", pointer_escape(k)), "value": v }),
+                    ),
+                    Some(av) if av != v => {
+                        diff(&format!("{path}/{}", pointer_escape(k)), av, v, ops)
+                    }
+                    Some(_) => {}
                 }
             }
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (av, bv)) in x.iter().zip(y).enumerate() {
-                diff(&format!("{path}/{i}"), av, bv, ops);
+                if av != bv {
+                    diff(&format!("{path}/{i}"), av, bv, ops);
+                }
             }
         }
         _ if a != b => ops.push(json!({ "op": "replace", "path": path, "value": b })),
@@ -412,6 +418,18 @@ fn image_pairs(a: &Value, b: &Value) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The object as kustomize's `images:` leaves it, when that changes it.
+fn rewritten_images(v: &Value, images: &IndexMap<String, String>) -> Option<Value> {
+    let touched = all_images(v)
+        .iter()
+        .any(|img| images.get(&image_name(img)).is_some_and(|to| to != img));
+    touched.then(|| {
+        let mut v = v.clone();
+        rewrite_images(&mut v, images);
+        v
+    })
 }
 
 /// What kustomize's `images:` does to an object.

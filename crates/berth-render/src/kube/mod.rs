@@ -34,7 +34,7 @@ mod secrets;
 mod stores;
 mod workloads;
 
-pub use objects::{hydrated_objects, Obj};
+pub use objects::{hydrated_objects, objects, Namespaced, Obj};
 pub use secrets::{secret_env_file, secret_ref, MissingSecret, GENERATED_SECRET_FILE};
 
 use crate::artifact::to_yaml;
@@ -48,57 +48,79 @@ pub const HEADER: &str =
 /// Oldest and newest Kubernetes minor versions the manifests are validated against.
 pub const SUPPORTED_VERSIONS: (&str, &str) = ("1.26", "1.37");
 
-/// Per-environment artifact: the hydrated `k8s/rendered/ENV.yaml`.
-pub fn render(model: &Model) -> ArtifactSet {
-    let mut set = ArtifactSet::default();
-    set.insert(
-        format!("k8s/rendered/{}.yaml", model.environment),
-        hydrated(model),
-    );
-    set
-}
-
-/// The hydrated manifest of one environment as YAML.
-pub fn hydrated(model: &Model) -> String {
-    let objs = hydrated_objects(model);
-    let mut out = format!(
-        "{HEADER}# Environment `{}`: every object, hydrated. Apply: kubectl apply --server-side -f {}.yaml\n",
-        model.environment, model.environment
-    );
-    for (i, o) in objs.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        out.push_str(&to_yaml(&o.value));
-    }
-    out
-}
-
-/// The shared base `k8s/base/**` and the overlays `k8s/overlays/ENV/**` of `models`.
-/// The base depends on every Kubernetes environment of the spec (not only the ones being
-/// rendered), so rendering one environment never changes the base.
-pub fn render_base(spec: &Spec, models: &[&Model]) -> ArtifactSet {
-    let all = all_kubernetes(spec, models);
-    let refs: Vec<&Model> = all.iter().collect();
-    let layout = kustomize::Layout::new(&refs);
+/// The Kubernetes artifacts of the `selected` environments: each one's hydrated
+/// `k8s/rendered/ENV.yaml` and overlay, and the shared base. `all` is every Kubernetes
+/// environment of the spec (the selected ones among them, see [`all_kubernetes`]): the base
+/// depends on all of them, so rendering one environment never changes it. Each environment's
+/// objects are built once and shared by its hydrated file, the base and its overlay.
+pub fn render(all: &[&Model], selected: &[&Model]) -> ArtifactSet {
+    let objs: Vec<Vec<Obj>> = all.iter().map(|m| objects(m)).collect();
+    let envs: Vec<(&Model, &[Obj])> = all
+        .iter()
+        .copied()
+        .zip(objs.iter().map(Vec::as_slice))
+        .collect();
+    let layout = kustomize::Layout::new(&envs);
     let mut set = layout.base();
-    for m in models {
+    for m in selected {
+        let Some(&(_, o)) = envs.iter().find(|(e, _)| e.environment == m.environment) else {
+            continue;
+        };
+        set.insert(
+            format!("k8s/rendered/{}.yaml", m.environment),
+            hydrated_yaml(m, o),
+        );
         set.extend(layout.overlay(m));
     }
     set
 }
 
-/// Every Kubernetes environment of the spec, in spec order (the given models where present).
-pub fn all_kubernetes(spec: &Spec, models: &[&Model]) -> Vec<Model> {
-    let mut all: Vec<Model> = Vec::new();
+/// The hydrated manifest of one environment as YAML.
+pub fn hydrated(model: &Model) -> String {
+    hydrated_yaml(model, &objects(model))
+}
+
+/// The hydrated manifest from the environment's [`objects`]: its Namespace, then every object
+/// with its namespace.
+fn hydrated_yaml(model: &Model, objs: &[Obj]) -> String {
+    let mut out = format!(
+        "{HEADER}# Environment `{}`: every object, hydrated. Apply: kubectl apply --server-side -f {}.yaml\n",
+        model.environment, model.environment
+    );
+    out.push_str(&to_yaml(&objects::namespace(model)));
+    for o in objs {
+        out.push_str("---\n");
+        out.push_str(&to_yaml(&Namespaced::new(o, &model.namespace)));
+    }
+    out
+}
+
+/// Every Kubernetes environment of the spec in spec order: the given models where present,
+/// the others resolved (appended to `resolved`, which the result borrows from).
+pub fn all_kubernetes<'a>(
+    spec: &Spec,
+    models: &[&'a Model],
+    resolved: &'a mut Vec<Model>,
+) -> Vec<&'a Model> {
     for key in spec.environments.keys() {
-        if let Some(m) = models.iter().find(|m| m.environment == key.value) {
-            all.push((*m).clone());
-        } else if let Ok(m) = berth_spec::resolve(spec, &key.value) {
+        if models.iter().any(|m| m.environment == key.value) {
+            continue;
+        }
+        if let Ok(m) = berth_spec::resolve(spec, &key.value) {
             if m.platform == Platform::Kubernetes {
-                all.push(m);
+                resolved.push(m);
             }
         }
     }
-    all
+    let resolved: &'a [Model] = resolved;
+    spec.environments
+        .keys()
+        .filter_map(|key| {
+            models
+                .iter()
+                .copied()
+                .chain(resolved.iter())
+                .find(|m| m.environment == key.value)
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@
 //! plan shared with Terraform); to a store on the developer's host or at an external URL, to
 //! its port on any address (its address is not known inside the cluster).
 
-use super::objects::{ingress_controller, labels, meta, mongo_rs, Obj};
+use super::objects::{ingress_controller, labels, map, meta, mongo_rs, object, Obj};
 use super::stores::ports as store_ports;
 use super::workloads::waits;
 use berth_spec::model::{DepKind, Realized, StoreModel, SubnetTier};
@@ -112,17 +112,23 @@ fn policy(
     ingress: Vec<Value>,
     egress: Vec<Value>,
 ) -> Value {
-    json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": meta(name, &labels(model, name, component), Map::new()),
-        "spec": {
-            "podSelector": { "matchLabels": { "app.kubernetes.io/name": name } },
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress,
-            "egress": egress,
-        },
-    })
+    object(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        meta(name, &labels(model, name, component), Map::new()),
+        [(
+            "spec",
+            map([
+                (
+                    "podSelector",
+                    json!({ "matchLabels": { "app.kubernetes.io/name": name } }),
+                ),
+                ("policyTypes", json!(["Ingress", "Egress"])),
+                ("ingress", Value::Array(ingress)),
+                ("egress", Value::Array(egress)),
+            ]),
+        )],
+    )
 }
 
 fn store_policy(model: &Model, store: &StoreModel) -> Value {
@@ -189,10 +195,11 @@ fn store_egress(model: &Model, s: &StoreModel) -> Value {
 fn tcp(ports: &[u16]) -> Value {
     let mut v: Vec<u16> = ports.to_vec();
     v.dedup();
-    json!(v
-        .iter()
-        .map(|p| json!({ "protocol": "TCP", "port": p }))
-        .collect::<Vec<_>>())
+    Value::Array(
+        v.iter()
+            .map(|p| json!({ "protocol": "TCP", "port": p }))
+            .collect(),
+    )
 }
 
 fn pods_in(names: &[&str]) -> Value {

@@ -39,12 +39,8 @@ impl Obj {
     }
 
     /// (apiVersion, kind, name): unique within an environment.
-    pub fn id(&self) -> (String, String, String) {
-        (
-            self.api_version().to_string(),
-            self.kind().to_string(),
-            self.name().to_string(),
-        )
+    pub fn id(&self) -> (&str, &str, &str) {
+        (self.api_version(), self.kind(), self.name())
     }
 
     pub fn cluster_scoped(&self) -> bool {
@@ -75,10 +71,11 @@ fn rank(kind: &str) -> u8 {
     }
 }
 
-/// Every object of the environment, in apply order, each with its namespace set.
-pub fn hydrated_objects(model: &Model) -> Vec<Obj> {
-    let mut objs = vec![Obj::new(&model.stack, namespace(model))];
-    objs.extend(secrets::objects(model));
+/// The objects of the environment in apply order, as the Kustomize base sees them: without
+/// the Namespace object and without namespaces (the overlay sets them, and the hydrated file
+/// writes them as it serializes: [`Namespaced`]). Built once per environment per render.
+pub fn objects(model: &Model) -> Vec<Obj> {
+    let mut objs = secrets::objects(model);
     for store in &model.stores {
         objs.extend(stores::objects(model, store));
     }
@@ -86,19 +83,75 @@ pub fn hydrated_objects(model: &Model) -> Vec<Obj> {
         objs.extend(workloads::objects(model, w));
     }
     objs.extend(netpol::objects(model));
-    for o in &mut objs {
-        if !o.cluster_scoped() {
-            if let Some(meta) = o.value["metadata"].as_object_mut() {
-                let mut m = Map::new();
-                m.insert("name".into(), meta.remove("name").unwrap_or(Value::Null));
-                m.insert("namespace".into(), json!(model.namespace));
-                m.extend(std::mem::take(meta));
-                *meta = m;
-            }
-        }
-    }
     objs.sort_by_key(|o| rank(o.kind()));
     objs
+}
+
+/// Every object of the environment, in apply order, each with its namespace set: what
+/// `rendered/ENV.yaml` holds.
+pub fn hydrated_objects(model: &Model) -> Vec<Obj> {
+    let mut out = vec![Obj::new(&model.stack, namespace(model))];
+    out.extend(objects(model).into_iter().map(|o| {
+        let value = serde_json::to_value(Namespaced::new(&o, &model.namespace)).unwrap_or_default();
+        Obj::new(o.owner, value)
+    }));
+    out
+}
+
+/// An object as it is applied: a namespaced object gets `metadata.namespace` right after its
+/// name. Serializes without copying the object.
+pub struct Namespaced<'a> {
+    value: &'a Value,
+    namespace: Option<&'a str>,
+}
+
+impl<'a> Namespaced<'a> {
+    pub fn new(o: &'a Obj, namespace: &'a str) -> Self {
+        Namespaced {
+            value: &o.value,
+            namespace: (!o.cluster_scoped()).then_some(namespace),
+        }
+    }
+}
+
+impl serde::Serialize for Namespaced<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (Some(ns), Value::Object(obj)) = (self.namespace, self.value) else {
+            return self.value.serialize(s);
+        };
+        let mut out = s.serialize_map(Some(obj.len()))?;
+        for (k, v) in obj {
+            match v {
+                Value::Object(meta) if k == "metadata" => {
+                    out.serialize_entry(k, &WithNamespace { meta, ns })?
+                }
+                _ => out.serialize_entry(k, v)?,
+            }
+        }
+        out.end()
+    }
+}
+
+/// `metadata` with `namespace` after `name`.
+struct WithNamespace<'a> {
+    meta: &'a Map<String, Value>,
+    ns: &'a str,
+}
+
+impl serde::Serialize for WithNamespace<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut out = s.serialize_map(Some(self.meta.len() + 1))?;
+        if let Some(name) = self.meta.get("name") {
+            out.serialize_entry("name", name)?;
+        }
+        out.serialize_entry("namespace", self.ns)?;
+        for (k, v) in self.meta.iter().filter(|(k, _)| *k != "name") {
+            out.serialize_entry(k, v)?;
+        }
+        out.end()
+    }
 }
 
 /// The environment's Namespace.
@@ -132,6 +185,32 @@ pub fn labels(model: &Model, name: &str, component: &str) -> Value {
 /// The labels that select a workload's or store's pods.
 pub fn selector(model: &Model, name: &str) -> Value {
     json!({ "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": model.stack })
+}
+
+/// A Kubernetes object `{apiVersion, kind, metadata, …rest}` with its parts moved in. Build
+/// objects from parts with this and [`map`] rather than `json!`: `json!` copies every
+/// interpolated `Value` through its serializer, which made object building several times
+/// slower for a large stack (a pod template was copied three times on its way into a
+/// Deployment).
+pub fn object<const N: usize>(
+    api_version: &str,
+    kind: &str,
+    metadata: Value,
+    rest: [(&str, Value); N],
+) -> Value {
+    let mut m = Map::new();
+    m.insert("apiVersion".into(), Value::from(api_version));
+    m.insert("kind".into(), Value::from(kind));
+    m.insert("metadata".into(), metadata);
+    for (k, v) in rest {
+        m.insert(k.into(), v);
+    }
+    Value::Object(m)
+}
+
+/// A JSON object from (key, value) pairs, the values moved in (see [`object`]).
+pub fn map<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// `metadata` with labels and, when there are any, annotations.
@@ -224,45 +303,46 @@ pub fn resources(r: &berth_spec::model::ResourcesModel) -> Value {
 
 /// Spread replicas across zones and nodes (best effort: single-zone clusters still schedule).
 pub fn topology_spread(model: &Model, name: &str) -> Value {
-    let sel = json!({ "matchLabels": selector(model, name) });
+    let sel = map([("matchLabels", selector(model, name))]);
+    let spread = |key: &str| {
+        map([
+            ("maxSkew", json!(1)),
+            ("topologyKey", json!(key)),
+            ("whenUnsatisfiable", json!("ScheduleAnyway")),
+            ("labelSelector", sel.clone()),
+        ])
+    };
     json!([
-        {
-            "maxSkew": 1,
-            "topologyKey": "topology.kubernetes.io/zone",
-            "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": sel,
-        },
-        {
-            "maxSkew": 1,
-            "topologyKey": "kubernetes.io/hostname",
-            "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": sel,
-        },
+        spread("topology.kubernetes.io/zone"),
+        spread("kubernetes.io/hostname")
     ])
 }
 
 /// PodDisruptionBudget allowing one pod down at a time; unhealthy pods may always be evicted
 /// (so a broken rollout never blocks a node drain).
 pub fn pdb(model: &Model, name: &str, component: &str) -> Value {
-    json!({
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": meta(name, &labels(model, name, component), Map::new()),
-        "spec": {
-            "maxUnavailable": 1,
-            "unhealthyPodEvictionPolicy": "AlwaysAllow",
-            "selector": { "matchLabels": selector(model, name) },
-        },
-    })
+    object(
+        "policy/v1",
+        "PodDisruptionBudget",
+        meta(name, &labels(model, name, component), Map::new()),
+        [(
+            "spec",
+            map([
+                ("maxUnavailable", json!(1)),
+                ("unhealthyPodEvictionPolicy", json!("AlwaysAllow")),
+                ("selector", map([("matchLabels", selector(model, name))])),
+            ]),
+        )],
+    )
 }
 
 pub fn service_account(model: &Model, name: &str, component: &str) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": meta(name, &labels(model, name, component), Map::new()),
-        "automountServiceAccountToken": false,
-    })
+    object(
+        "v1",
+        "ServiceAccount",
+        meta(name, &labels(model, name, component), Map::new()),
+        [("automountServiceAccountToken", json!(false))],
+    )
 }
 
 /// The ingress controller of the cluster: (class, namespace, pod labels).

@@ -5,7 +5,7 @@
 //! overlay's `secretGenerator` builds from the git-ignored `secrets.env` that the driver writes
 //! ([`secret_env_file`]). No value is ever part of a rendered file.
 
-use super::objects::{labels, meta, Obj};
+use super::objects::{labels, map, meta, object, Obj};
 use crate::ArtifactSet;
 use berth_spec::model::{SecretSource, StoreModel};
 use berth_spec::Model;
@@ -122,17 +122,26 @@ pub fn objects(model: &Model) -> Vec<Obj> {
         ann.insert("berth.dev/purpose".into(), json!(sm.purpose));
         objs.push(Obj::new(
             &model.stack,
-            json!({
-                "apiVersion": "external-secrets.io/v1",
-                "kind": "ExternalSecret",
-                "metadata": meta(&sm.name, &labels(model, &sm.name, "secret"), ann),
-                "spec": {
-                    "refreshInterval": "1h",
-                    "secretStoreRef": { "kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE },
-                    "target": { "name": sm.name, "creationPolicy": "Owner" },
-                    "data": data,
-                },
-            }),
+            object(
+                "external-secrets.io/v1",
+                "ExternalSecret",
+                meta(&sm.name, &labels(model, &sm.name, "secret"), ann),
+                [(
+                    "spec",
+                    map([
+                        ("refreshInterval", json!("1h")),
+                        (
+                            "secretStoreRef",
+                            json!({ "kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE }),
+                        ),
+                        (
+                            "target",
+                            json!({ "name": sm.name, "creationPolicy": "Owner" }),
+                        ),
+                        ("data", Value::Array(data)),
+                    ]),
+                )],
+            ),
         ));
     }
     objs

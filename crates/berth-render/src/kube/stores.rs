@@ -60,16 +60,19 @@ fn host_service(model: &Model, store: &StoreModel, address: &str) -> Obj {
     );
     Obj::new(
         &store.name,
-        json!({
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": meta(&store.name, &labels(model, &store.name, "store"), ann),
-            "spec": {
-                "type": "ExternalName",
-                "externalName": address,
-                "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
-            },
-        }),
+        object(
+            "v1",
+            "Service",
+            meta(&store.name, &labels(model, &store.name, "store"), ann),
+            [(
+                "spec",
+                json!({
+                    "type": "ExternalName",
+                    "externalName": address,
+                    "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
+                }),
+            )],
+        ),
     )
 }
 
@@ -88,27 +91,37 @@ fn in_cluster(model: &Model, store: &StoreModel) -> Vec<Obj> {
         Obj::new(name, service_account(model, name, "store")),
         Obj::new(
             name,
-            json!({
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": meta(name, &lab, Map::new()),
-                "spec": { "type": "ClusterIP", "selector": selector(model, name), "ports": svc_ports },
-            }),
+            object(
+                "v1",
+                "Service",
+                meta(name, &lab, Map::new()),
+                [(
+                    "spec",
+                    map([
+                        ("type", json!("ClusterIP")),
+                        ("selector", selector(model, name)),
+                        ("ports", Value::Array(svc_ports.clone())),
+                    ]),
+                )],
+            ),
         ),
         Obj::new(
             name,
-            json!({
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": meta(&headless(store), &lab, Map::new()),
-                "spec": {
-                    "clusterIP": "None",
-                    // Replica set members must resolve each other before they are ready.
-                    "publishNotReadyAddresses": true,
-                    "selector": selector(model, name),
-                    "ports": svc_ports,
-                },
-            }),
+            object(
+                "v1",
+                "Service",
+                meta(&headless(store), &lab, Map::new()),
+                [(
+                    "spec",
+                    map([
+                        ("clusterIP", json!("None")),
+                        // Replica set members must resolve each other before they are ready.
+                        ("publishNotReadyAddresses", json!(true)),
+                        ("selector", selector(model, name)),
+                        ("ports", Value::Array(svc_ports)),
+                    ]),
+                )],
+            ),
         ),
         Obj::new(name, statefulset(model, store, &lab)),
         Obj::new(name, pdb(model, name, "store")),
@@ -226,8 +239,8 @@ fn statefulset(model: &Model, store: &StoreModel, lab: &Value) -> Value {
         .iter()
         .map(|(n, p)| json!({ "name": n, "containerPort": p, "protocol": "TCP" }))
         .collect();
-    c.insert("ports".into(), json!(cports));
-    c.insert("env".into(), json!(env));
+    c.insert("ports".into(), Value::Array(cports));
+    c.insert("env".into(), Value::Array(env));
     c.insert("resources".into(), resources(&store.resources));
     c.insert(
         "readinessProbe".into(),
@@ -249,7 +262,7 @@ fn statefulset(model: &Model, store: &StoreModel, lab: &Value) -> Value {
         mounts.push(json!({ "name": v, "mountPath": path }));
         volumes.push(json!({ "name": v, "emptyDir": { "sizeLimit": "256Mi" } }));
     }
-    c.insert("volumeMounts".into(), json!(mounts));
+    c.insert("volumeMounts".into(), Value::Array(mounts));
     let replicas = pod_count(store);
     let mut pod = Map::new();
     pod.insert("serviceAccountName".into(), json!(name));
@@ -261,8 +274,8 @@ fn statefulset(model: &Model, store: &StoreModel, lab: &Value) -> Value {
             topology_spread(model, name),
         );
     }
-    pod.insert("containers".into(), json!([Value::Object(c)]));
-    pod.insert("volumes".into(), json!(volumes));
+    pod.insert("containers".into(), Value::Array(vec![Value::Object(c)]));
+    pod.insert("volumes".into(), Value::Array(volumes));
     let mut ann = Map::new();
     skips(&mut ann, &pod_skips(model));
     if store.replicas > replicas {
@@ -275,26 +288,38 @@ fn statefulset(model: &Model, store: &StoreModel, lab: &Value) -> Value {
             )),
         );
     }
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": meta(name, lab, ann),
-        "spec": {
-            "serviceName": headless(store),
-            "replicas": replicas,
-            "podManagementPolicy": "Parallel",
-            "revisionHistoryLimit": 5,
-            "selector": { "matchLabels": selector(model, name) },
-            "template": { "metadata": { "labels": lab }, "spec": pod },
-            "volumeClaimTemplates": [{
-                "metadata": { "name": "data", "labels": lab },
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "resources": { "requests": { "storage": store.storage } },
-                },
-            }],
-        },
-    })
+    object(
+        "apps/v1",
+        "StatefulSet",
+        meta(name, lab, ann),
+        [(
+            "spec",
+            map([
+                ("serviceName", json!(headless(store))),
+                ("replicas", json!(replicas)),
+                ("podManagementPolicy", json!("Parallel")),
+                ("revisionHistoryLimit", json!(5)),
+                ("selector", map([("matchLabels", selector(model, name))])),
+                (
+                    "template",
+                    map([
+                        ("metadata", map([("labels", lab.clone())])),
+                        ("spec", Value::Object(pod)),
+                    ]),
+                ),
+                (
+                    "volumeClaimTemplates",
+                    json!([{
+                        "metadata": { "name": "data", "labels": lab },
+                        "spec": {
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": { "requests": { "storage": store.storage } },
+                        },
+                    }]),
+                ),
+            ]),
+        )],
+    )
 }
 
 trait KindName {

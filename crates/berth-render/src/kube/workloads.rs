@@ -36,12 +36,12 @@ pub fn objects(model: &Model, w: &Workload) -> Vec<Obj> {
     if !config.is_empty() {
         objs.push(Obj::new(
             &w.name,
-            json!({
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": meta(&config_name(w), &lab, Map::new()),
-                "data": config,
-            }),
+            object(
+                "v1",
+                "ConfigMap",
+                meta(&config_name(w), &lab, Map::new()),
+                [("data", Value::Object(config.clone()))],
+            ),
         ));
     }
     let waits = waits(model, w);
@@ -56,26 +56,36 @@ pub fn objects(model: &Model, w: &Workload) -> Vec<Obj> {
             .collect();
         objs.push(Obj::new(
             &w.name,
-            json!({
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": meta(&w.name, &lab, Map::new()),
-                "spec": { "type": "ClusterIP", "selector": selector(model, &w.name), "ports": ports },
-            }),
+            object(
+                "v1",
+                "Service",
+                meta(&w.name, &lab, Map::new()),
+                [(
+                    "spec",
+                    map([
+                        ("type", json!("ClusterIP")),
+                        ("selector", selector(model, &w.name)),
+                        ("ports", Value::Array(ports)),
+                    ]),
+                )],
+            ),
         ));
     }
     for v in &w.volumes {
         objs.push(Obj::new(
             &w.name,
-            json!({
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "metadata": meta(&format!("{}-{}", w.name, v.name), &lab, Map::new()),
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "resources": { "requests": { "storage": v.size } },
-                },
-            }),
+            object(
+                "v1",
+                "PersistentVolumeClaim",
+                meta(&format!("{}-{}", w.name, v.name), &lab, Map::new()),
+                [(
+                    "spec",
+                    json!({
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": { "requests": { "storage": v.size } },
+                    }),
+                )],
+            ),
         ));
     }
     let pod = pod_template(model, w, &config, env, &waits, &lab);
@@ -95,17 +105,23 @@ pub fn objects(model: &Model, w: &Workload) -> Vec<Obj> {
             }
             objs.push(Obj::new(
                 &w.name,
-                json!({
-                    "apiVersion": "autoscaling/v2",
-                    "kind": "HorizontalPodAutoscaler",
-                    "metadata": meta(&w.name, &lab, Map::new()),
-                    "spec": {
-                        "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": w.name },
-                        "minReplicas": a.min,
-                        "maxReplicas": a.max,
-                        "metrics": metrics,
-                    },
-                }),
+                object(
+                    "autoscaling/v2",
+                    "HorizontalPodAutoscaler",
+                    meta(&w.name, &lab, Map::new()),
+                    [(
+                        "spec",
+                        map([
+                            (
+                                "scaleTargetRef",
+                                json!({ "apiVersion": "apps/v1", "kind": "Deployment", "name": w.name }),
+                            ),
+                            ("minReplicas", json!(a.min)),
+                            ("maxReplicas", json!(a.max)),
+                            ("metrics", Value::Array(metrics)),
+                        ]),
+                    )],
+                ),
             ));
         }
         if replicated(w) {
@@ -300,7 +316,7 @@ fn pod_template(
             .iter()
             .map(|p| json!({ "name": p.name, "containerPort": p.port, "protocol": "TCP" }))
             .collect();
-        c.insert("ports".into(), json!(ports));
+        c.insert("ports".into(), Value::Array(ports));
     }
     if !config.is_empty() {
         c.insert(
@@ -309,7 +325,7 @@ fn pod_template(
         );
     }
     if !env.is_empty() {
-        c.insert("env".into(), json!(env));
+        c.insert("env".into(), Value::Array(env));
     }
     c.insert("resources".into(), resources(&w.resources));
     if !w.is_job() {
@@ -325,7 +341,7 @@ fn pod_template(
             "persistentVolumeClaim": { "claimName": format!("{}-{}", w.name, v.name) },
         }));
     }
-    c.insert("volumeMounts".into(), json!(mounts));
+    c.insert("volumeMounts".into(), Value::Array(mounts));
 
     let mut spec = Map::new();
     spec.insert("serviceAccountName".into(), json!(w.name));
@@ -339,7 +355,7 @@ fn pod_template(
     }
     if !waits.is_empty() {
         let inits: Vec<Value> = waits.iter().map(|j| waiter(model, j)).collect();
-        spec.insert("initContainers".into(), json!(inits));
+        spec.insert("initContainers".into(), Value::Array(inits));
         volumes.push(api_token_volume());
     }
     if w.is_job() {
@@ -349,8 +365,8 @@ fn pod_template(
         };
         spec.insert("restartPolicy".into(), json!(policy));
     }
-    spec.insert("containers".into(), json!([Value::Object(c)]));
-    spec.insert("volumes".into(), json!(volumes));
+    spec.insert("containers".into(), Value::Array(vec![Value::Object(c)]));
+    spec.insert("volumes".into(), Value::Array(volumes));
 
     let mut tmeta = Map::new();
     tmeta.insert("labels".into(), lab.clone());
@@ -361,7 +377,10 @@ fn pod_template(
             json!({ "berth.dev/config-hash": fnv64(text.as_bytes()) }),
         );
     }
-    json!({ "metadata": tmeta, "spec": spec })
+    map([
+        ("metadata", Value::Object(tmeta)),
+        ("spec", Value::Object(spec)),
+    ])
 }
 
 const API_TOKEN_VOLUME: &str = "kube-api-access";
@@ -394,19 +413,22 @@ fn waiter(model: &Model, job: &str) -> Value {
          if [ \"$n\" -ge 30 ]; then echo \"job {job} is gone: taking it as completed\"; exit 0; fi;; \
          *) echo \"$out\";; esac; fi; sleep 2; done"
     );
-    json!({
-        "name": format!("wait-for-{job}"),
-        "image": WAITER_IMAGE,
-        "imagePullPolicy": pull_policy(model),
-        "command": ["sh", "-c", esc(&script)],
-        "env": [{ "name": "HOME", "value": "/tmp" }],
-        "resources": small_resources(),
-        "securityContext": container_security(),
-        "volumeMounts": [
-            { "name": "tmp", "mountPath": "/tmp" },
-            { "name": API_TOKEN_VOLUME, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true },
-        ],
-    })
+    map([
+        ("name", json!(format!("wait-for-{job}"))),
+        ("image", json!(WAITER_IMAGE)),
+        ("imagePullPolicy", json!(pull_policy(model))),
+        ("command", json!(["sh", "-c", esc(&script)])),
+        ("env", json!([{ "name": "HOME", "value": "/tmp" }])),
+        ("resources", small_resources()),
+        ("securityContext", container_security()),
+        (
+            "volumeMounts",
+            json!([
+                { "name": "tmp", "mountPath": "/tmp" },
+                { "name": API_TOKEN_VOLUME, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true },
+            ]),
+        ),
+    ])
 }
 
 /// A Role that can read only the Jobs `w` waits for, bound to `w`'s service account.
@@ -415,22 +437,33 @@ fn wait_rbac(model: &Model, w: &Workload, waits: &[String], lab: &Value) -> Vec<
     vec![
         Obj::new(
             &w.name,
-            json!({
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "Role",
-                "metadata": meta(&name, lab, Map::new()),
-                "rules": [{ "apiGroups": ["batch"], "resources": ["jobs"], "resourceNames": waits, "verbs": ["get"] }],
-            }),
+            object(
+                "rbac.authorization.k8s.io/v1",
+                "Role",
+                meta(&name, lab, Map::new()),
+                [(
+                    "rules",
+                    json!([{ "apiGroups": ["batch"], "resources": ["jobs"], "resourceNames": waits, "verbs": ["get"] }]),
+                )],
+            ),
         ),
         Obj::new(
             &w.name,
-            json!({
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "RoleBinding",
-                "metadata": meta(&name, lab, Map::new()),
-                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name },
-                "subjects": [{ "kind": "ServiceAccount", "name": w.name, "namespace": model.namespace }],
-            }),
+            object(
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+                meta(&name, lab, Map::new()),
+                [
+                    (
+                        "roleRef",
+                        json!({ "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name }),
+                    ),
+                    (
+                        "subjects",
+                        json!([{ "kind": "ServiceAccount", "name": w.name, "namespace": model.namespace }]),
+                    ),
+                ],
+            ),
         ),
     ]
 }
@@ -456,15 +489,15 @@ fn deployment(model: &Model, w: &Workload, pod: Value, lab: &Value) -> Value {
     spec.insert("revisionHistoryLimit".into(), json!(5));
     spec.insert(
         "selector".into(),
-        json!({ "matchLabels": selector(model, &w.name) }),
+        map([("matchLabels", selector(model, &w.name))]),
     );
     spec.insert("template".into(), pod);
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta(&w.name, lab, annotations(model, w)),
-        "spec": spec,
-    })
+    object(
+        "apps/v1",
+        "Deployment",
+        meta(&w.name, lab, annotations(model, w)),
+        [("spec", Value::Object(spec))],
+    )
 }
 
 fn job(model: &Model, w: &Workload, pod: Value, lab: &Value) -> Value {
@@ -477,16 +510,19 @@ fn job(model: &Model, w: &Workload, pod: Value, lab: &Value) -> Value {
         json!("BeforeHookCreation"),
     );
     let backoff = if w.restart == Restart::Never { 0 } else { 4 };
-    json!({
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": meta(&w.name, lab, ann),
-        "spec": {
-            "backoffLimit": backoff,
-            "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
-            "template": pod,
-        },
-    })
+    object(
+        "batch/v1",
+        "Job",
+        meta(&w.name, lab, ann),
+        [(
+            "spec",
+            map([
+                ("backoffLimit", json!(backoff)),
+                ("ttlSecondsAfterFinished", json!(JOB_TTL_SECONDS)),
+                ("template", pod),
+            ]),
+        )],
+    )
 }
 
 fn ingress(model: &Model, w: &Workload, e: &berth_spec::model::ExposeModel, lab: &Value) -> Value {
@@ -518,13 +554,13 @@ fn ingress(model: &Model, w: &Workload, e: &berth_spec::model::ExposeModel, lab:
             tls.insert("hosts".into(), json!([h]));
         }
         tls.insert("secretName".into(), json!(format!("{}-tls", w.name)));
-        spec.insert("tls".into(), json!([tls]));
+        spec.insert("tls".into(), Value::Array(vec![Value::Object(tls)]));
     }
-    spec.insert("rules".into(), json!([rule]));
-    json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": meta(&w.name, lab, ann),
-        "spec": spec,
-    })
+    spec.insert("rules".into(), Value::Array(vec![Value::Object(rule)]));
+    object(
+        "networking.k8s.io/v1",
+        "Ingress",
+        meta(&w.name, lab, ann),
+        [("spec", Value::Object(spec))],
+    )
 }
