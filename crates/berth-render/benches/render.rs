@@ -2,6 +2,10 @@
 //! clusters' worth of Kubernetes and a cloud one), every artifact including the hydrated files.
 //! 200 services is the target case (< 100 ms); 2,000 shows how it grows.
 
+// The allocator of the `berth` binary (crates/berth-cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn spec_text(n: usize) -> String {

@@ -53,13 +53,10 @@ impl ArtifactSet {
     }
 }
 
-/// Serialize a value as YAML (the one YAML writer of all renderers).
-pub fn to_yaml<T: serde::Serialize>(value: &T) -> String {
-    serde_saphyr::to_string(value).unwrap_or_default()
-}
+pub use crate::yaml::{to_yaml, to_yaml_namespaced, to_yaml_seq};
 
 /// Several documents in one YAML stream.
-pub fn to_yaml_stream<T: serde::Serialize>(docs: &[T]) -> String {
+pub fn to_yaml_stream(docs: &[&serde_json::Value]) -> String {
     docs.iter()
         .map(|d| to_yaml(d))
         .collect::<Vec<_>>()

@@ -8,10 +8,12 @@ pub mod gitops;
 pub mod kube;
 pub mod output;
 pub mod terraform;
+pub mod yaml;
 
 pub use artifact::ArtifactSet;
 
 use berth_spec::{Model, Platform, Spec};
+use rayon::prelude::*;
 
 /// Render the artifacts of the given environments (all of them when `envs` is empty).
 /// Paths are relative to the output directory (default `deploy/`).
@@ -25,23 +27,37 @@ pub fn render(spec: &Spec, envs: &[String]) -> Result<ArtifactSet, berth_spec::R
         .iter()
         .map(|n| berth_spec::resolve(spec, n))
         .collect::<Result<Vec<Model>, _>>()?;
-    let mut set = ArtifactSet::default();
-    for model in &models {
-        match model.platform {
-            Platform::Compose => set.extend(compose::render(model)),
-            Platform::Kubernetes if model.cloud.is_some() => set.extend(terraform::render(model)),
-            Platform::Kubernetes | Platform::Native => {}
-        }
-    }
     let selected: Vec<&Model> = models
         .iter()
         .filter(|m| m.platform == Platform::Kubernetes)
         .collect();
-    if !selected.is_empty() {
-        let mut others = Vec::new();
-        let all = kube::all_kubernetes(spec, &selected, &mut others);
-        set.extend(kube::render(&all, &selected));
-        set.extend(gitops::render(&all));
+    // Environments render in parallel; the set is ordered by path, so the result does not
+    // depend on which finishes first.
+    let (per_env, kubernetes) = rayon::join(
+        || {
+            models
+                .par_iter()
+                .map(|model| match model.platform {
+                    Platform::Compose => compose::render(model),
+                    Platform::Kubernetes if model.cloud.is_some() => terraform::render(model),
+                    Platform::Kubernetes | Platform::Native => ArtifactSet::default(),
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            let mut set = ArtifactSet::default();
+            if !selected.is_empty() {
+                let mut others = Vec::new();
+                let all = kube::all_kubernetes(spec, &selected, &mut others);
+                set.extend(kube::render(&all, &selected));
+                set.extend(gitops::render(&all));
+            }
+            set
+        },
+    );
+    let mut set = kubernetes;
+    for s in per_env {
+        set.extend(s);
     }
     Ok(set)
 }

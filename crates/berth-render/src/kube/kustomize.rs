@@ -6,10 +6,11 @@
 use super::objects::{namespace, Obj};
 use super::secrets;
 use super::HEADER;
-use crate::artifact::{to_yaml, to_yaml_stream};
+use crate::artifact::{to_yaml, to_yaml_seq, to_yaml_stream};
 use crate::ArtifactSet;
 use berth_spec::Model;
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,32 +33,43 @@ struct EnvObjects<'a> {
 
 impl<'a> Layout<'a> {
     pub fn new(envs: &[(&'a Model, &'a [Obj])]) -> Self {
-        let indexes: Vec<HashMap<Id<'a>, usize>> = envs
+        let ids: Vec<Vec<Id<'a>>> = envs
             .iter()
-            .map(|(_, objs)| objs.iter().enumerate().map(|(i, o)| (o.id(), i)).collect())
+            .map(|(_, objs)| objs.iter().map(Obj::id).collect())
             .collect();
-        let mut base = Vec::new();
-        let mut in_base: HashMap<Id<'a>, usize> = HashMap::new();
-        if let Some((_, first)) = envs.first() {
-            for o in first.iter() {
-                let id = o.id();
+        let indexes: Vec<HashMap<Id<'a>, usize>> = ids
+            .iter()
+            .map(|ids| ids.iter().enumerate().map(|(i, id)| (*id, i)).collect())
+            .collect();
+        let first: &[Obj] = envs.first().map(|(_, o)| *o).unwrap_or_default();
+        let first_ids: &[Id<'a>] = ids.first().map(Vec::as_slice).unwrap_or_default();
+        let merged: Vec<Option<Obj>> = first
+            .par_iter()
+            .zip(first_ids)
+            .map(|(o, id)| {
                 let values: Vec<&Value> = envs
                     .iter()
                     .zip(&indexes)
-                    .filter_map(|((_, objs), ix)| ix.get(&id).map(|i| &objs[*i].value))
+                    .filter_map(|((_, objs), ix)| ix.get(id).map(|i| &objs[*i].value))
                     .collect();
-                if values.len() == envs.len() {
-                    in_base.insert(id, base.len());
-                    base.push(Obj::new(&o.owner, majority(&values)));
-                }
+                (values.len() == envs.len()).then(|| Obj::new(&o.owner, majority(&values)))
+            })
+            .collect();
+        let mut base = Vec::new();
+        let mut in_base: HashMap<Id<'a>, usize> = HashMap::new();
+        for (id, m) in first_ids.iter().zip(merged) {
+            if let Some(m) = m {
+                in_base.insert(*id, base.len());
+                base.push(m);
             }
         }
         let envs = envs
             .iter()
-            .map(|(m, objs)| EnvObjects {
+            .zip(&ids)
+            .map(|((m, objs), ids)| EnvObjects {
                 name: &m.environment,
                 objs,
-                base: objs.iter().map(|o| in_base.get(&o.id()).copied()).collect(),
+                base: ids.iter().map(|id| in_base.get(id).copied()).collect(),
             })
             .collect();
         Layout { base, envs }
@@ -92,8 +104,13 @@ impl<'a> Layout<'a> {
                 to_yaml(&kustomization)
             ),
         );
-        for (path, objs) in files {
-            set.insert(format!("k8s/base/{path}"), stream(&objs));
+        let files: Vec<(String, Vec<&Value>)> = files.into_iter().collect();
+        let written: Vec<(String, String)> = files
+            .par_iter()
+            .map(|(path, objs)| (format!("k8s/base/{path}"), stream(objs)))
+            .collect();
+        for (path, text) in written {
+            set.insert(path, text);
         }
         set
     }
@@ -115,20 +132,27 @@ impl<'a> Layout<'a> {
             set.insert(format!("{dir}/resources/{path}"), stream(&objs));
             resources.push(format!("resources/{path}"));
         }
+        let shared: Vec<(&Obj, &Obj)> =
+            self.pairs(env).filter_map(|(o, b)| Some((o, b?))).collect();
+        let written: Vec<(&Obj, String, String)> = shared
+            .par_iter()
+            .filter_map(|&(o, b)| {
+                let mut ops = Vec::new();
+                match rewritten_images(&b.value, &images) {
+                    Some(from) => diff("", &from, &o.value, &mut ops),
+                    None => diff("", &b.value, &o.value, &mut ops),
+                }
+                if ops.is_empty() {
+                    return None;
+                }
+                let file = format!("patches/{}-{}.yaml", o.kind().to_lowercase(), o.name());
+                Some((o, file, to_yaml_seq(&ops)))
+            })
+            .collect();
         let mut patches = Vec::new();
-        for (o, b) in self.pairs(env) {
-            let Some(b) = b else { continue };
-            let mut ops = Vec::new();
-            match rewritten_images(&b.value, &images) {
-                Some(from) => diff("", &from, &o.value, &mut ops),
-                None => diff("", &b.value, &o.value, &mut ops),
-            }
-            if ops.is_empty() {
-                continue;
-            }
-            let file = format!("patches/{}-{}.yaml", o.kind().to_lowercase(), o.name());
-            set.insert(format!("{dir}/{file}"), to_yaml(&ops));
+        for (o, file, text) in written {
             patches.push(json!({ "path": file, "target": { "kind": o.kind(), "name": o.name() } }));
+            set.insert(format!("{dir}/{file}"), text);
         }
         let mut k = Map::new();
         k.insert(
@@ -276,10 +300,31 @@ pub fn majority(vals: &[&Value]) -> Value {
         return Value::Null;
     }
     // Most fields are the same everywhere: one comparison instead of a walk that allocates.
-    if vals[1..].iter().all(|v| *v == vals[0]) {
+    if vals[1..].iter().all(|v| same(v, vals[0])) {
         return vals[0].clone();
     }
-    if vals.iter().all(|v| v.is_object()) {
+    if let Some(objs) = vals
+        .iter()
+        .map(|v| v.as_object())
+        .collect::<Option<Vec<_>>>()
+    {
+        // The usual case: the same keys in the same order everywhere; merge by position.
+        let aligned = objs[1..]
+            .iter()
+            .all(|o| o.len() == objs[0].len() && o.keys().zip(objs[0].keys()).all(|(a, b)| a == b));
+        if aligned {
+            let mut columns: Vec<_> = objs.iter().map(|o| o.values()).collect();
+            return Value::Object(
+                objs[0]
+                    .keys()
+                    .map(|k| {
+                        let items: Vec<&Value> =
+                            columns.iter_mut().filter_map(|c| c.next()).collect();
+                        (k.clone(), majority(&items))
+                    })
+                    .collect(),
+            );
+        }
         let mut keys: Vec<&String> = Vec::new();
         for v in vals {
             for k in v.as_object().into_iter().flat_map(|m| m.keys()) {
@@ -317,13 +362,32 @@ pub fn majority(vals: &[&Value]) -> Value {
     let mut best = vals[0];
     let mut best_count = 0;
     for v in vals {
-        let c = vals.iter().filter(|o| *o == v).count();
+        let c = vals.iter().filter(|o| same(o, v)).count();
         if c > best_count {
             best = v;
             best_count = c;
         }
     }
     best.clone()
+}
+
+/// Equality that also requires the same key order: a walk without hashing (serde_json's map
+/// equality looks every key up). Equal values with another key order count as different,
+/// which can cost a needless patch operation, never a wrong one; Berth builds every object
+/// with one key order, so it does not happen in practice.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same(va, vb))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        _ => a == b,
+    }
 }
 
 fn pointer_escape(k: &str) -> String {
@@ -348,7 +412,7 @@ pub fn diff(path: &str, a: &Value, b: &Value, ops: &mut Vec<Value>) {
                     None => ops.push(
                         json!({ "op": "add", "path": format!("{path}/{}", pointer_escape(k)), "value": v }),
                     ),
-                    Some(av) if av != v => {
+                    Some(av) if !same(av, v) => {
                         diff(&format!("{path}/{}", pointer_escape(k)), av, v, ops)
                     }
                     Some(_) => {}
@@ -357,12 +421,12 @@ pub fn diff(path: &str, a: &Value, b: &Value, ops: &mut Vec<Value>) {
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (av, bv)) in x.iter().zip(y).enumerate() {
-                if av != bv {
+                if !same(av, bv) {
                     diff(&format!("{path}/{i}"), av, bv, ops);
                 }
             }
         }
-        _ if a != b => ops.push(json!({ "op": "replace", "path": path, "value": b })),
+        _ if !same(a, b) => ops.push(json!({ "op": "replace", "path": path, "value": b })),
         _ => {}
     }
 }

@@ -37,9 +37,10 @@ mod workloads;
 pub use objects::{hydrated_objects, objects, Namespaced, Obj};
 pub use secrets::{secret_env_file, secret_ref, MissingSecret, GENERATED_SECRET_FILE};
 
-use crate::artifact::to_yaml;
+use crate::artifact::{to_yaml, to_yaml_namespaced};
 use crate::ArtifactSet;
 use berth_spec::{Model, Platform, Spec};
+use rayon::prelude::*;
 
 /// The first line of every generated Kubernetes file.
 pub const HEADER: &str =
@@ -54,23 +55,32 @@ pub const SUPPORTED_VERSIONS: (&str, &str) = ("1.26", "1.37");
 /// depends on all of them, so rendering one environment never changes it. Each environment's
 /// objects are built once and shared by its hydrated file, the base and its overlay.
 pub fn render(all: &[&Model], selected: &[&Model]) -> ArtifactSet {
-    let objs: Vec<Vec<Obj>> = all.iter().map(|m| objects(m)).collect();
+    let objs: Vec<Vec<Obj>> = all.par_iter().map(|m| objects(m)).collect();
     let envs: Vec<(&Model, &[Obj])> = all
         .iter()
         .copied()
         .zip(objs.iter().map(Vec::as_slice))
         .collect();
     let layout = kustomize::Layout::new(&envs);
-    let mut set = layout.base();
-    for m in selected {
-        let Some(&(_, o)) = envs.iter().find(|(e, _)| e.environment == m.environment) else {
-            continue;
-        };
-        set.insert(
-            format!("k8s/rendered/{}.yaml", m.environment),
-            hydrated_yaml(m, o),
-        );
-        set.extend(layout.overlay(m));
+    let (mut set, per_env) = rayon::join(
+        || layout.base(),
+        || {
+            selected
+                .par_iter()
+                .filter_map(|m| {
+                    let (_, o) = envs.iter().find(|(e, _)| e.environment == m.environment)?;
+                    let mut set = layout.overlay(m);
+                    set.insert(
+                        format!("k8s/rendered/{}.yaml", m.environment),
+                        hydrated_yaml(m, o),
+                    );
+                    Some(set)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    for s in per_env {
+        set.extend(s);
     }
     set
 }
@@ -88,9 +98,16 @@ fn hydrated_yaml(model: &Model, objs: &[Obj]) -> String {
         model.environment, model.environment
     );
     out.push_str(&to_yaml(&objects::namespace(model)));
-    for o in objs {
+    let docs: Vec<String> = objs
+        .par_iter()
+        .map(|o| match (&o.value, o.cluster_scoped()) {
+            (serde_json::Value::Object(m), false) => to_yaml_namespaced(m, &model.namespace),
+            (v, _) => to_yaml(v),
+        })
+        .collect();
+    for d in docs {
         out.push_str("---\n");
-        out.push_str(&to_yaml(&Namespaced::new(o, &model.namespace)));
+        out.push_str(&d);
     }
     out
 }
