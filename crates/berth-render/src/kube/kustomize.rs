@@ -139,8 +139,8 @@ impl<'a> Layout<'a> {
             .filter_map(|&(o, b)| {
                 let mut ops = Vec::new();
                 match rewritten_images(&b.value, &images) {
-                    Some(from) => diff("", &from, &o.value, &mut ops),
-                    None => diff("", &b.value, &o.value, &mut ops),
+                    Some(from) => diff(&from, &o.value, &mut ops),
+                    None => diff(&b.value, &o.value, &mut ops),
                 }
                 if ops.is_empty() {
                     return None;
@@ -299,10 +299,6 @@ pub fn majority(vals: &[&Value]) -> Value {
     if n == 0 {
         return Value::Null;
     }
-    // Most fields are the same everywhere: one comparison instead of a walk that allocates.
-    if vals[1..].iter().all(|v| same(v, vals[0])) {
-        return vals[0].clone();
-    }
     if let Some(objs) = vals
         .iter()
         .map(|v| v.as_object())
@@ -396,37 +392,63 @@ fn pointer_escape(k: &str) -> String {
 
 /// RFC 6902 operations turning `a` into `b`: maps key by key, equal-length arrays item by item,
 /// anything else replaced whole.
-pub fn diff(path: &str, a: &Value, b: &Value, ops: &mut Vec<Value>) {
+pub fn diff(a: &Value, b: &Value, ops: &mut Vec<Value>) {
+    walk(&mut Vec::new(), a, b, ops);
+}
+
+/// A step of a JSON pointer.
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The JSON pointer of `at`, built only where an operation is written.
+fn pointer(at: &[Step]) -> String {
+    let mut p = String::new();
+    for s in at {
+        p.push('/');
+        match s {
+            Step::Key(k) => p.push_str(&pointer_escape(k)),
+            Step::Index(i) => p.push_str(&i.to_string()),
+        }
+    }
+    p
+}
+
+fn walk<'v>(at: &mut Vec<Step<'v>>, a: &'v Value, b: &'v Value, ops: &mut Vec<Value>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys() {
-                if !y.contains_key(k) {
-                    ops.push(
-                        json!({ "op": "remove", "path": format!("{path}/{}", pointer_escape(k)) }),
-                    );
+            // The usual case: the same keys in the same order; compare by position.
+            if x.len() == y.len() && x.keys().zip(y.keys()).all(|(p, q)| p == q) {
+                for ((k, av), bv) in x.iter().zip(y.values()) {
+                    at.push(Step::Key(k));
+                    walk(at, av, bv, ops);
+                    at.pop();
                 }
+                return;
+            }
+            for k in x.keys().filter(|k| !y.contains_key(*k)) {
+                at.push(Step::Key(k));
+                ops.push(json!({ "op": "remove", "path": pointer(at) }));
+                at.pop();
             }
             for (k, v) in y {
-                // Paths are built only where something differs.
+                at.push(Step::Key(k));
                 match x.get(k) {
-                    None => ops.push(
-                        json!({ "op": "add", "path": format!("{path}/{}", pointer_escape(k)), "value": v }),
-                    ),
-                    Some(av) if !same(av, v) => {
-                        diff(&format!("{path}/{}", pointer_escape(k)), av, v, ops)
-                    }
-                    Some(_) => {}
+                    None => ops.push(json!({ "op": "add", "path": pointer(at), "value": v })),
+                    Some(av) => walk(at, av, v, ops),
                 }
+                at.pop();
             }
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (av, bv)) in x.iter().zip(y).enumerate() {
-                if !same(av, bv) {
-                    diff(&format!("{path}/{i}"), av, bv, ops);
-                }
+                at.push(Step::Index(i));
+                walk(at, av, bv, ops);
+                at.pop();
             }
         }
-        _ if !same(a, b) => ops.push(json!({ "op": "replace", "path": path, "value": b })),
+        _ if !same(a, b) => ops.push(json!({ "op": "replace", "path": pointer(at), "value": b })),
         _ => {}
     }
 }
@@ -539,7 +561,7 @@ mod tests {
         let m = majority(&[&a, &b, &c]);
         assert_eq!(m, json!({ "x": 2, "l": [1, 2], "k/e~y": "a" }));
         let mut ops = Vec::new();
-        diff("", &m, &a, &mut ops);
+        diff(&m, &a, &mut ops);
         assert_eq!(
             ops,
             vec![
@@ -548,7 +570,7 @@ mod tests {
             ]
         );
         let mut ops = Vec::new();
-        diff("", &m, &b, &mut ops);
+        diff(&m, &b, &mut ops);
         assert_eq!(ops.len(), 2);
         assert_eq!(ops[1]["path"], "/k~1e~0y");
     }
