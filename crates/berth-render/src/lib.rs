@@ -24,7 +24,7 @@ pub fn render(spec: &Spec, envs: &[String]) -> Result<ArtifactSet, berth_spec::R
         envs.to_vec()
     };
     let models = names
-        .iter()
+        .par_iter()
         .map(|n| berth_spec::resolve(spec, n))
         .collect::<Result<Vec<Model>, _>>()?;
     let selected: Vec<&Model> = models

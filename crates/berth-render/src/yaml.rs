@@ -195,7 +195,10 @@ impl Writer {
         match v {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            Value::Number(n) if n.is_i64() || n.is_u64() => self.out.push_str(&n.to_string()),
+            Value::Number(n) if n.is_i64() || n.is_u64() => {
+                use std::fmt::Write;
+                let _ = write!(self.out, "{n}");
+            }
             Value::String(s) if plain(s) => self.out.push_str(s),
             Value::Object(m) if m.is_empty() => self.out.push_str("{}"),
             Value::Array(a) if a.is_empty() => self.out.push_str("[]"),
