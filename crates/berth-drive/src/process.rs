@@ -1,8 +1,18 @@
-//! Running external programs (`docker compose`, recipe hooks) behind a small trait, so the
-//! driver's logic can be tested with a scripted runner and the real one is the default.
+//! Running external programs (`docker compose`, recipe hooks, terraform) behind one small
+//! trait, so the drivers' logic can be tested with a scripted runner and the real one is the
+//! default.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+
+/// Which output stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
 
 /// A program invocation: what to run, where, with which extra environment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -75,12 +85,28 @@ impl Output {
     }
 }
 
-/// How the driver reaches processes.
+/// How the drivers reach processes.
 pub trait Runner: Send + Sync {
     /// Run to completion with stdout/stderr captured.
     fn output(&self, cmd: &Cmd) -> std::io::Result<Output>;
     /// Run to completion with the terminal's stdin/stdout/stderr; the exit code (None: signal).
     fn interactive(&self, cmd: &Cmd) -> std::io::Result<Option<i32>>;
+    /// Run to completion handing every output line to `line` as it comes; the exit code
+    /// (None: signal). By default: [`Runner::output`], then its stdout and stderr lines.
+    fn stream(
+        &self,
+        cmd: &Cmd,
+        line: &mut dyn FnMut(Stream, &str),
+    ) -> std::io::Result<Option<i32>> {
+        let out = self.output(cmd)?;
+        for l in out.stdout.lines() {
+            line(Stream::Stdout, l);
+        }
+        for l in out.stderr.lines() {
+            line(Stream::Stderr, l);
+        }
+        Ok(out.code)
+    }
 }
 
 /// The real runner: `std::process::Command`.
@@ -112,6 +138,54 @@ impl Runner for SystemRunner {
     fn interactive(&self, cmd: &Cmd) -> std::io::Result<Option<i32>> {
         Ok(command(cmd).status()?.code())
     }
+
+    /// stdout and stderr are read concurrently and interleaved as they come.
+    fn stream(
+        &self,
+        cmd: &Cmd,
+        line: &mut dyn FnMut(Stream, &str),
+    ) -> std::io::Result<Option<i32>> {
+        let mut child = command(cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let (tx, rx) = mpsc::channel::<(Stream, String)>();
+        let mut readers = Vec::new();
+        let pipes: [(Stream, Option<Box<dyn std::io::Read + Send>>); 2] = [
+            (
+                Stream::Stdout,
+                child
+                    .stdout
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            ),
+            (
+                Stream::Stderr,
+                child
+                    .stderr
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            ),
+        ];
+        for (stream, pipe) in pipes {
+            let Some(pipe) = pipe else { continue };
+            let tx = tx.clone();
+            readers.push(std::thread::spawn(move || {
+                for l in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let _ = tx.send((stream, l));
+                }
+            }));
+        }
+        drop(tx);
+        for (s, l) in rx {
+            line(s, &l);
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+        Ok(child.wait()?.code())
+    }
 }
 
 #[cfg(test)]
@@ -132,5 +206,24 @@ mod tests {
         assert_eq!(out.code, Some(3));
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn system_runner_streams_both_outputs_in_order() {
+        let mut got = Vec::new();
+        let code = SystemRunner
+            .stream(
+                &Cmd::new("sh").args(["-c", "echo a; echo b >&2; echo c; exit 2"]),
+                &mut |s, l| got.push((s, l.to_string())),
+            )
+            .unwrap();
+        assert_eq!(code, Some(2));
+        let out: Vec<&str> = got
+            .iter()
+            .filter(|(s, _)| *s == Stream::Stdout)
+            .map(|(_, l)| l.as_str())
+            .collect();
+        assert_eq!(out, ["a", "c"]);
+        assert!(got.contains(&(Stream::Stderr, "b".to_string())));
     }
 }

@@ -2,8 +2,9 @@
 //! terraform's output streamed line by line and a summary parsed from it.
 //!
 //! Decisions:
-//! - The world is reached through [`Runner`] (one process at a time, output streamed), so tests
-//!   can script terraform; [`SystemRunner`] is the real one.
+//! - The world is reached through the drivers' one [`Runner`] (one process at a time, output
+//!   streamed with [`Runner::stream`]), so tests can script terraform; [`SystemRunner`] is the
+//!   real one.
 //! - apply and destroy always go through a saved plan (`plan -out`), so what is confirmed is
 //!   exactly what runs; confirmation is the caller's ([`Options::confirm`]).
 //! - Emulator mode never touches the rendered files: `deploy/terraform/{modules,envs/ENV}` are
@@ -12,74 +13,10 @@
 //!   that turns off what the emulator cannot create. State stays in the work dir, so a later
 //!   `destroy` finds it.
 
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 
-/// Which output stream a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
-/// A process to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cmd {
-    pub program: String,
-    pub args: Vec<String>,
-    pub dir: PathBuf,
-    pub env: Vec<(String, String)>,
-}
-
-/// The process-runner seam: run a command, hand every output line to `line`, return the exit
-/// code (-1 when killed by a signal).
-pub trait Runner {
-    fn run(&self, cmd: &Cmd, line: &mut dyn FnMut(Stream, &str)) -> io::Result<i32>;
-}
-
-/// Runs real processes; stdout and stderr are read concurrently and interleaved as they come.
-pub struct SystemRunner;
-
-impl Runner for SystemRunner {
-    fn run(&self, cmd: &Cmd, line: &mut dyn FnMut(Stream, &str)) -> io::Result<i32> {
-        let mut child = Command::new(&cmd.program)
-            .args(&cmd.args)
-            .current_dir(&cmd.dir)
-            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let (tx, rx) = mpsc::channel::<(Stream, String)>();
-        let mut readers = Vec::new();
-        if let Some(out) = child.stdout.take() {
-            let tx = tx.clone();
-            readers.push(std::thread::spawn(move || {
-                for l in BufReader::new(out).lines().map_while(Result::ok) {
-                    let _ = tx.send((Stream::Stdout, l));
-                }
-            }));
-        }
-        if let Some(err) = child.stderr.take() {
-            let tx = tx.clone();
-            readers.push(std::thread::spawn(move || {
-                for l in BufReader::new(err).lines().map_while(Result::ok) {
-                    let _ = tx.send((Stream::Stderr, l));
-                }
-            }));
-        }
-        drop(tx);
-        for (s, l) in rx {
-            line(s, &l);
-        }
-        for r in readers {
-            let _ = r.join();
-        }
-        Ok(child.wait()?.code().unwrap_or(-1))
-    }
-}
+pub use crate::process::{Cmd, Runner, Stream, SystemRunner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -202,7 +139,7 @@ pub fn run(
     let tf = |args: &[&str]| Cmd {
         program: opts.terraform.clone(),
         args: args.iter().map(|s| s.to_string()).collect(),
-        dir: dir.clone(),
+        cwd: Some(dir.clone()),
         env: vars.clone(),
     };
     let step = |cmd: Cmd, progress: &mut dyn FnMut(Stream, &str)| -> Result<Vec<String>, Error> {
@@ -210,7 +147,7 @@ pub fn run(
         let mut errors = Vec::new();
         let mut in_error = false;
         let code = runner
-            .run(&cmd, &mut |s, l| {
+            .stream(&cmd, &mut |s, l| {
                 progress(s, l);
                 // terraform's diagnostics start with "Error:" and run to the next blank line.
                 if l.trim_start().starts_with("Error:") || l.starts_with("╷") {
@@ -227,7 +164,8 @@ pub fn run(
             .map_err(|e| Error::Spawn {
                 program: cmd.program.clone(),
                 source: e,
-            })?;
+            })?
+            .unwrap_or(-1);
         if code != 0 {
             let output = if errors.is_empty() {
                 lines[lines.len().saturating_sub(20)..].join("\n")
@@ -237,7 +175,7 @@ pub fn run(
             return Err(Error::Failed {
                 step: cmd.args.first().cloned().unwrap_or_default(),
                 code,
-                dir: cmd.dir.clone(),
+                dir: cmd.cwd.clone().unwrap_or_default(),
                 output,
             });
         }
@@ -412,23 +350,35 @@ pub fn parse_outputs(json: &str) -> serde_json::Map<String, serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
+    use crate::process::Output;
+    use std::sync::Mutex;
 
     /// Scripted terraform: answers by subcommand, records what ran.
     struct Script {
-        ran: RefCell<Vec<Cmd>>,
+        ran: Mutex<Vec<Cmd>>,
         fail: Option<&'static str>,
     }
 
+    impl Script {
+        fn ran(&self) -> std::sync::MutexGuard<'_, Vec<Cmd>> {
+            self.ran.lock().unwrap()
+        }
+    }
+
     impl Runner for Script {
-        fn run(&self, cmd: &Cmd, line: &mut dyn FnMut(Stream, &str)) -> io::Result<i32> {
-            self.ran.borrow_mut().push(cmd.clone());
+        fn interactive(&self, _: &Cmd) -> io::Result<Option<i32>> {
+            Err(io::Error::other("terraform is never run interactively"))
+        }
+
+        fn output(&self, cmd: &Cmd) -> io::Result<Output> {
+            self.ran().push(cmd.clone());
             let sub = cmd.args[0].as_str();
             if self.fail == Some(sub) {
-                line(Stream::Stderr, "");
-                line(Stream::Stderr, "Error: creating EKS Add-On: 404");
-                line(Stream::Stderr, "");
-                return Ok(1);
+                return Ok(Output {
+                    code: Some(1),
+                    stdout: String::new(),
+                    stderr: "\nError: creating EKS Add-On: 404\n\n".into(),
+                });
             }
             let out: &[&str] = match sub {
                 "plan" if cmd.args.iter().any(|a| a == "-destroy") => {
@@ -437,8 +387,7 @@ mod tests {
                 "plan" => &["Plan: 7 to add, 0 to change, 0 to destroy."],
                 "apply"
                     if self
-                        .ran
-                        .borrow()
+                        .ran()
                         .iter()
                         .any(|c| c.args.iter().any(|a| a == "-destroy")) =>
                 {
@@ -451,10 +400,11 @@ mod tests {
                 ],
                 _ => &[],
             };
-            for l in out {
-                line(Stream::Stdout, l);
-            }
-            Ok(0)
+            Ok(Output {
+                code: Some(0),
+                stdout: out.iter().map(|l| format!("{l}\n")).collect(),
+                stderr: String::new(),
+            })
         }
     }
 
@@ -488,7 +438,7 @@ mod tests {
     fn apply_inits_plans_confirms_applies_and_reads_outputs() {
         let t = rendered();
         let script = Script {
-            ran: RefCell::new(vec![]),
+            ran: Mutex::new(vec![]),
             fail: None,
         };
         let mut asked = None;
@@ -502,12 +452,7 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        let subs: Vec<String> = script
-            .ran
-            .borrow()
-            .iter()
-            .map(|c| c.args[0].clone())
-            .collect();
+        let subs: Vec<String> = script.ran().iter().map(|c| c.args[0].clone()).collect();
         assert_eq!(subs, ["init", "plan", "apply", "state", "output"]);
         assert_eq!(
             asked,
@@ -528,14 +473,17 @@ mod tests {
         assert_eq!(s.resources_in_state, Some(2));
         assert_eq!(s.outputs["vpc_id"], "vpc-1");
         assert_eq!(s.outputs["pw"], "(sensitive)");
-        assert!(script.ran.borrow()[0].dir.ends_with("terraform/envs/dev"));
+        assert!(script.ran()[0]
+            .cwd
+            .as_deref()
+            .is_some_and(|d| d.ends_with("terraform/envs/dev")));
     }
 
     #[test]
     fn declining_stops_before_apply() {
         let t = rendered();
         let script = Script {
-            ran: RefCell::new(vec![]),
+            ran: Mutex::new(vec![]),
             fail: None,
         };
         let mut no = |_: &Counts| false;
@@ -546,14 +494,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, Error::Declined { action: "destroy" }), "{e}");
-        assert!(!script.ran.borrow().iter().any(|c| c.args[0] == "apply"));
+        assert!(!script.ran().iter().any(|c| c.args[0] == "apply"));
     }
 
     #[test]
     fn a_failing_step_reports_terraforms_error() {
         let t = rendered();
         let script = Script {
-            ran: RefCell::new(vec![]),
+            ran: Mutex::new(vec![]),
             fail: Some("apply"),
         };
         let mut yes = |_: &Counts| true;
@@ -572,7 +520,7 @@ mod tests {
     fn emulator_mode_works_on_a_copy_and_leaves_the_rendered_files_alone() {
         let t = rendered();
         let script = Script {
-            ran: RefCell::new(vec![]),
+            ran: Mutex::new(vec![]),
             fail: None,
         };
         let emu = Emulator {
@@ -596,8 +544,8 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(entries.len(), 1, "rendered dir changed");
-        let ran = script.ran.borrow();
-        assert_eq!(ran[0].dir, work.join("envs/dev"));
+        let ran = script.ran();
+        assert_eq!(ran[0].cwd.as_deref(), Some(work.join("envs/dev").as_path()));
         assert!(ran[0]
             .env
             .contains(&("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:1".into())));
@@ -608,7 +556,7 @@ mod tests {
     fn missing_render_is_a_clear_error() {
         let t = tempfile::tempdir().unwrap();
         let script = Script {
-            ran: RefCell::new(vec![]),
+            ran: Mutex::new(vec![]),
             fail: None,
         };
         let mut yes = |_: &Counts| true;
