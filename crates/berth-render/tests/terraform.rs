@@ -152,14 +152,22 @@ fn managed_store_secrets_follow_the_kubernetes_contract() {
                     berth_spec::StoreType::Mongodb => "mongodb",
                     berth_spec::StoreType::Rabbitmq => "rabbitmq",
                 };
+                // The store module hands its endpoint to modules/store-access, which writes
+                // the connection secret with the contract's keys.
                 let text = hcl_of(&set, &format!("terraform/modules/{module}/main.tf"));
-                let conn = &text[text
+                assert!(
+                    text.contains("source                = \"../store-access\"")
+                        && text.contains("  host                  = "),
+                    "{module} does not use store-access"
+                );
+                let access = hcl_of(&set, "terraform/modules/store-access/main.tf");
+                let conn = &access[access
                     .find("\"aws_secretsmanager_secret_version\" \"connection\"")
                     .unwrap()..];
                 for key in &secret.keys {
                     assert!(
                         conn.contains(&format!("\n    {key} ")),
-                        "{module}: key {key} missing"
+                        "store-access: key {key} missing"
                     );
                 }
             }

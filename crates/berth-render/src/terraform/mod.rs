@@ -51,6 +51,7 @@ const MODULES: &[(&str, &[(&str, &str)])] = &[
     ("kms", module_files!("kms")),
     ("network", module_files!("network")),
     ("cluster", module_files!("cluster")),
+    ("store-access", module_files!("store-access")),
     ("postgres", module_files!("postgres")),
     ("redis", module_files!("redis")),
     ("mongodb", module_files!("mongodb")),
@@ -357,6 +358,8 @@ fn module_used(plan: &Plan, name: &str) -> bool {
         "redis" => plan.has(StoreType::Redis),
         "mongodb" => plan.has(StoreType::Mongodb),
         "rabbitmq" => plan.has(StoreType::Rabbitmq),
+        // What every managed store module builds on.
+        "store-access" => !plan.stores.is_empty(),
         "ecr" => !plan.repositories.is_empty(),
         "secrets" => !plan.generated.is_empty(),
         _ => false,

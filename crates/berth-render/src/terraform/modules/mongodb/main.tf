@@ -4,50 +4,10 @@
 # MongoDB API of its engine version (5.0), not every feature of a newer MongoDB; the url asks for
 # TLS, the replica set rs0 and no retryable writes, as DocumentDB requires.
 
-data "aws_secretsmanager_random_password" "this" {
-  password_length     = 32
-  exclude_punctuation = true
-}
-
-resource "aws_secretsmanager_secret" "password" {
-  name                    = "${var.secret_name}/password"
-  description             = "Master password of ${var.name} (generated once)."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Berth generates the password once; rotation needs a rotation Lambda the stack does not run.
-}
-
-resource "aws_secretsmanager_secret_version" "password" {
-  secret_id     = aws_secretsmanager_secret.password.id
-  secret_string = data.aws_secretsmanager_random_password.this.random_password
-
-  # The data source draws a new password on every run: keep the first one.
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
-}
-
 resource "aws_docdb_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.subnet_ids
   tags       = var.tags
-}
-
-resource "aws_security_group" "this" {
-  name        = "${var.name}-docdb"
-  description = "DocumentDB ${var.name}: reachable from the cluster's private subnets only"
-  vpc_id      = var.vpc_id
-
-  ingress {
-    description = "MongoDB protocol (TLS) from the private subnets"
-    from_port   = 27017
-    to_port     = 27017
-    protocol    = "tcp"
-    cidr_blocks = var.allowed_cidrs
-  }
-
-  tags = var.tags
 }
 
 resource "aws_docdb_cluster_parameter_group" "this" {
@@ -77,10 +37,10 @@ resource "aws_docdb_cluster" "this" {
   engine                          = "docdb"
   engine_version                  = var.engine_version
   master_username                 = var.username
-  master_password                 = aws_secretsmanager_secret_version.password.secret_string
+  master_password                 = module.access.password
   port                            = 27017
   db_subnet_group_name            = aws_docdb_subnet_group.this.name
-  vpc_security_group_ids          = [aws_security_group.this.id]
+  vpc_security_group_ids          = [module.access.security_group_id]
   db_cluster_parameter_group_name = aws_docdb_cluster_parameter_group.this.name
   storage_encrypted               = true
   kms_key_id                      = var.kms_key_arn
@@ -102,22 +62,49 @@ resource "aws_docdb_cluster_instance" "this" {
   tags                       = var.tags
 }
 
-resource "aws_secretsmanager_secret" "connection" {
-  name                    = var.secret_name
-  description             = "Connection to ${var.name} (url, host, port, user, password), read by External Secrets."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Written by Terraform from the endpoint and the generated password; rotation needs a rotation Lambda the stack does not run.
+# Password, security group and connection secret (modules/store-access).
+module "access" {
+  source                = "../store-access"
+  name                  = var.name
+  engine_label          = "DocumentDB"
+  protocol_label        = "MongoDB protocol (TLS)"
+  password_label        = "Master password"
+  security_group_suffix = "docdb"
+  port                  = 27017
+  vpc_id                = var.vpc_id
+  allowed_cidrs         = var.allowed_cidrs
+  kms_key_arn           = var.kms_key_arn
+  secret_name           = var.secret_name
+  secret_recovery_days  = var.secret_recovery_days
+  scheme                = "mongodb"
+  user                  = var.username
+  host                  = aws_docdb_cluster.this.endpoint
+  url_suffix            = "/${var.database}?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
+  tags                  = var.tags
 }
 
-resource "aws_secretsmanager_secret_version" "connection" {
-  secret_id = aws_secretsmanager_secret.connection.id
-  secret_string = jsonencode({
-    url      = "mongodb://${var.username}:${aws_secretsmanager_secret_version.password.secret_string}@${aws_docdb_cluster.this.endpoint}:27017/${var.database}?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
-    host     = aws_docdb_cluster.this.endpoint
-    port     = "27017"
-    user     = var.username
-    password = aws_secretsmanager_secret_version.password.secret_string
-  })
+# Where these lived before modules/store-access: existing state moves, nothing is replaced.
+moved {
+  from = aws_secretsmanager_secret.password
+  to   = module.access.aws_secretsmanager_secret.password
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.password
+  to   = module.access.aws_secretsmanager_secret_version.password
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this
+}
+
+moved {
+  from = aws_secretsmanager_secret.connection
+  to   = module.access.aws_secretsmanager_secret.connection
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.connection
+  to   = module.access.aws_secretsmanager_secret_version.connection
 }

@@ -10,5 +10,5 @@ output "port" {
 
 output "secret_name" {
   description = "Secrets Manager name of the connection secret."
-  value       = aws_secretsmanager_secret.connection.name
+  value       = module.access.secret_name
 }

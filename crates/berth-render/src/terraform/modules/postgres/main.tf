@@ -6,50 +6,10 @@
 
 data "aws_partition" "current" {}
 
-data "aws_secretsmanager_random_password" "this" {
-  password_length     = 32
-  exclude_punctuation = true
-}
-
-resource "aws_secretsmanager_secret" "password" {
-  name                    = "${var.secret_name}/password"
-  description             = "Master password of ${var.name} (generated once)."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Berth generates the password once; rotation needs a rotation Lambda the stack does not run.
-}
-
-resource "aws_secretsmanager_secret_version" "password" {
-  secret_id     = aws_secretsmanager_secret.password.id
-  secret_string = data.aws_secretsmanager_random_password.this.random_password
-
-  # The data source draws a new password on every run: keep the first one.
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
-}
-
 resource "aws_db_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.subnet_ids
   tags       = var.tags
-}
-
-resource "aws_security_group" "this" {
-  name        = "${var.name}-postgres"
-  description = "PostgreSQL ${var.name}: reachable from the cluster's private subnets only"
-  vpc_id      = var.vpc_id
-
-  ingress {
-    description = "PostgreSQL from the private subnets"
-    from_port   = 5432
-    to_port     = 5432
-    protocol    = "tcp"
-    cidr_blocks = var.allowed_cidrs
-  }
-
-  tags = var.tags
 }
 
 resource "aws_db_parameter_group" "this" {
@@ -105,11 +65,11 @@ resource "aws_db_instance" "this" {
   kms_key_id                            = var.kms_key_arn
   db_name                               = var.database
   username                              = var.username
-  password                              = aws_secretsmanager_secret_version.password.secret_string
+  password                              = module.access.password
   port                                  = 5432
   multi_az                              = var.multi_az
   db_subnet_group_name                  = aws_db_subnet_group.this.name
-  vpc_security_group_ids                = [aws_security_group.this.id]
+  vpc_security_group_ids                = [module.access.security_group_id]
   parameter_group_name                  = aws_db_parameter_group.this.name
   publicly_accessible                   = false
   iam_database_authentication_enabled   = true
@@ -130,22 +90,49 @@ resource "aws_db_instance" "this" {
   depends_on = [aws_iam_role_policy_attachment.monitoring]
 }
 
-resource "aws_secretsmanager_secret" "connection" {
-  name                    = var.secret_name
-  description             = "Connection to ${var.name} (url, host, port, user, password), read by External Secrets."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Written by Terraform from the endpoint and the generated password; rotation needs a rotation Lambda the stack does not run.
+# Password, security group and connection secret (modules/store-access).
+module "access" {
+  source                = "../store-access"
+  name                  = var.name
+  engine_label          = "PostgreSQL"
+  protocol_label        = "PostgreSQL"
+  password_label        = "Master password"
+  security_group_suffix = "postgres"
+  port                  = 5432
+  vpc_id                = var.vpc_id
+  allowed_cidrs         = var.allowed_cidrs
+  kms_key_arn           = var.kms_key_arn
+  secret_name           = var.secret_name
+  secret_recovery_days  = var.secret_recovery_days
+  scheme                = "postgresql"
+  user                  = var.username
+  host                  = aws_db_instance.this.address
+  url_suffix            = "/${var.database}?sslmode=require"
+  tags                  = var.tags
 }
 
-resource "aws_secretsmanager_secret_version" "connection" {
-  secret_id = aws_secretsmanager_secret.connection.id
-  secret_string = jsonencode({
-    url      = "postgresql://${var.username}:${aws_secretsmanager_secret_version.password.secret_string}@${aws_db_instance.this.address}:5432/${var.database}?sslmode=require"
-    host     = aws_db_instance.this.address
-    port     = "5432"
-    user     = var.username
-    password = aws_secretsmanager_secret_version.password.secret_string
-  })
+# Where these lived before modules/store-access: existing state moves, nothing is replaced.
+moved {
+  from = aws_secretsmanager_secret.password
+  to   = module.access.aws_secretsmanager_secret.password
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.password
+  to   = module.access.aws_secretsmanager_secret_version.password
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this
+}
+
+moved {
+  from = aws_secretsmanager_secret.connection
+  to   = module.access.aws_secretsmanager_secret.connection
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.connection
+  to   = module.access.aws_secretsmanager_secret_version.connection
 }

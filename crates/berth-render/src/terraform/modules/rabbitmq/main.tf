@@ -3,49 +3,9 @@
 # is Multi-AZ and the instance type allows it (mq.t3.micro runs single-instance brokers only).
 # The broker speaks AMQP over TLS on 5671: the url scheme is amqps://.
 
-data "aws_secretsmanager_random_password" "this" {
-  password_length     = 32
-  exclude_punctuation = true
-}
-
 locals {
   endpoint = try(aws_mq_broker.this.instances[0].endpoints[0], "")
   host     = try(regex("^amqps://([^:/]+)", local.endpoint)[0], "")
-}
-
-resource "aws_secretsmanager_secret" "password" {
-  name                    = "${var.secret_name}/password"
-  description             = "Broker password of ${var.name} (generated once)."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Berth generates the password once; rotation needs a rotation Lambda the stack does not run.
-}
-
-resource "aws_secretsmanager_secret_version" "password" {
-  secret_id     = aws_secretsmanager_secret.password.id
-  secret_string = data.aws_secretsmanager_random_password.this.random_password
-
-  # The data source draws a new password on every run: keep the first one.
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
-}
-
-resource "aws_security_group" "this" {
-  name        = "${var.name}-mq"
-  description = "RabbitMQ ${var.name}: reachable from the cluster's private subnets only"
-  vpc_id      = var.vpc_id
-
-  ingress {
-    description = "AMQPS from the private subnets"
-    from_port   = 5671
-    to_port     = 5671
-    protocol    = "tcp"
-    cidr_blocks = var.allowed_cidrs
-  }
-
-  tags = var.tags
 }
 
 resource "aws_mq_broker" "this" {
@@ -57,7 +17,7 @@ resource "aws_mq_broker" "this" {
   host_instance_type         = var.instance_type
   deployment_mode            = var.cluster ? "CLUSTER_MULTI_AZ" : "SINGLE_INSTANCE"
   subnet_ids                 = var.cluster ? var.subnet_ids : [var.subnet_ids[0]]
-  security_groups            = [aws_security_group.this.id]
+  security_groups            = [module.access.security_group_id]
   publicly_accessible        = false
   auto_minor_version_upgrade = true
   apply_immediately          = true
@@ -72,28 +32,54 @@ resource "aws_mq_broker" "this" {
 
   user {
     username = var.username
-    password = aws_secretsmanager_secret_version.password.secret_string
+    password = module.access.password
   }
 
   tags = var.tags
 }
 
-resource "aws_secretsmanager_secret" "connection" {
-  name                    = var.secret_name
-  description             = "Connection to ${var.name} (url, host, port, user, password), read by External Secrets."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Written by Terraform from the endpoint and the generated password; rotation needs a rotation Lambda the stack does not run.
+# Password, security group and connection secret (modules/store-access).
+module "access" {
+  source                = "../store-access"
+  name                  = var.name
+  engine_label          = "RabbitMQ"
+  protocol_label        = "AMQPS"
+  password_label        = "Broker password"
+  security_group_suffix = "mq"
+  port                  = 5671
+  vpc_id                = var.vpc_id
+  allowed_cidrs         = var.allowed_cidrs
+  kms_key_arn           = var.kms_key_arn
+  secret_name           = var.secret_name
+  secret_recovery_days  = var.secret_recovery_days
+  scheme                = "amqps"
+  user                  = var.username
+  host                  = local.host
+  tags                  = var.tags
 }
 
-resource "aws_secretsmanager_secret_version" "connection" {
-  secret_id = aws_secretsmanager_secret.connection.id
-  secret_string = jsonencode({
-    url      = "amqps://${var.username}:${aws_secretsmanager_secret_version.password.secret_string}@${local.host}:5671"
-    host     = local.host
-    port     = "5671"
-    user     = var.username
-    password = aws_secretsmanager_secret_version.password.secret_string
-  })
+# Where these lived before modules/store-access: existing state moves, nothing is replaced.
+moved {
+  from = aws_secretsmanager_secret.password
+  to   = module.access.aws_secretsmanager_secret.password
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.password
+  to   = module.access.aws_secretsmanager_secret_version.password
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this
+}
+
+moved {
+  from = aws_secretsmanager_secret.connection
+  to   = module.access.aws_secretsmanager_secret.connection
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.connection
+  to   = module.access.aws_secretsmanager_secret_version.connection
 }

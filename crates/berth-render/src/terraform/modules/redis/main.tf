@@ -4,50 +4,10 @@
 # Manager once; the connection secret (url, host, port, user, password) is written from the
 # primary endpoint. Clients connect with TLS: the url scheme is rediss://.
 
-data "aws_secretsmanager_random_password" "this" {
-  password_length     = 32
-  exclude_punctuation = true
-}
-
-resource "aws_secretsmanager_secret" "password" {
-  name                    = "${var.secret_name}/password"
-  description             = "AUTH token of ${var.name} (generated once)."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Berth generates the token once; rotation needs a rotation Lambda the stack does not run.
-}
-
-resource "aws_secretsmanager_secret_version" "password" {
-  secret_id     = aws_secretsmanager_secret.password.id
-  secret_string = data.aws_secretsmanager_random_password.this.random_password
-
-  # The data source draws a new password on every run: keep the first one.
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
-}
-
 resource "aws_elasticache_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.subnet_ids
   tags       = var.tags
-}
-
-resource "aws_security_group" "this" {
-  name        = "${var.name}-redis"
-  description = "Redis ${var.name}: reachable from the cluster's private subnets only"
-  vpc_id      = var.vpc_id
-
-  ingress {
-    description = "Redis (TLS) from the private subnets"
-    from_port   = 6379
-    to_port     = 6379
-    protocol    = "tcp"
-    cidr_blocks = var.allowed_cidrs
-  }
-
-  tags = var.tags
 }
 
 resource "aws_elasticache_replication_group" "this" {
@@ -62,33 +22,59 @@ resource "aws_elasticache_replication_group" "this" {
   multi_az_enabled           = var.multi_az
   port                       = 6379
   subnet_group_name          = aws_elasticache_subnet_group.this.name
-  security_group_ids         = [aws_security_group.this.id]
+  security_group_ids         = [module.access.security_group_id]
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = aws_secretsmanager_secret_version.password.secret_string
+  auth_token                 = module.access.password
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = 7
   apply_immediately          = true
   tags                       = var.tags
 }
 
-resource "aws_secretsmanager_secret" "connection" {
-  name                    = var.secret_name
-  description             = "Connection to ${var.name} (url, host, port, user, password), read by External Secrets."
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_days
-  tags                    = var.tags
-  #checkov:skip=CKV2_AWS_57:Written by Terraform from the endpoint and the generated token; rotation needs a rotation Lambda the stack does not run.
+# Password, security group and connection secret (modules/store-access).
+module "access" {
+  source                = "../store-access"
+  name                  = var.name
+  engine_label          = "Redis"
+  protocol_label        = "Redis (TLS)"
+  password_label        = "AUTH token"
+  security_group_suffix = "redis"
+  port                  = 6379
+  vpc_id                = var.vpc_id
+  allowed_cidrs         = var.allowed_cidrs
+  kms_key_arn           = var.kms_key_arn
+  secret_name           = var.secret_name
+  secret_recovery_days  = var.secret_recovery_days
+  scheme                = "rediss"
+  user                  = "default"
+  host                  = aws_elasticache_replication_group.this.primary_endpoint_address
+  tags                  = var.tags
 }
 
-resource "aws_secretsmanager_secret_version" "connection" {
-  secret_id = aws_secretsmanager_secret.connection.id
-  secret_string = jsonencode({
-    url      = "rediss://default:${aws_secretsmanager_secret_version.password.secret_string}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379"
-    host     = aws_elasticache_replication_group.this.primary_endpoint_address
-    port     = "6379"
-    user     = "default"
-    password = aws_secretsmanager_secret_version.password.secret_string
-  })
+# Where these lived before modules/store-access: existing state moves, nothing is replaced.
+moved {
+  from = aws_secretsmanager_secret.password
+  to   = module.access.aws_secretsmanager_secret.password
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.password
+  to   = module.access.aws_secretsmanager_secret_version.password
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this
+}
+
+moved {
+  from = aws_secretsmanager_secret.connection
+  to   = module.access.aws_secretsmanager_secret.connection
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.connection
+  to   = module.access.aws_secretsmanager_secret_version.connection
 }
