@@ -360,6 +360,13 @@ mod tests {
     }
 
     impl Script {
+        fn new(fail: Option<&'static str>) -> Self {
+            Script {
+                ran: Mutex::new(Vec::new()),
+                fail,
+            }
+        }
+
         fn ran(&self) -> std::sync::MutexGuard<'_, Vec<Cmd>> {
             self.ran.lock().unwrap()
         }
@@ -437,10 +444,7 @@ mod tests {
     #[test]
     fn apply_inits_plans_confirms_applies_and_reads_outputs() {
         let t = rendered();
-        let script = Script {
-            ran: Mutex::new(vec![]),
-            fail: None,
-        };
+        let script = Script::new(None);
         let mut asked = None;
         let mut confirm = |c: &Counts| {
             asked = Some(*c);
@@ -482,10 +486,7 @@ mod tests {
     #[test]
     fn declining_stops_before_apply() {
         let t = rendered();
-        let script = Script {
-            ran: Mutex::new(vec![]),
-            fail: None,
-        };
+        let script = Script::new(None);
         let mut no = |_: &Counts| false;
         let e = run(
             &script,
@@ -500,10 +501,7 @@ mod tests {
     #[test]
     fn a_failing_step_reports_terraforms_error() {
         let t = rendered();
-        let script = Script {
-            ran: Mutex::new(vec![]),
-            fail: Some("apply"),
-        };
+        let script = Script::new(Some("apply"));
         let mut yes = |_: &Counts| true;
         let e = run(
             &script,
@@ -519,10 +517,7 @@ mod tests {
     #[test]
     fn emulator_mode_works_on_a_copy_and_leaves_the_rendered_files_alone() {
         let t = rendered();
-        let script = Script {
-            ran: Mutex::new(vec![]),
-            fail: None,
-        };
+        let script = Script::new(None);
         let emu = Emulator {
             endpoint: "http://127.0.0.1:1".into(),
             override_tf: "# override\n".into(),
@@ -555,10 +550,7 @@ mod tests {
     #[test]
     fn missing_render_is_a_clear_error() {
         let t = tempfile::tempdir().unwrap();
-        let script = Script {
-            ran: Mutex::new(vec![]),
-            fail: None,
-        };
+        let script = Script::new(None);
         let mut yes = |_: &Counts| true;
         let e = run(
             &script,

@@ -35,8 +35,8 @@ pub fn to_yaml_seq(items: &[Value]) -> String {
     }
 }
 
-/// A map document whose `metadata` map gets `namespace` right after its `name`, as
-/// [`to_yaml`] of that object (see `kube::Namespaced`).
+/// A map document whose `metadata` map gets `namespace` right after its `name` (a namespaced
+/// Kubernetes object as it is applied), as [`to_yaml`] of that object.
 pub fn to_yaml_namespaced(object: &Map<String, Value>, namespace: &str) -> String {
     let mut w = Writer::default();
     match w.document(Entries::Namespaced(object, namespace)) {

@@ -113,7 +113,7 @@ proptest! {
         let mut m: Map<String, Value> = meta.into_iter().collect();
         m.insert("name".into(), Value::from("x"));
         obj.insert("metadata".into(), Value::Object(m.clone()));
-        // What kube::Namespaced writes: name, namespace, then the rest.
+        // A namespaced object as applied: name, namespace, then the rest.
         let mut expect = obj.clone();
         let mut with = Map::new();
         with.insert("name".into(), Value::from("x"));

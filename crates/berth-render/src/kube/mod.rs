@@ -34,7 +34,7 @@ mod secrets;
 mod stores;
 mod workloads;
 
-pub use objects::{hydrated_objects, objects, Namespaced, Obj};
+pub use objects::{objects, Obj};
 pub use secrets::{secret_env_file, secret_ref, MissingSecret, GENERATED_SECRET_FILE};
 
 use crate::artifact::{to_yaml, to_yaml_namespaced};

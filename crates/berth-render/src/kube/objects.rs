@@ -73,7 +73,8 @@ fn rank(kind: &str) -> u8 {
 
 /// The objects of the environment in apply order, as the Kustomize base sees them: without
 /// the Namespace object and without namespaces (the overlay sets them, and the hydrated file
-/// writes them as it serializes: [`Namespaced`]). Built once per environment per render.
+/// writes them as it serializes: `yaml::to_yaml_namespaced`). Built once per environment per
+/// render.
 pub fn objects(model: &Model) -> Vec<Obj> {
     let mut objs = secrets::objects(model);
     for store in &model.stores {
@@ -85,73 +86,6 @@ pub fn objects(model: &Model) -> Vec<Obj> {
     objs.extend(netpol::objects(model));
     objs.sort_by_key(|o| rank(o.kind()));
     objs
-}
-
-/// Every object of the environment, in apply order, each with its namespace set: what
-/// `rendered/ENV.yaml` holds.
-pub fn hydrated_objects(model: &Model) -> Vec<Obj> {
-    let mut out = vec![Obj::new(&model.stack, namespace(model))];
-    out.extend(objects(model).into_iter().map(|o| {
-        let value = serde_json::to_value(Namespaced::new(&o, &model.namespace)).unwrap_or_default();
-        Obj::new(o.owner, value)
-    }));
-    out
-}
-
-/// An object as it is applied: a namespaced object gets `metadata.namespace` right after its
-/// name. Serializes without copying the object.
-pub struct Namespaced<'a> {
-    value: &'a Value,
-    namespace: Option<&'a str>,
-}
-
-impl<'a> Namespaced<'a> {
-    pub fn new(o: &'a Obj, namespace: &'a str) -> Self {
-        Namespaced {
-            value: &o.value,
-            namespace: (!o.cluster_scoped()).then_some(namespace),
-        }
-    }
-}
-
-impl serde::Serialize for Namespaced<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let (Some(ns), Value::Object(obj)) = (self.namespace, self.value) else {
-            return self.value.serialize(s);
-        };
-        let mut out = s.serialize_map(Some(obj.len()))?;
-        for (k, v) in obj {
-            match v {
-                Value::Object(meta) if k == "metadata" => {
-                    out.serialize_entry(k, &WithNamespace { meta, ns })?
-                }
-                _ => out.serialize_entry(k, v)?,
-            }
-        }
-        out.end()
-    }
-}
-
-/// `metadata` with `namespace` after `name`.
-struct WithNamespace<'a> {
-    meta: &'a Map<String, Value>,
-    ns: &'a str,
-}
-
-impl serde::Serialize for WithNamespace<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut out = s.serialize_map(Some(self.meta.len() + 1))?;
-        if let Some(name) = self.meta.get("name") {
-            out.serialize_entry("name", name)?;
-        }
-        out.serialize_entry("namespace", self.ns)?;
-        for (k, v) in self.meta.iter().filter(|(k, _)| *k != "name") {
-            out.serialize_entry(k, v)?;
-        }
-        out.end()
-    }
 }
 
 /// The environment's Namespace.

@@ -57,29 +57,3 @@ module "access" {
   host                  = local.host
   tags                  = var.tags
 }
-
-# Where these lived before modules/store-access: existing state moves, nothing is replaced.
-moved {
-  from = aws_secretsmanager_secret.password
-  to   = module.access.aws_secretsmanager_secret.password
-}
-
-moved {
-  from = aws_secretsmanager_secret_version.password
-  to   = module.access.aws_secretsmanager_secret_version.password
-}
-
-moved {
-  from = aws_security_group.this
-  to   = module.access.aws_security_group.this
-}
-
-moved {
-  from = aws_secretsmanager_secret.connection
-  to   = module.access.aws_secretsmanager_secret.connection
-}
-
-moved {
-  from = aws_secretsmanager_secret_version.connection
-  to   = module.access.aws_secretsmanager_secret_version.connection
-}
