@@ -283,22 +283,24 @@ fn numbers(text: &str) -> Vec<u32> {
         .collect()
 }
 
+/// `N …, N …, N …` (add, change, destroy) after a summary prefix.
+fn counts(rest: &str) -> Option<Counts> {
+    match numbers(rest)[..] {
+        [add, change, destroy, ..] => Some(Counts {
+            add,
+            change,
+            destroy,
+        }),
+        _ => None,
+    }
+}
+
 /// `Plan: 3 to add, 1 to change, 0 to destroy.`; `No changes.` gives zeros.
 pub fn parse_plan(lines: &[String]) -> Counts {
-    for l in lines {
-        let l = l.trim();
-        if let Some(rest) = l.strip_prefix("Plan: ") {
-            let n = numbers(rest);
-            if n.len() >= 3 {
-                return Counts {
-                    add: n[0],
-                    change: n[1],
-                    destroy: n[2],
-                };
-            }
-        }
-    }
-    Counts::default()
+    lines
+        .iter()
+        .find_map(|l| counts(l.trim().strip_prefix("Plan: ")?))
+        .unwrap_or_default()
 }
 
 /// `Apply complete! Resources: 3 added, 0 changed, 0 destroyed.` or
@@ -306,15 +308,11 @@ pub fn parse_plan(lines: &[String]) -> Counts {
 pub fn parse_apply(lines: &[String]) -> Counts {
     for l in lines {
         let l = l.trim();
-        if let Some(rest) = l.strip_prefix("Apply complete! Resources: ") {
-            let n = numbers(rest);
-            if n.len() >= 3 {
-                return Counts {
-                    add: n[0],
-                    change: n[1],
-                    destroy: n[2],
-                };
-            }
+        if let Some(c) = l
+            .strip_prefix("Apply complete! Resources: ")
+            .and_then(counts)
+        {
+            return c;
         }
         if let Some(rest) = l.strip_prefix("Destroy complete! Resources: ") {
             return Counts {
