@@ -53,12 +53,4 @@ impl ArtifactSet {
     }
 }
 
-pub use crate::yaml::{to_yaml, to_yaml_namespaced, to_yaml_seq};
-
-/// Several documents in one YAML stream.
-pub fn to_yaml_stream(docs: &[&serde_json::Value]) -> String {
-    docs.iter()
-        .map(|d| to_yaml(d))
-        .collect::<Vec<_>>()
-        .join("---\n")
-}
+pub use crate::yaml::{to_yaml, to_yaml_namespaced, to_yaml_seq, to_yaml_stream};

@@ -8,6 +8,7 @@ pub mod gitops;
 pub mod kube;
 pub mod output;
 pub mod terraform;
+pub mod tree;
 pub mod yaml;
 
 pub use artifact::ArtifactSet;

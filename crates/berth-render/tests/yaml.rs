@@ -1,8 +1,10 @@
 //! The fast YAML writer (src/yaml.rs) against serde-saphyr, byte for byte, on generated
 //! documents: identifiers, numbers-as-strings, YAML keywords, punctuation, spaces, newlines,
-//! long foldable text, unicode, floats, empty collections and deep nesting.
+//! long foldable text, unicode, floats, empty collections and deep nesting; as
+//! `serde_json::Value`s and as the trees Kubernetes objects are built as (`tree::Node`).
 
-use berth_render::yaml::{to_yaml, to_yaml_namespaced, to_yaml_seq};
+use berth_render::tree::Node;
+use berth_render::yaml::{namespaced, to_yaml, to_yaml_namespaced, to_yaml_seq};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -86,6 +88,22 @@ fn value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The same document as the tree Kubernetes objects are built as (floats, which that tree has
+/// not, become strings).
+fn node(v: &Value) -> Node<'_> {
+    match v {
+        Value::Null => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Node::Int(i),
+            None => Node::from(n.to_string()),
+        },
+        Value::String(s) => Node::from(s),
+        Value::Array(a) => Node::List(a.iter().map(node).collect()),
+        Value::Object(m) => Node::Map(m.iter().map(|(k, v)| (k.as_str(), node(v))).collect()),
+    }
+}
+
 fn saphyr<T: serde::Serialize>(v: &T) -> String {
     serde_saphyr::to_string(v).unwrap()
 }
@@ -123,5 +141,31 @@ proptest! {
         }
         expect.insert("metadata".into(), Value::Object(with));
         prop_assert_eq!(to_yaml_namespaced(&obj, &ns), saphyr(&expect));
+    }
+
+    #[test]
+    fn trees_as_serde_saphyr(v in value()) {
+        let n = node(&v);
+        prop_assert_eq!(to_yaml(&n), saphyr(&n));
+        let items = vec![n.clone(), Node::Ref(&n)];
+        prop_assert_eq!(to_yaml_seq(&items), saphyr(&items));
+    }
+
+    #[test]
+    fn namespaced_trees_as_maps(
+        v in prop::collection::vec((string(), value()), 0..5),
+        meta in prop::collection::vec((string(), value()), 0..5),
+        ns in string(),
+    ) {
+        let mut obj: Map<String, Value> = v.into_iter().collect();
+        let mut m: Map<String, Value> = meta.into_iter().collect();
+        m.insert("name".into(), Value::from("x"));
+        obj.insert("metadata".into(), Value::Object(m));
+        let doc = Value::Object(obj);
+        let tree = node(&doc);
+        let entries = tree.as_map().unwrap().iter().map(|(k, v)| (*k, v));
+        // The tree read back as a map (big integers became strings on the way in).
+        let Value::Object(same) = serde_json::to_value(&tree).unwrap() else { unreachable!() };
+        prop_assert_eq!(namespaced(entries, &ns), to_yaml_namespaced(&same, &ns));
     }
 }

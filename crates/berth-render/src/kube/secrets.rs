@@ -5,11 +5,13 @@
 //! overlay's `secretGenerator` builds from the git-ignored `secrets.env` that the driver writes
 //! ([`secret_env_file`]). No value is ever part of a rendered file.
 
-use super::objects::{labels, map, meta, object, Obj};
-use crate::ArtifactSet;
-use berth_spec::model::{SecretSource, StoreModel};
+use super::object::{Kind, Meta, Obj};
+use super::parts::{labels, HEADER};
+use crate::artifact::ArtifactSet;
+use crate::tree::node;
+use crate::tree::Node;
+use berth_spec::model::{SecretModel, SecretSource, StoreModel};
 use berth_spec::Model;
-use serde_json::{json, Map, Value};
 
 /// The env file of local secret values in an overlay (git-ignored).
 pub const GENERATED_SECRET_FILE: &str = "secrets.env";
@@ -87,8 +89,8 @@ pub fn has_local(model: &Model) -> bool {
 }
 
 /// ClusterSecretStore and ExternalSecrets of the environment.
-pub fn objects(model: &Model) -> Vec<Obj> {
-    let mut aws: Vec<&berth_spec::model::SecretModel> = Vec::new();
+pub fn objects(model: &Model) -> Vec<Obj<'_>> {
+    let mut aws: Vec<&SecretModel> = Vec::new();
     for (s, _) in used_refs(model) {
         if let Some(sm) = model.secret(&s) {
             if matches!(sm.source, SecretSource::Aws { .. }) && !aws.iter().any(|a| a.name == s) {
@@ -99,92 +101,89 @@ pub fn objects(model: &Model) -> Vec<Obj> {
     if aws.is_empty() {
         return Vec::new();
     }
-    let mut objs = vec![Obj::new(&model.stack, cluster_secret_store(model))];
-    for sm in aws {
-        let SecretSource::Aws { name: remote, .. } = &sm.source else {
-            continue;
-        };
-        let data: Vec<Value> = sm
-            .keys
-            .iter()
-            .map(|k| {
-                let mut r = Map::new();
-                r.insert("key".into(), json!(remote));
-                // A secret with the one key `value` is a plain string; connection secrets are
-                // JSON with the keys url, host, port, user, password (the Terraform contract).
-                if sm.keys.len() > 1 || k != "value" {
-                    r.insert("property".into(), json!(k));
-                }
-                json!({ "secretKey": k, "remoteRef": r })
-            })
-            .collect();
-        let mut ann = Map::new();
-        ann.insert("berth.dev/purpose".into(), json!(sm.purpose));
-        objs.push(Obj::new(
-            &model.stack,
-            object(
-                "external-secrets.io/v1",
-                "ExternalSecret",
-                meta(&sm.name, &labels(model, &sm.name, "secret"), ann),
-                [(
-                    "spec",
-                    map([
-                        ("refreshInterval", json!("1h")),
-                        (
-                            "secretStoreRef",
-                            json!({ "kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE }),
-                        ),
-                        (
-                            "target",
-                            json!({ "name": sm.name, "creationPolicy": "Owner" }),
-                        ),
-                        ("data", Value::Array(data)),
-                    ]),
-                )],
-            ),
-        ));
-    }
+    let mut objs = vec![cluster_secret_store(model)];
+    objs.extend(aws.into_iter().filter_map(|sm| external_secret(model, sm)));
     objs
 }
 
-fn cluster_secret_store(model: &Model) -> Value {
-    json!({
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ClusterSecretStore",
-        "metadata": {
-            "name": CLUSTER_SECRET_STORE,
-            "labels": { "app.kubernetes.io/managed-by": "berth" },
-        },
-        "spec": {
-            "provider": {
-                "aws": {
-                    "service": "SecretsManager",
-                    "region": model.region.clone().unwrap_or_else(|| "us-east-1".into()),
-                    // IRSA: Terraform creates the role this service account assumes.
-                    "auth": {
-                        "jwt": {
-                            "serviceAccountRef": {
-                                "name": "external-secrets",
-                                "namespace": "external-secrets",
+/// The ExternalSecret that makes Secret `sm.name` from its AWS secret.
+fn external_secret<'a>(model: &'a Model, sm: &'a SecretModel) -> Option<Obj<'a>> {
+    let SecretSource::Aws { name: remote, .. } = &sm.source else {
+        return None;
+    };
+    let data: Node = sm
+        .keys
+        .iter()
+        .map(|k| {
+            let mut r = node!({ "key": remote });
+            // A secret with the one key `value` is a plain string; connection secrets are
+            // JSON with the keys url, host, port, user, password (the Terraform contract).
+            if sm.keys.len() > 1 || k != "value" {
+                r.insert("property", k);
+            }
+            node!({ "secretKey": k, "remoteRef": r })
+        })
+        .collect();
+    let meta = Meta::new(sm.name.as_str(), labels(model, sm.name.as_str(), "secret"))
+        .with("berth.dev/purpose", &sm.purpose);
+    Some(Obj::new(
+        model.stack.as_str(),
+        Kind::ExternalSecret,
+        meta,
+        [(
+            "spec",
+            node!({
+                "refreshInterval": "1h",
+                "secretStoreRef": { "kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE },
+                "target": { "name": &sm.name, "creationPolicy": "Owner" },
+                "data": data,
+            }),
+        )],
+    ))
+}
+
+fn cluster_secret_store(model: &Model) -> Obj<'_> {
+    let region = model.region.as_deref().unwrap_or("us-east-1");
+    Obj::new(
+        model.stack.as_str(),
+        Kind::ClusterSecretStore,
+        Meta::new(
+            CLUSTER_SECRET_STORE,
+            node!({ "app.kubernetes.io/managed-by": "berth" }),
+        ),
+        [(
+            "spec",
+            node!({
+                "provider": {
+                    "aws": {
+                        "service": "SecretsManager",
+                        "region": region,
+                        // IRSA: Terraform creates the role this service account assumes.
+                        "auth": {
+                            "jwt": {
+                                "serviceAccountRef": {
+                                    "name": "external-secrets",
+                                    "namespace": "external-secrets",
+                                },
                             },
                         },
                     },
                 },
-            },
-        },
-    })
+            }),
+        )],
+    )
 }
 
 /// The overlay's `secretGenerator` entry, when some values are local.
-pub fn generator(model: &Model) -> Option<Value> {
+pub fn generator(model: &Model) -> Option<Node<'_>> {
     has_local(model).then(|| {
-        json!([{
+        node!([{
             "name": generated_secret_name(model),
             "envs": [GENERATED_SECRET_FILE],
             "options": {
                 // Workloads name the Secret directly (also in the hydrated file).
                 "disableNameSuffixHash": true,
-                "labels": { "app.kubernetes.io/part-of": model.stack, "app.kubernetes.io/managed-by": "berth" },
+                "labels": { "app.kubernetes.io/part-of": &model.stack, "app.kubernetes.io/managed-by": "berth" },
             },
         }])
     })
@@ -195,7 +194,7 @@ pub fn env_example(model: &Model) -> String {
     let mut out = format!(
         "{}# Keys of the Secret `{}`. `berth deploy` writes them, with values from .berth/ state,\n\
          # the host environment or files, to {GENERATED_SECRET_FILE} (git-ignored) next to this file.\n",
-        super::HEADER,
+        HEADER,
         generated_secret_name(model)
     );
     for (key, secret, k) in local_keys(model) {

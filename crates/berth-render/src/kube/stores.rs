@@ -9,16 +9,22 @@
 //! Redis, PostgreSQL and RabbitMQ replication need configuration (or an operator) that Berth
 //! does not write; use a managed store where one pod is not enough.
 
-use super::objects::*;
+use super::object::{Kind, Meta, Obj};
+use super::parts::{
+    container_security, empty_dir, esc_text, labels, match_labels, mongo_rs, mount, pdb,
+    pod_security, pod_skips, pull_policy, resources, secret_key_env, selector, service_account,
+    skips, topology_spread, JOB_TTL_SECONDS,
+};
 use super::secrets::secret_ref;
+use crate::tree::node;
+use crate::tree::Node;
 use berth_spec::model::{Realized, StoreModel};
 use berth_spec::Model;
 use berth_spec::StoreType;
-use serde_json::{json, Map, Value};
 
 const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";
 
-pub fn objects(model: &Model, store: &StoreModel) -> Vec<Obj> {
+pub fn objects<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
     match &store.realization {
         Realized::InCluster => in_cluster(model, store),
         Realized::Host { address } => vec![host_service(model, store, address)],
@@ -37,42 +43,36 @@ pub fn port_name(kind: StoreType) -> &'static str {
 }
 
 /// (name, port) of every port of a store.
-pub fn ports(store: &StoreModel) -> Vec<(String, u16)> {
-    let mut v = vec![(port_name(store.kind).to_string(), store.port)];
-    v.extend(store.extra_ports.iter().map(|p| (p.name.clone(), p.port)));
+pub fn ports(store: &StoreModel) -> Vec<(&str, u16)> {
+    let mut v = vec![(port_name(store.kind), store.port)];
+    v.extend(store.extra_ports.iter().map(|p| (p.name.as_str(), p.port)));
     v
 }
 
-fn host_service(model: &Model, store: &StoreModel, address: &str) -> Obj {
+fn host_service<'a>(model: &'a Model, store: &'a StoreModel, address: &'a str) -> Obj<'a> {
     let port = store
         .wiring
         .port
         .as_plain()
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(store.port);
-    let mut ann = Map::new();
-    ann.insert(
-        "berth.dev/note".into(),
-        json!(format!(
-            "store `{}` runs on the developer's host; this name resolves to {address}",
-            store.name
-        )),
+    let note = format!(
+        "store `{}` runs on the developer's host; this name resolves to {address}",
+        store.name
     );
+    let name = store.name.as_str();
     Obj::new(
-        &store.name,
-        object(
-            "v1",
-            "Service",
-            meta(&store.name, &labels(model, &store.name, "store"), ann),
-            [(
-                "spec",
-                json!({
-                    "type": "ExternalName",
-                    "externalName": address,
-                    "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
-                }),
-            )],
-        ),
+        name,
+        Kind::Service,
+        Meta::new(name, labels(model, name, "store")).with("berth.dev/note", note),
+        [(
+            "spec",
+            node!({
+                "type": "ExternalName",
+                "externalName": address,
+                "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
+            }),
+        )],
     )
 }
 
@@ -80,54 +80,44 @@ fn headless(store: &StoreModel) -> String {
     format!("{}-headless", store.name)
 }
 
-fn in_cluster(model: &Model, store: &StoreModel) -> Vec<Obj> {
-    let name = &store.name;
+fn in_cluster<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
+    let name = store.name.as_str();
     let lab = labels(model, name, "store");
-    let svc_ports: Vec<Value> = ports(store)
-        .iter()
-        .map(|(n, p)| json!({ "name": n, "port": p, "targetPort": n, "protocol": "TCP" }))
+    let svc_ports: Node = ports(store)
+        .into_iter()
+        .map(|(n, p)| node!({ "name": n, "port": p, "targetPort": n, "protocol": "TCP" }))
         .collect();
+    let client = node!({
+        "type": "ClusterIP",
+        "selector": selector(model, name),
+        "ports": svc_ports.clone(),
+    });
+    let peers = node!({
+        "clusterIP": "None",
+        // Replica set members must resolve each other before they are ready.
+        "publishNotReadyAddresses": true,
+        "selector": selector(model, name),
+        "ports": svc_ports,
+    });
     let mut objs = vec![
-        Obj::new(name, service_account(model, name, "store")),
+        service_account(model, name, "store"),
         Obj::new(
             name,
-            object(
-                "v1",
-                "Service",
-                meta(name, &lab, Map::new()),
-                [(
-                    "spec",
-                    map([
-                        ("type", json!("ClusterIP")),
-                        ("selector", selector(model, name)),
-                        ("ports", Value::Array(svc_ports.clone())),
-                    ]),
-                )],
-            ),
+            Kind::Service,
+            Meta::new(name, lab.clone()),
+            [("spec", client)],
         ),
         Obj::new(
             name,
-            object(
-                "v1",
-                "Service",
-                meta(&headless(store), &lab, Map::new()),
-                [(
-                    "spec",
-                    map([
-                        ("clusterIP", json!("None")),
-                        // Replica set members must resolve each other before they are ready.
-                        ("publishNotReadyAddresses", json!(true)),
-                        ("selector", selector(model, name)),
-                        ("ports", Value::Array(svc_ports)),
-                    ]),
-                )],
-            ),
+            Kind::Service,
+            Meta::new(headless(store), lab.clone()),
+            [("spec", peers)],
         ),
-        Obj::new(name, statefulset(model, store, &lab)),
-        Obj::new(name, pdb(model, name, "store")),
+        statefulset(model, store, lab),
+        pdb(model, name, "store"),
     ];
     if mongo_rs(store) {
-        objs.push(Obj::new(name, mongo_init(model, store)));
+        objs.push(mongo_init(model, store));
     }
     objs
 }
@@ -141,206 +131,246 @@ pub fn pod_count(store: &StoreModel) -> u32 {
     }
 }
 
-fn password_env(model: &Model, store: &StoreModel, var: &str) -> Value {
+fn password_env<'a>(model: &'a Model, store: &'a StoreModel, var: &'static str) -> Node<'a> {
     let (s, k) = secret_ref(model, &store.password_secret, "value");
-    json!({ "name": var, "valueFrom": { "secretKeyRef": { "name": s, "key": k } } })
+    secret_key_env(var, s, k)
 }
 
-/// (env, data directory, extra writable directories, command, readiness command).
-type StoreContainer<'a> = (
-    Vec<Value>,
-    &'a str,
-    Vec<(&'a str, &'a str)>,
-    Option<Value>,
-    Value,
-);
+/// What the container of a store type needs besides what every store container has.
+struct Runtime<'a> {
+    /// Variables; plain values are written before secret ones.
+    env: Vec<Node<'a>>,
+    /// Where the data volume is mounted.
+    data_dir: &'static str,
+    /// Other directories the store writes: (volume name, path), each an emptyDir.
+    writable: Vec<(&'static str, &'static str)>,
+    /// The command, when the image's own is not enough.
+    command: Option<Node<'a>>,
+    /// The readiness check's command.
+    ready: Node<'a>,
+}
 
-fn statefulset(model: &Model, store: &StoreModel, lab: &Value) -> Value {
-    let name = &store.name;
-    let lit = |k: &str, v: &str| json!({ "name": k, "value": esc(v) });
-    let (mut env, data_dir, mut extra_dirs, command, ready): StoreContainer = match store.kind {
-        StoreType::Redis => (
-            vec![password_env(model, store, "REDIS_PASSWORD")],
-            "/data",
-            vec![],
-            Some(json!([
-                "sh",
-                "-c",
-                esc("exec docker-entrypoint.sh redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes")
-            ])),
-            json!(["sh", "-c", esc("redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep -q PONG")]),
-        ),
-        StoreType::Postgres => {
-            let db = store.database.clone().unwrap_or_else(|| "postgres".into());
-            (
-                vec![
-                    lit("POSTGRES_USER", &store.user),
-                    lit("POSTGRES_DB", &db),
-                    // A subdirectory: the volume root may hold lost+found.
-                    lit("PGDATA", "/var/lib/postgresql/data/pgdata"),
-                    password_env(model, store, "POSTGRES_PASSWORD"),
-                ],
-                "/var/lib/postgresql/data",
-                vec![("run", "/var/run/postgresql")],
-                None,
-                json!(["pg_isready", "-h", "127.0.0.1", "-U", store.user, "-d", db]),
-            )
-        }
-        StoreType::Mongodb => {
-            let mut env = vec![lit("MONGO_INITDB_ROOT_USERNAME", &store.user)];
-            if let Some(db) = &store.database {
-                env.push(lit("MONGO_INITDB_DATABASE", db));
-            }
-            env.push(password_env(model, store, "MONGO_INITDB_ROOT_PASSWORD"));
-            // Replica set members authenticate each other with a key file derived from the
-            // root password at start (as in compose), kept in the pod's /tmp.
-            let command = store.replica_set.as_ref().filter(|_| mongo_rs(store)).map(|rs| {
-                json!([
-                    "bash",
-                    "-c",
-                    esc(&format!(
-                        "set -eu; umask 077; \
-                         printf '%s' \"$MONGO_INITDB_ROOT_PASSWORD\" | sha256sum | cut -d' ' -f1 > {MONGO_KEYFILE}; \
-                         chmod 0400 {MONGO_KEYFILE}; \
-                         exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {MONGO_KEYFILE}"
-                    ))
-                ])
-            });
-            (
-                env,
-                "/data/db",
-                vec![("configdb", "/data/configdb")],
-                command,
-                json!(["mongosh", "--quiet", "--eval", "db.adminCommand('ping')"]),
-            )
-        }
-        StoreType::Rabbitmq => (
-            vec![
-                lit("RABBITMQ_DEFAULT_USER", &store.user),
-                password_env(model, store, "RABBITMQ_DEFAULT_PASS"),
-            ],
-            "/var/lib/rabbitmq",
-            vec![("log", "/var/log/rabbitmq")],
-            None,
-            // `ping` answers before AMQP listeners accept clients (docs/oracles.md).
-            json!(["rabbitmq-diagnostics", "-q", "check_port_connectivity"]),
-        ),
+fn runtime<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
+    let mut rt = match store.kind {
+        StoreType::Redis => redis(model, store),
+        StoreType::Postgres => postgres(model, store),
+        StoreType::Mongodb => mongodb(model, store),
+        StoreType::Rabbitmq => rabbitmq(model, store),
     };
-    env.sort_by_key(|e| e.get("valueFrom").is_some());
+    rt.env.sort_by_key(|e| e.field("valueFrom").is_some());
+    rt
+}
+
+fn lit<'a>(name: &'static str, value: &'a str) -> Node<'a> {
+    node!({ "name": name, "value": esc_text(value) })
+}
+
+fn redis<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
+    let serve =
+        "exec docker-entrypoint.sh redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes";
+    let ping = "redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep -q PONG";
+    Runtime {
+        env: vec![password_env(model, store, "REDIS_PASSWORD")],
+        data_dir: "/data",
+        writable: vec![],
+        command: Some(node!(["sh", "-c", esc_text(serve)])),
+        ready: node!(["sh", "-c", esc_text(ping)]),
+    }
+}
+
+fn postgres<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
+    let db = store.database.as_deref().unwrap_or("postgres");
+    Runtime {
+        env: vec![
+            lit("POSTGRES_USER", &store.user),
+            lit("POSTGRES_DB", db),
+            // A subdirectory: the volume root may hold lost+found.
+            lit("PGDATA", "/var/lib/postgresql/data/pgdata"),
+            password_env(model, store, "POSTGRES_PASSWORD"),
+        ],
+        data_dir: "/var/lib/postgresql/data",
+        writable: vec![("run", "/var/run/postgresql")],
+        command: None,
+        ready: node!(["pg_isready", "-h", "127.0.0.1", "-U", &store.user, "-d", db]),
+    }
+}
+
+fn mongodb<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
+    let mut env = vec![lit("MONGO_INITDB_ROOT_USERNAME", &store.user)];
+    if let Some(db) = &store.database {
+        env.push(lit("MONGO_INITDB_DATABASE", db));
+    }
+    env.push(password_env(model, store, "MONGO_INITDB_ROOT_PASSWORD"));
+    // Replica set members authenticate each other with a key file derived from the root
+    // password at start (as in compose), kept in the pod's /tmp.
+    let command = store.replica_set.as_ref().filter(|_| mongo_rs(store)).map(|rs| {
+        let script = format!(
+            "set -eu; umask 077; \
+             printf '%s' \"$MONGO_INITDB_ROOT_PASSWORD\" | sha256sum | cut -d' ' -f1 > {MONGO_KEYFILE}; \
+             chmod 0400 {MONGO_KEYFILE}; \
+             exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {MONGO_KEYFILE}"
+        );
+        node!(["bash", "-c", esc_text(&script).into_owned()])
+    });
+    Runtime {
+        env,
+        data_dir: "/data/db",
+        writable: vec![("configdb", "/data/configdb")],
+        command,
+        ready: node!(["mongosh", "--quiet", "--eval", "db.adminCommand('ping')"]),
+    }
+}
+
+fn rabbitmq<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
+    Runtime {
+        env: vec![
+            lit("RABBITMQ_DEFAULT_USER", &store.user),
+            password_env(model, store, "RABBITMQ_DEFAULT_PASS"),
+        ],
+        data_dir: "/var/lib/rabbitmq",
+        writable: vec![("log", "/var/log/rabbitmq")],
+        command: None,
+        // `ping` answers before AMQP listeners accept clients (docs/oracles.md).
+        ready: node!(["rabbitmq-diagnostics", "-q", "check_port_connectivity"]),
+    }
+}
+
+/// The store's container (with its volume mounts) and the pod's emptyDir volumes.
+fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>) {
+    let mut rt = runtime(model, store);
     let main = port_name(store.kind);
-    let mut c = Map::new();
-    c.insert("name".into(), json!(store.kind_name()));
-    c.insert("image".into(), json!(store.image));
-    c.insert("imagePullPolicy".into(), json!(pull_policy(model)));
-    if let Some(cmd) = command {
-        c.insert("command".into(), cmd);
+    let mut c = node!({
+        "name": store.kind.as_str(),
+        "image": &store.image,
+        "imagePullPolicy": pull_policy(model),
+    });
+    // command, ports, env, resources, three probes, securityContext, volumeMounts.
+    c.reserve(9);
+    if let Some(cmd) = rt.command {
+        c.insert("command", cmd);
     }
-    let cports: Vec<Value> = ports(store)
-        .iter()
-        .map(|(n, p)| json!({ "name": n, "containerPort": p, "protocol": "TCP" }))
+    let cports: Node = ports(store)
+        .into_iter()
+        .map(|(n, p)| node!({ "name": n, "containerPort": p, "protocol": "TCP" }))
         .collect();
-    c.insert("ports".into(), Value::Array(cports));
-    c.insert("env".into(), Value::Array(env));
-    c.insert("resources".into(), resources(&store.resources));
+    c.insert("ports", cports);
+    c.insert("env", rt.env);
+    c.insert("resources", resources(&store.resources));
     c.insert(
-        "readinessProbe".into(),
-        json!({ "exec": { "command": ready }, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3 }),
+        "readinessProbe",
+        node!({ "exec": { "command": rt.ready }, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3 }),
     );
     c.insert(
-        "livenessProbe".into(),
-        json!({ "tcpSocket": { "port": main }, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6 }),
+        "livenessProbe",
+        node!({ "tcpSocket": { "port": main }, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6 }),
     );
     c.insert(
-        "startupProbe".into(),
-        json!({ "tcpSocket": { "port": main }, "periodSeconds": 5, "timeoutSeconds": 5, "failureThreshold": 60 }),
+        "startupProbe",
+        node!({ "tcpSocket": { "port": main }, "periodSeconds": 5, "timeoutSeconds": 5, "failureThreshold": 60 }),
     );
-    c.insert("securityContext".into(), container_security());
-    extra_dirs.push(("tmp", "/tmp"));
-    let mut mounts = vec![json!({ "name": "data", "mountPath": data_dir })];
+    c.insert("securityContext", container_security());
+    rt.writable.push(("tmp", "/tmp"));
+    let mut mounts = vec![mount("data", rt.data_dir)];
     let mut volumes = Vec::new();
-    for (v, path) in &extra_dirs {
-        mounts.push(json!({ "name": v, "mountPath": path }));
-        volumes.push(json!({ "name": v, "emptyDir": { "sizeLimit": "256Mi" } }));
+    for (v, path) in rt.writable {
+        mounts.push(mount(v, path));
+        volumes.push(empty_dir(v, "256Mi"));
     }
-    c.insert("volumeMounts".into(), Value::Array(mounts));
+    c.insert("volumeMounts", mounts);
+    (c, Node::List(volumes))
+}
+
+fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Obj<'a> {
+    let name = store.name.as_str();
+    let (c, volumes) = container(model, store);
     let replicas = pod_count(store);
-    let mut pod = Map::new();
-    pod.insert("serviceAccountName".into(), json!(name));
-    pod.insert("automountServiceAccountToken".into(), json!(false));
-    pod.insert("securityContext".into(), pod_security());
+    let mut pod = node!({
+        "serviceAccountName": name,
+        "automountServiceAccountToken": false,
+        "securityContext": pod_security(),
+    });
+    // topologySpreadConstraints, containers, volumes.
+    pod.reserve(3);
     if replicas > 1 {
-        pod.insert(
-            "topologySpreadConstraints".into(),
-            topology_spread(model, name),
-        );
+        pod.insert("topologySpreadConstraints", topology_spread(model, name));
     }
-    pod.insert("containers".into(), Value::Array(vec![Value::Object(c)]));
-    pod.insert("volumes".into(), Value::Array(volumes));
-    let mut ann = Map::new();
-    skips(&mut ann, &pod_skips(model));
+    pod.insert("containers", vec![c]);
+    pod.insert("volumes", volumes);
+    let mut meta = Meta::new(name, lab.clone());
+    skips(&mut meta, &pod_skips(model));
     if store.replicas > replicas {
-        ann.insert(
-            "berth.dev/note".into(),
-            json!(format!(
-                "{} replicas requested; an in-cluster {} runs one pod (use a managed store for more)",
-                store.replicas,
-                store.kind_name()
-            )),
+        let note = format!(
+            "{} replicas requested; an in-cluster {} runs one pod (use a managed store for more)",
+            store.replicas,
+            store.kind.as_str()
         );
+        meta.annotate("berth.dev/note", note);
     }
-    object(
-        "apps/v1",
-        "StatefulSet",
-        meta(name, lab, ann),
-        [(
-            "spec",
-            map([
-                ("serviceName", json!(headless(store))),
-                ("replicas", json!(replicas)),
-                ("podManagementPolicy", json!("Parallel")),
-                ("revisionHistoryLimit", json!(5)),
-                ("selector", map([("matchLabels", selector(model, name))])),
-                (
-                    "template",
-                    map([
-                        ("metadata", map([("labels", lab.clone())])),
-                        ("spec", Value::Object(pod)),
-                    ]),
-                ),
-                (
-                    "volumeClaimTemplates",
-                    json!([{
-                        "metadata": { "name": "data", "labels": lab },
-                        "spec": {
-                            "accessModes": ["ReadWriteOnce"],
-                            "resources": { "requests": { "storage": store.storage } },
-                        },
-                    }]),
-                ),
-            ]),
-        )],
-    )
-}
-
-trait KindName {
-    fn kind_name(&self) -> &'static str;
-}
-
-impl KindName for StoreModel {
-    fn kind_name(&self) -> &'static str {
-        match self.kind {
-            StoreType::Redis => "redis",
-            StoreType::Postgres => "postgres",
-            StoreType::Mongodb => "mongodb",
-            StoreType::Rabbitmq => "rabbitmq",
-        }
-    }
+    let claim = node!({
+        "metadata": { "name": "data", "labels": lab.clone() },
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": { "requests": { "storage": &store.storage } },
+        },
+    });
+    let spec = node!({
+        "serviceName": headless(store),
+        "replicas": replicas,
+        "podManagementPolicy": "Parallel",
+        "revisionHistoryLimit": 5,
+        "selector": match_labels(model, name),
+        "template": { "metadata": { "labels": lab }, "spec": pod },
+        "volumeClaimTemplates": [claim],
+    });
+    Obj::new(name, Kind::StatefulSet, meta, [("spec", spec)])
 }
 
 /// `rs.initiate` with every member, idempotent, then waits for a primary. An ArgoCD Sync hook
 /// in wave 1 (after the StatefulSet); dependents wait for it like for any Job.
-fn mongo_init(model: &Model, store: &StoreModel) -> Value {
+fn mongo_init<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
     let name = format!("{}-init", store.name);
+    let lab = labels(model, name.clone(), "store-init");
+    let mut meta = Meta::new(name, lab.clone());
+    skips(&mut meta, &pod_skips(model));
+    meta.annotate("argocd.argoproj.io/hook", "Sync");
+    meta.annotate(
+        "argocd.argoproj.io/hook-delete-policy",
+        "BeforeHookCreation",
+    );
+    meta.annotate("argocd.argoproj.io/sync-wave", "1");
+    let container = node!({
+        "name": "rs-init",
+        "image": &store.image,
+        "imagePullPolicy": pull_policy(model),
+        "command": ["bash", "-c", esc_text(&rs_initiate(store)).into_owned()],
+        "env": [password_env(model, store, "MONGO_INITDB_ROOT_PASSWORD")],
+        "resources": {
+            "requests": { "cpu": "50m", "memory": "128Mi" },
+            "limits": { "cpu": "500m", "memory": "256Mi" },
+        },
+        "securityContext": container_security(),
+        "volumeMounts": [mount("tmp", "/tmp")],
+    });
+    let spec = node!({
+        "backoffLimit": 10,
+        "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+        "template": {
+            "metadata": { "labels": lab },
+            "spec": {
+                "serviceAccountName": &store.name,
+                "automountServiceAccountToken": false,
+                "securityContext": pod_security(),
+                "restartPolicy": "OnFailure",
+                "containers": [container],
+                "volumes": [empty_dir("tmp", "64Mi")],
+            },
+        },
+    });
+    Obj::new(store.name.as_str(), Kind::Job, meta, [("spec", spec)])
+}
+
+/// The shell command of the replica set's init Job.
+fn rs_initiate(store: &StoreModel) -> String {
     let rs = store.replica_set.as_deref().unwrap_or("rs0");
     let members: Vec<String> = (0..pod_count(store))
         .map(|i| {
@@ -361,53 +391,12 @@ fn mongo_init(model: &Model, store: &StoreModel) -> Value {
          print(\"replica set {rs} ready\");",
         members.join(", ")
     );
-    let script = format!(
+    format!(
         "exec mongosh --quiet --host {}-0.{}:{} -u {} -p \"$MONGO_INITDB_ROOT_PASSWORD\" \
          --authenticationDatabase admin --eval '{js}'",
         store.name,
         headless(store),
         store.port,
         store.user
-    );
-    let lab = labels(model, &name, "store-init");
-    let mut ann = Map::new();
-    skips(&mut ann, &pod_skips(model));
-    ann.insert("argocd.argoproj.io/hook".into(), json!("Sync"));
-    ann.insert(
-        "argocd.argoproj.io/hook-delete-policy".into(),
-        json!("BeforeHookCreation"),
-    );
-    ann.insert("argocd.argoproj.io/sync-wave".into(), json!("1"));
-    json!({
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": meta(&name, &lab, ann),
-        "spec": {
-            "backoffLimit": 10,
-            "ttlSecondsAfterFinished": super::workloads::JOB_TTL_SECONDS,
-            "template": {
-                "metadata": { "labels": lab },
-                "spec": {
-                    "serviceAccountName": store.name,
-                    "automountServiceAccountToken": false,
-                    "securityContext": pod_security(),
-                    "restartPolicy": "OnFailure",
-                    "containers": [{
-                        "name": "rs-init",
-                        "image": store.image,
-                        "imagePullPolicy": pull_policy(model),
-                        "command": ["bash", "-c", esc(&script)],
-                        "env": [password_env(model, store, "MONGO_INITDB_ROOT_PASSWORD")],
-                        "resources": {
-                            "requests": { "cpu": "50m", "memory": "128Mi" },
-                            "limits": { "cpu": "500m", "memory": "256Mi" },
-                        },
-                        "securityContext": container_security(),
-                        "volumeMounts": [{ "name": "tmp", "mountPath": "/tmp" }],
-                    }],
-                    "volumes": [{ "name": "tmp", "emptyDir": { "sizeLimit": "64Mi" } }],
-                },
-            },
-        },
-    })
+    )
 }

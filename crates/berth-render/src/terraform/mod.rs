@@ -18,7 +18,7 @@
 
 mod hclfmt;
 
-use crate::ArtifactSet;
+use crate::artifact::ArtifactSet;
 use berth_spec::model::{InfraModel, Realized, SecretSource, StoreModel, SubnetTier};
 use berth_spec::{Model, StoreType};
 use hcl::expr::Expression;

@@ -1,0 +1,167 @@
+//! Container images in the Kustomize layout: image references split into name and tag, the
+//! images of a pod-bearing object, and what kustomize's `images:` does to an object (so an
+//! overlay's patches are computed against the base as kustomize will have rewritten it).
+
+use crate::tree::Node;
+use indexmap::IndexMap;
+
+/// `name:tag` → (name, tag); None for digests or untagged references.
+pub fn split_image(r: &str) -> Option<(&str, &str)> {
+    if r.contains('@') {
+        return None;
+    }
+    let slash = r.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let colon = r[slash..].rfind(':')? + slash;
+    Some((&r[..colon], &r[colon + 1..]))
+}
+
+/// The image name of a reference (without tag or digest).
+pub fn image_name(r: &str) -> &str {
+    let no_digest = r.split('@').next().unwrap_or(r);
+    let slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match no_digest[slash..].rfind(':') {
+        Some(c) => &no_digest[..slash + c],
+        None => no_digest,
+    }
+}
+
+const CONTAINER_LISTS: [&str; 2] = ["initContainers", "containers"];
+
+fn pod_spec<'n, 'a>(v: &'n Node<'a>) -> Option<&'n Node<'a>> {
+    v.field("spec")?.field("template")?.field("spec")
+}
+
+/// Each container list of the object's pod template.
+fn container_lists<'n, 'a>(v: &'n Node<'a>) -> impl Iterator<Item = &'n [Node<'a>]> {
+    let spec = pod_spec(v);
+    CONTAINER_LISTS
+        .into_iter()
+        .filter_map(move |k| spec?.field(k)?.as_list())
+}
+
+/// Every image the object's pod template runs.
+pub fn all_images<'n>(v: &'n Node<'_>) -> impl Iterator<Item = &'n str> {
+    container_lists(v)
+        .flatten()
+        .filter_map(|c| c.field("image")?.as_str())
+}
+
+/// (base image, environment image) of containers at the same place in both objects.
+pub fn image_pairs<'n>(a: &'n Node<'_>, b: &'n Node<'_>) -> Vec<(&'n str, &'n str)> {
+    let (Some(x), Some(y)) = (pod_spec(a), pod_spec(b)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for k in CONTAINER_LISTS {
+        let (Some(x), Some(y)) = (
+            x.field(k).and_then(Node::as_list),
+            y.field(k).and_then(Node::as_list),
+        ) else {
+            continue;
+        };
+        for (c, d) in x.iter().zip(y) {
+            if let (Some(i), Some(j)) = (
+                c.field("image").and_then(Node::as_str),
+                d.field("image").and_then(Node::as_str),
+            ) {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
+
+/// The object as kustomize's `images:` (name → new reference) leaves it, when that changes
+/// it: the path to each container is copied, everything else shared with `v`.
+pub fn rewritten<'a>(v: &'a Node<'a>, images: &IndexMap<String, String>) -> Option<Node<'a>> {
+    let touched = all_images(v).any(|img| images.get(image_name(img)).is_some_and(|to| to != img));
+    touched.then(|| {
+        edit(v, &["spec", "template", "spec"], &|pod| {
+            shallow(pod, |k, list| {
+                let containers = list.as_list().filter(|_| CONTAINER_LISTS.contains(&k))?;
+                Some(
+                    containers
+                        .iter()
+                        .map(|c| retag(c, images))
+                        .collect::<Vec<_>>()
+                        .into(),
+                )
+            })
+        })
+    })
+}
+
+/// A container with its image replaced when `images` names it.
+fn retag<'a>(c: &'a Node<'a>, images: &IndexMap<String, String>) -> Node<'a> {
+    let to = c
+        .field("image")
+        .and_then(Node::as_str)
+        .and_then(|img| images.get(image_name(img)));
+    match to {
+        Some(to) => shallow(c, |k, _| (k == "image").then(|| Node::from(to.clone()))),
+        None => Node::Ref(c),
+    }
+}
+
+/// `v` with the value at map path `path` replaced by `f` of it; everything else shared.
+fn edit<'a>(v: &'a Node<'a>, path: &[&str], f: &dyn Fn(&'a Node<'a>) -> Node<'a>) -> Node<'a> {
+    match path.split_first() {
+        None => f(v),
+        Some((first, rest)) => shallow(v, |k, child| (k == *first).then(|| edit(child, rest, f))),
+    }
+}
+
+/// A copy of map `v` whose entries refer to `v`'s, except where `replace(key, value)` gives a
+/// new value; `v` itself when it is not a map.
+fn shallow<'a>(
+    v: &'a Node<'a>,
+    replace: impl Fn(&str, &'a Node<'a>) -> Option<Node<'a>>,
+) -> Node<'a> {
+    match v.as_map() {
+        Some(m) => Node::Map(
+            m.iter()
+                .map(|(k, c)| {
+                    let value = replace(k, c).unwrap_or(Node::Ref(c));
+                    (*k, value)
+                })
+                .collect(),
+        ),
+        None => Node::Ref(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::node;
+
+    #[test]
+    fn images_split() {
+        assert_eq!(
+            split_image("reg:5000/a/b:1.2"),
+            Some(("reg:5000/a/b", "1.2"))
+        );
+        assert_eq!(split_image("reg:5000/a/b"), None);
+        assert_eq!(split_image("a@sha256:00"), None);
+        assert_eq!(image_name("reg:5000/a/b:1"), "reg:5000/a/b");
+        assert_eq!(image_name("a/b@sha256:00"), "a/b");
+    }
+
+    #[test]
+    fn rewrites_only_the_images_it_names() {
+        let d = node!({ "spec": { "template": { "spec": {
+            "initContainers": [{ "name": "w", "image": "k8s:1" }],
+            "containers": [{ "name": "api", "image": "reg/api:1.0", "ports": [] }],
+        } } } });
+        let mut images = IndexMap::new();
+        images.insert("reg/api".to_string(), "reg/api:2.0".to_string());
+        let r = rewritten(&d, &images).unwrap();
+        assert_eq!(all_images(&r).collect::<Vec<_>>(), ["k8s:1", "reg/api:2.0"]);
+        assert_eq!(
+            image_pairs(&d, &r),
+            [("k8s:1", "k8s:1"), ("reg/api:1.0", "reg/api:2.0")]
+        );
+        images.insert("reg/api".to_string(), "reg/api:1.0".to_string());
+        assert!(rewritten(&d, &images).is_none());
+    }
+}
