@@ -3,6 +3,7 @@
 //! `.berth/`, and drives `docker compose`, reaching processes and time only through the
 //! [`process::Runner`] and [`clock::Clock`] traits (real implementations by default).
 
+pub mod artifacts;
 pub mod clock;
 pub mod compose;
 pub mod fsutil;

@@ -7,7 +7,6 @@ pub mod artifact;
 pub mod compose;
 pub mod gitops;
 pub mod kube;
-pub mod output;
 pub mod plan;
 pub mod terraform;
 pub mod yaml;

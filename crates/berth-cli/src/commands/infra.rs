@@ -83,14 +83,14 @@ fn infra(g: &Global, printer: &Printer, action: Action, args: &InfraArgs) -> u8 
         }
     };
     let out = super::render::out_dir(&project, args.out.clone());
-    match berth_render::output::write(&set, &out) {
+    match berth_drive::artifacts::write(&set, &out) {
         Ok(changed) => printer.info(format!(
             "rendered Terraform for `{env}` into {} ({} file(s) changed)",
             out.join("terraform").display(),
             changed.len()
         )),
         Err(e) => {
-            printer.error(format!("cannot write into {}: {e}", out.display()));
+            printer.error(e.to_string());
             return exit::FAILED;
         }
     }
