@@ -1,8 +1,11 @@
-//! Secret values at `up` time: generated once into `.berth/secrets.json` (0600, atomic) and
-//! reused on every later `up`; read from the host environment or a file when the spec says so.
-//! The values then fill the compose `.secrets/*.env` files (`berth_render::compose::secret_files`).
+//! Secret values when containers start (`up`, `restart`, `run`, under the environment's
+//! lock): the plan's secrets, generated once into `.berth/secrets.json` (0600, atomic) and
+//! reused on every later start, or read from the host environment or a file when the spec says
+//! so. The values then fill the compose `.secrets/*.env` files
+//! (`berth_render::compose::secret_files`).
 
-use crate::fsutil;
+use crate::{artifacts, fsutil};
+use berth_render::plan::SecretNeed;
 use berth_spec::model::SecretSource;
 use berth_spec::Model;
 use serde::{Deserialize, Serialize};
@@ -111,10 +114,10 @@ pub fn generate(len: usize, sources: &dyn SecretSources) -> Result<String, Strin
     Ok(out)
 }
 
-/// Every secret value the environment needs: secret → key → value. Generated values are
-/// created once and saved to `store_path`; nothing is regenerated when it exists.
+/// Every value of `secrets` (a plan's): secret → key → value. Generated values are created
+/// once and saved to `store_path`; nothing is regenerated when it exists.
 pub fn materialise(
-    model: &Model,
+    secrets: &[SecretNeed],
     root: &Path,
     store_path: &Path,
     sources: &dyn SecretSources,
@@ -122,7 +125,7 @@ pub fn materialise(
     let mut store = SecretStore::load(store_path)?;
     let mut changed = false;
     let mut values = BTreeMap::new();
-    for secret in &model.secrets {
+    for secret in secrets {
         let mut keys = BTreeMap::new();
         match &secret.source {
             SecretSource::Generate { length } => {
@@ -187,17 +190,11 @@ pub fn write_env_files(
 ) -> Result<usize, SecretError> {
     let lookup = |secret: &str, key: &str| values.get(secret).and_then(|k| k.get(key)).cloned();
     let set = berth_render::compose::secret_files(model, &lookup)?;
-    let mut changed = 0;
-    for (path, bytes) in set.iter() {
-        let p = out.join(path);
-        if fsutil::write_if_changed(&p, bytes, true).map_err(|source| SecretError::Write {
-            path: p.clone(),
-            source,
-        })? {
-            changed += 1;
-        }
-    }
-    Ok(changed)
+    let changed = artifacts::write_private(&set, out).map_err(|e| SecretError::Write {
+        path: e.path,
+        source: e.source,
+    })?;
+    Ok(changed.len())
 }
 
 #[cfg(test)]
@@ -246,8 +243,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = model(SPEC);
         let store = dir.path().join(".berth/secrets.json");
-        let first = materialise(&m, dir.path(), &store, &Fixed(7)).unwrap();
-        let second = materialise(&m, dir.path(), &store, &Fixed(0)).unwrap();
+        let needs = berth_render::compose::plan(&m).secrets;
+        let first = materialise(&needs, dir.path(), &store, &Fixed(7)).unwrap();
+        let second = materialise(&needs, dir.path(), &store, &Fixed(0)).unwrap();
         assert_eq!(first, second, "a later up reuses the generated values");
         assert_eq!(first["token"]["value"], "from-env");
         assert_eq!(first["postgres-password"]["value"].len(), 32);
@@ -268,7 +266,8 @@ mod tests {
     fn a_missing_env_variable_names_the_secret_and_the_fix() {
         let dir = tempfile::tempdir().unwrap();
         let m = model(&SPEC.replace("env: SET", "env: BERTH_TEST_SURELY_UNSET"));
-        let err = materialise(&m, dir.path(), &dir.path().join("s.json"), &Fixed(0))
+        let needs = berth_render::compose::plan(&m).secrets;
+        let err = materialise(&needs, dir.path(), &dir.path().join("s.json"), &Fixed(0))
             .unwrap_err()
             .to_string();
         assert!(

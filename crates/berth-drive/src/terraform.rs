@@ -7,12 +7,17 @@
 //!   real one.
 //! - apply and destroy always go through a saved plan (`plan -out`), so what is confirmed is
 //!   exactly what runs; confirmation is the caller's ([`Options::confirm`]).
-//! - Emulator mode never touches the rendered files: `deploy/terraform/{modules,envs/ENV}` are
-//!   copied into a work dir (`.berth/terraform/emulator/ENV/`) with an override file that points
-//!   the provider at the endpoint and swaps the S3 backend for a local one, and a tfvars file
-//!   that turns off what the emulator cannot create. State stays in the work dir, so a later
-//!   `destroy` finds it.
+//! - It executes the environment's [`TerraformPlan`] (render's: the root module to run in and
+//!   the files it consists of), written into the output directory beforehand; the work dirs
+//!   and the terraform executable are the [`Workspace`]'s.
+//! - Emulator mode never touches the rendered files: the plan's files
+//!   (`deploy/terraform/{modules/…,envs/ENV}`) are copied into a work dir
+//!   (`.berth/terraform/emulator/ENV/`) with an override file that points the provider at the
+//!   endpoint and swaps the S3 backend for a local one, and a tfvars file that turns off what
+//!   the emulator cannot create. State stays in the work dir, so a later `destroy` finds it.
 
+use crate::{fsutil, Workspace};
+use berth_render::plan::TerraformPlan;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -47,14 +52,13 @@ pub struct Emulator {
 
 pub struct Options<'a> {
     pub action: Action,
-    /// The rendered `terraform/` directory (holds `modules/` and `envs/`).
-    pub root: PathBuf,
-    pub environment: String,
-    /// Where emulator work dirs live (`.berth/terraform`).
-    pub work_dir: PathBuf,
+    /// The environment's Terraform, as render planned it.
+    pub plan: TerraformPlan,
+    /// The output directory the plan's files are written into (it holds `plan.root`).
+    pub out: PathBuf,
+    /// Where emulator work dirs live, and the terraform executable.
+    pub workspace: Workspace,
     pub emulator: Option<Emulator>,
-    /// The terraform executable.
-    pub terraform: String,
     /// Asked before apply/destroy with the plan's counts; false stops with [`Error::Declined`].
     pub confirm: &'a mut dyn FnMut(&Counts) -> bool,
 }
@@ -113,10 +117,11 @@ pub fn run(
     opts: Options<'_>,
     progress: &mut dyn FnMut(Stream, &str),
 ) -> Result<Summary, Error> {
-    let env_dir = opts.root.join("envs").join(&opts.environment);
-    if !env_dir.join("main.tf").is_file() {
+    let root = opts.out.join(&opts.plan.root);
+    let env_dir = root.join(&opts.plan.env_dir);
+    if !opts.plan.files.iter().all(|f| root.join(f).is_file()) {
         return Err(Error::NotRendered {
-            env: opts.environment.clone(),
+            env: opts.plan.environment.clone(),
             dir: env_dir,
         });
     }
@@ -126,7 +131,7 @@ pub fn run(
     ];
     let dir = match &opts.emulator {
         Some(emu) => {
-            let dir = prepare_emulator_dir(&opts, emu)?;
+            let dir = prepare_emulator_dir(&opts, &root, emu)?;
             vars.extend([
                 ("AWS_ENDPOINT_URL".to_string(), emu.endpoint.clone()),
                 ("AWS_ACCESS_KEY_ID".to_string(), "test".to_string()),
@@ -137,7 +142,7 @@ pub fn run(
         None => env_dir,
     };
     let tf = |args: &[&str]| Cmd {
-        program: opts.terraform.clone(),
+        program: opts.workspace.terraform.clone(),
         args: args.iter().map(|s| s.to_string()).collect(),
         cwd: Some(dir.clone()),
         env: vars.clone(),
@@ -191,7 +196,7 @@ pub fn run(
     let planned = parse_plan(&plan_lines);
     let mut summary = Summary {
         action: opts.action.name(),
-        environment: opts.environment.clone(),
+        environment: opts.plan.environment.clone(),
         dir: dir.clone(),
         planned,
         applied: None,
@@ -223,19 +228,19 @@ pub fn run(
     Ok(summary)
 }
 
-/// Copy the rendered modules and the environment root into the emulator work dir (keeping
-/// `../../modules` valid) and add the override and tfvars files. Terraform's own files there
-/// (`.terraform/`, state) are kept between runs.
-fn prepare_emulator_dir(opts: &Options<'_>, emu: &Emulator) -> Result<PathBuf, Error> {
-    let base = opts.work_dir.join("emulator").join(&opts.environment);
+/// Copy the plan's files (the modules it uses and the environment root) from `root` into the
+/// emulator work dir, keeping their layout (so `../../modules` stays valid), and add the
+/// override and tfvars files. Terraform's own files there (`.terraform/`, state) are kept
+/// between runs.
+fn prepare_emulator_dir(opts: &Options<'_>, root: &Path, emu: &Emulator) -> Result<PathBuf, Error> {
+    let plan = &opts.plan;
+    let base = opts.workspace.emulator_dir(&plan.environment);
     let io = |what: &str, p: &Path, e: io::Error| Error::Io(format!("{what} {}: {e}", p.display()));
     let modules = base.join("modules");
     if modules.exists() {
         std::fs::remove_dir_all(&modules).map_err(|e| io("cannot clean", &modules, e))?;
     }
-    copy_tree(&opts.root.join("modules"), &modules)
-        .map_err(|e| io("cannot copy to", &modules, e))?;
-    let dir = base.join("envs").join(&opts.environment);
+    let dir = base.join(&plan.env_dir);
     std::fs::create_dir_all(&dir).map_err(|e| io("cannot create", &dir, e))?;
     // Stale .tf files of an earlier render must not linger.
     for entry in std::fs::read_dir(&dir).map_err(|e| io("cannot read", &dir, e))? {
@@ -244,36 +249,18 @@ fn prepare_emulator_dir(opts: &Options<'_>, emu: &Emulator) -> Result<PathBuf, E
             std::fs::remove_file(&p).map_err(|e| io("cannot remove", &p, e))?;
         }
     }
-    let src = opts.root.join("envs").join(&opts.environment);
-    for entry in std::fs::read_dir(&src).map_err(|e| io("cannot read", &src, e))? {
-        let p = entry.map_err(|e| io("cannot read", &src, e))?.path();
-        if p.is_file() && p.extension().is_some_and(|x| x == "tf") {
-            let to = dir.join(p.file_name().unwrap_or_default());
-            std::fs::copy(&p, &to).map_err(|e| io("cannot copy to", &to, e))?;
-        }
+    for file in &plan.files {
+        let (from, to) = (root.join(file), base.join(file));
+        let bytes = std::fs::read(&from).map_err(|e| io("cannot read", &from, e))?;
+        fsutil::write_atomic(&to, &bytes, false).map_err(|e| io("cannot write", &to, e))?;
     }
     let write = |name: &str, text: &str| {
         let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|e| io("cannot write", &p, e))
+        fsutil::write_atomic(&p, text.as_bytes(), false).map_err(|e| io("cannot write", &p, e))
     };
     write("berth_emulator_override.tf", &emu.override_tf)?;
     write("berth_emulator.auto.tfvars", &emu.tfvars)?;
     Ok(dir)
-}
-
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let p = entry.path();
-        let target = to.join(entry.file_name());
-        if p.is_dir() {
-            copy_tree(&p, &target)?;
-        } else {
-            std::fs::copy(&p, &target)?;
-        }
-    }
-    Ok(())
 }
 
 fn numbers(text: &str) -> Vec<u32> {
@@ -422,6 +409,16 @@ mod tests {
         t
     }
 
+    /// The plan of what `rendered` wrote.
+    fn plan() -> TerraformPlan {
+        TerraformPlan {
+            environment: "dev".into(),
+            root: "terraform".into(),
+            env_dir: "envs/dev".into(),
+            files: vec!["envs/dev/main.tf".into(), "modules/kms/main.tf".into()],
+        }
+    }
+
     fn opts<'a>(
         t: &Path,
         action: Action,
@@ -430,11 +427,10 @@ mod tests {
     ) -> Options<'a> {
         Options {
             action,
-            root: t.join("terraform"),
-            environment: "dev".into(),
-            work_dir: t.join(".berth/terraform"),
+            plan: plan(),
+            out: t.to_path_buf(),
+            workspace: Workspace::new(t),
             emulator,
-            terraform: "terraform".into(),
             confirm,
         }
     }
