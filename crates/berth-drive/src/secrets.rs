@@ -126,42 +126,26 @@ pub fn materialise(
     let mut changed = false;
     let mut values = BTreeMap::new();
     for secret in secrets {
-        let mut keys = BTreeMap::new();
-        match &secret.source {
+        let keys = match &secret.source {
             SecretSource::Generate { length } => {
                 let entry = store.generated.entry(secret.name.clone()).or_default();
-                for key in &secret.keys {
-                    if !entry.contains_key(key) {
-                        let v = generate(*length as usize, sources).map_err(|reason| {
-                            SecretError::Random {
-                                secret: secret.name.clone(),
-                                reason,
-                            }
-                        })?;
-                        entry.insert(key.clone(), v);
-                        changed = true;
-                    }
-                    keys.insert(key.clone(), entry[key].clone());
-                }
+                changed |= generate_missing(secret, *length, entry, sources)?;
+                secret
+                    .keys
+                    .iter()
+                    .map(|k| (k.clone(), entry[k].clone()))
+                    .collect()
             }
             SecretSource::Env { var } => {
                 let v = sources.env(var).ok_or_else(|| SecretError::MissingEnv {
                     secret: secret.name.clone(),
                     var: var.clone(),
                 })?;
-                keys.insert("value".to_string(), v);
+                BTreeMap::from([("value".to_string(), v)])
             }
             SecretSource::File { path } => {
-                let p = root.join(path);
-                let v = sources.file(&p).map_err(|source| SecretError::File {
-                    secret: secret.name.clone(),
-                    path: p.clone(),
-                    source,
-                })?;
-                keys.insert(
-                    "value".to_string(),
-                    v.strip_suffix('\n').unwrap_or(&v).to_string(),
-                );
+                let v = read_file(secret, &root.join(path), sources)?;
+                BTreeMap::from([("value".to_string(), v)])
             }
             SecretSource::Aws { name, .. } => {
                 return Err(SecretError::Aws {
@@ -169,7 +153,7 @@ pub fn materialise(
                     name: name.clone(),
                 })
             }
-        }
+        };
         values.insert(secret.name.clone(), keys);
     }
     if changed {
@@ -179,6 +163,42 @@ pub fn materialise(
         store.save(store_path)?;
     }
     Ok(values)
+}
+
+/// Generate the keys of `secret` that `entry` does not hold yet; true when it did any.
+fn generate_missing(
+    secret: &SecretNeed,
+    length: u32,
+    entry: &mut BTreeMap<String, String>,
+    sources: &dyn SecretSources,
+) -> Result<bool, SecretError> {
+    let mut changed = false;
+    for key in &secret.keys {
+        if entry.contains_key(key) {
+            continue;
+        }
+        let v = generate(length as usize, sources).map_err(|reason| SecretError::Random {
+            secret: secret.name.clone(),
+            reason,
+        })?;
+        entry.insert(key.clone(), v);
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// The value of a `file:` secret, without its final newline.
+fn read_file(
+    secret: &SecretNeed,
+    path: &Path,
+    sources: &dyn SecretSources,
+) -> Result<String, SecretError> {
+    let v = sources.file(path).map_err(|source| SecretError::File {
+        secret: secret.name.clone(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(v.strip_suffix('\n').unwrap_or(&v).to_string())
 }
 
 /// Write the environment's `.secrets/*.env` files (0600, atomically) under `out` (the

@@ -117,83 +117,19 @@ pub fn run(
     opts: Options<'_>,
     progress: &mut dyn FnMut(Stream, &str),
 ) -> Result<Summary, Error> {
-    let root = opts.out.join(&opts.plan.root);
-    let env_dir = root.join(&opts.plan.env_dir);
-    if !opts.plan.files.iter().all(|f| root.join(f).is_file()) {
-        return Err(Error::NotRendered {
-            env: opts.plan.environment.clone(),
-            dir: env_dir,
-        });
-    }
-    let mut vars: Vec<(String, String)> = vec![
-        ("TF_IN_AUTOMATION".into(), "1".into()),
-        ("TF_INPUT".into(), "0".into()),
-    ];
-    let dir = match &opts.emulator {
-        Some(emu) => {
-            let dir = prepare_emulator_dir(&opts, &root, emu)?;
-            vars.extend([
-                ("AWS_ENDPOINT_URL".to_string(), emu.endpoint.clone()),
-                ("AWS_ACCESS_KEY_ID".to_string(), "test".to_string()),
-                ("AWS_SECRET_ACCESS_KEY".to_string(), "test".to_string()),
-            ]);
-            dir
-        }
-        None => env_dir,
-    };
+    let (dir, vars) = work_dir(&opts)?;
     let tf = |args: &[&str]| Cmd {
         program: opts.workspace.terraform.clone(),
         args: args.iter().map(|s| s.to_string()).collect(),
         cwd: Some(dir.clone()),
         env: vars.clone(),
     };
-    let step = |cmd: Cmd, progress: &mut dyn FnMut(Stream, &str)| -> Result<Vec<String>, Error> {
-        let mut lines = Vec::new();
-        let mut errors = Vec::new();
-        let mut in_error = false;
-        let code = runner
-            .stream(&cmd, &mut |s, l| {
-                progress(s, l);
-                // terraform's diagnostics start with "Error:" and run to the next blank line.
-                if l.trim_start().starts_with("Error:") || l.starts_with("╷") {
-                    in_error = true;
-                }
-                if in_error || s == Stream::Stderr {
-                    errors.push(l.to_string());
-                }
-                if l.trim().is_empty() && in_error {
-                    in_error = false;
-                }
-                lines.push(l.to_string());
-            })
-            .map_err(|e| Error::Spawn {
-                program: cmd.program.clone(),
-                source: e,
-            })?
-            .unwrap_or(-1);
-        if code != 0 {
-            let output = if errors.is_empty() {
-                lines[lines.len().saturating_sub(20)..].join("\n")
-            } else {
-                errors.join("\n")
-            };
-            return Err(Error::Failed {
-                step: cmd.args.first().cloned().unwrap_or_default(),
-                code,
-                dir: cmd.cwd.clone().unwrap_or_default(),
-                output,
-            });
-        }
-        Ok(lines)
-    };
-
-    step(tf(&["init", "-input=false", "-no-color"]), progress)?;
+    step(runner, tf(&["init", "-input=false", "-no-color"]), progress)?;
     let mut plan_args = vec!["plan", "-input=false", "-no-color", "-out=berth.tfplan"];
     if opts.action == Action::Destroy {
         plan_args.push("-destroy");
     }
-    let plan_lines = step(tf(&plan_args), progress)?;
-    let planned = parse_plan(&plan_lines);
+    let planned = parse_plan(&step(runner, tf(&plan_args), progress)?);
     let mut summary = Summary {
         action: opts.action.name(),
         environment: opts.plan.environment.clone(),
@@ -213,19 +149,94 @@ pub fn run(
             action: opts.action.name(),
         });
     }
-    let apply_lines = step(
-        tf(&["apply", "-input=false", "-no-color", "berth.tfplan"]),
-        progress,
-    )?;
+    let apply = tf(&["apply", "-input=false", "-no-color", "berth.tfplan"]);
+    let apply_lines = step(runner, apply, progress)?;
     let _ = std::fs::remove_file(dir.join("berth.tfplan"));
     summary.applied = Some(parse_apply(&apply_lines));
-    let state = step(tf(&["state", "list"]), &mut |_, _| {})?;
+    let state = step(runner, tf(&["state", "list"]), &mut |_, _| {})?;
     summary.resources_in_state = Some(state.iter().filter(|l| !l.trim().is_empty()).count());
     if opts.action == Action::Apply {
-        let out = step(tf(&["output", "-json", "-no-color"]), &mut |_, _| {})?;
+        let out = step(
+            runner,
+            tf(&["output", "-json", "-no-color"]),
+            &mut |_, _| {},
+        )?;
         summary.outputs = parse_outputs(&out.join("\n"));
     }
     Ok(summary)
+}
+
+/// Where terraform runs (the environment's root module, or its emulator copy) and the
+/// variables it gets; fails when the plan's files are not all rendered.
+fn work_dir(opts: &Options<'_>) -> Result<(PathBuf, Vec<(String, String)>), Error> {
+    let root = opts.out.join(&opts.plan.root);
+    let env_dir = root.join(&opts.plan.env_dir);
+    if !opts.plan.files.iter().all(|f| root.join(f).is_file()) {
+        return Err(Error::NotRendered {
+            env: opts.plan.environment.clone(),
+            dir: env_dir,
+        });
+    }
+    let mut vars: Vec<(String, String)> = vec![
+        ("TF_IN_AUTOMATION".into(), "1".into()),
+        ("TF_INPUT".into(), "0".into()),
+    ];
+    let Some(emu) = &opts.emulator else {
+        return Ok((env_dir, vars));
+    };
+    let dir = prepare_emulator_dir(opts, &root, emu)?;
+    vars.extend([
+        ("AWS_ENDPOINT_URL".to_string(), emu.endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID".to_string(), "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY".to_string(), "test".to_string()),
+    ]);
+    Ok((dir, vars))
+}
+
+/// Run one terraform command, streaming its lines to `progress`; its output lines, or on
+/// failure terraform's error lines (the last 20 lines when it printed none).
+fn step(
+    runner: &dyn Runner,
+    cmd: Cmd,
+    progress: &mut dyn FnMut(Stream, &str),
+) -> Result<Vec<String>, Error> {
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    let mut in_error = false;
+    let code = runner
+        .stream(&cmd, &mut |s, l| {
+            progress(s, l);
+            // terraform's diagnostics start with "Error:" and run to the next blank line.
+            if l.trim_start().starts_with("Error:") || l.starts_with("╷") {
+                in_error = true;
+            }
+            if in_error || s == Stream::Stderr {
+                errors.push(l.to_string());
+            }
+            if l.trim().is_empty() && in_error {
+                in_error = false;
+            }
+            lines.push(l.to_string());
+        })
+        .map_err(|e| Error::Spawn {
+            program: cmd.program.clone(),
+            source: e,
+        })?
+        .unwrap_or(-1);
+    if code != 0 {
+        let output = if errors.is_empty() {
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        } else {
+            errors.join("\n")
+        };
+        return Err(Error::Failed {
+            step: cmd.args.first().cloned().unwrap_or_default(),
+            code,
+            dir: cmd.cwd.clone().unwrap_or_default(),
+            output,
+        });
+    }
+    Ok(lines)
 }
 
 /// Copy the plan's files (the modules it uses and the environment root) from `root` into the
