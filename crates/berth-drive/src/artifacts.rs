@@ -3,7 +3,7 @@
 //! Render stays pure and returns files; this is where they meet the disk. Every write goes
 //! through [`fsutil::write_if_changed`]: atomic, and unchanged files keep their mtime.
 
-use crate::fsutil;
+use crate::fsutil::{self, Content};
 use berth_render::ArtifactSet;
 use std::path::{Path, PathBuf};
 
@@ -66,20 +66,20 @@ pub struct WriteError {
 /// Write every file of `set` under `dir`, atomically, skipping files whose content is already
 /// there. Returns the paths that changed.
 pub fn write(set: &ArtifactSet, dir: &Path) -> Result<Vec<String>, WriteError> {
-    write_with(set, dir, false)
+    write_with(set, dir, Content::Rendered)
 }
 
-/// [`write`] for files that hold secret values: mode 0600 (Unix).
+/// [`write`] for files that hold secret values: durable, mode 0600 (Unix).
 pub fn write_private(set: &ArtifactSet, dir: &Path) -> Result<Vec<String>, WriteError> {
-    write_with(set, dir, true)
+    write_with(set, dir, Content::Secret)
 }
 
-fn write_with(set: &ArtifactSet, dir: &Path, private: bool) -> Result<Vec<String>, WriteError> {
+fn write_with(set: &ArtifactSet, dir: &Path, content: Content) -> Result<Vec<String>, WriteError> {
     let mut changed = Vec::new();
     for (path, bytes) in set.iter() {
         let target = dir.join(path);
         let written =
-            fsutil::write_if_changed(&target, bytes, private).map_err(|source| WriteError {
+            fsutil::write_if_changed(&target, bytes, content).map_err(|source| WriteError {
                 path: target,
                 source,
             })?;

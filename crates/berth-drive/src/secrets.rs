@@ -65,9 +65,11 @@ impl SecretStore {
     pub fn save(&self, path: &Path) -> Result<(), SecretError> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        fsutil::write_atomic(path, text.as_bytes(), true).map_err(|source| SecretError::Write {
-            path: path.to_path_buf(),
-            source,
+        fsutil::write_atomic(path, text.as_bytes(), fsutil::Content::Secret).map_err(|source| {
+            SecretError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
         })
     }
 }

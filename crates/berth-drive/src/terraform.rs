@@ -263,11 +263,13 @@ fn prepare_emulator_dir(opts: &Options<'_>, root: &Path, emu: &Emulator) -> Resu
     for file in &plan.files {
         let (from, to) = (root.join(file), base.join(file));
         let bytes = std::fs::read(&from).map_err(|e| io("cannot read", &from, e))?;
-        fsutil::write_atomic(&to, &bytes, false).map_err(|e| io("cannot write", &to, e))?;
+        fsutil::write_atomic(&to, &bytes, fsutil::Content::Rendered)
+            .map_err(|e| io("cannot write", &to, e))?;
     }
     let write = |name: &str, text: &str| {
         let p = dir.join(name);
-        fsutil::write_atomic(&p, text.as_bytes(), false).map_err(|e| io("cannot write", &p, e))
+        fsutil::write_atomic(&p, text.as_bytes(), fsutil::Content::Rendered)
+            .map_err(|e| io("cannot write", &p, e))
     };
     write("berth_emulator_override.tf", &emu.override_tf)?;
     write("berth_emulator.auto.tfvars", &emu.tfvars)?;

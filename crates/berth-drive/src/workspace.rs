@@ -99,7 +99,7 @@ impl Workspace {
         fsutil::write_if_changed(
             &self.dir.join(".gitignore"),
             b"# berth state: rendered files, generated secrets, history, locks. Never commit.\n*\n",
-            false,
+            fsutil::Content::Rendered,
         )?;
         Ok(())
     }

@@ -153,9 +153,11 @@ pub fn run(cli: ImportCli) -> u8 {
     }
     if to_stdout {
         printer.out(&outcome.yaml);
-    } else if let Err(e) =
-        berth_drive::fsutil::write_atomic(&cli.out, outcome.yaml.as_bytes(), false)
-    {
+    } else if let Err(e) = berth_drive::fsutil::write_atomic(
+        &cli.out,
+        outcome.yaml.as_bytes(),
+        berth_drive::fsutil::Content::State,
+    ) {
         printer.error(format!("cannot write {}: {e}", cli.out.display()));
         return exit::FAILED;
     }
