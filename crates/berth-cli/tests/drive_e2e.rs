@@ -527,6 +527,10 @@ secrets:
   session: { generate: { length: 24 } }
 environments:
   local: { platform: compose }
+deployments:
+  app:
+    environment: local
+    post: ["berth restart app"]
 "#;
 
 #[test]
@@ -548,13 +552,21 @@ fn status_logs_and_down_need_no_secret_values_and_write_none() {
     let r = stack.berth(["up"]).code(1);
     assert!(r.stderr.contains("export BERTH_E2E_TOKEN="), "{}", r.stderr);
     assert!(!secrets.exists());
-    // With it exported, up starts app and writes the secrets.
+    // With it exported, up starts app and writes the secrets; a recipe's post command may
+    // restart it: the berth it starts shares the recipe's lock of the environment.
     Berth::new()
         .file(stack.file())
         .env("BERTH_E2E_TOKEN", "t0k3n")
         .args(["up"])
         .run()
         .ok();
+    let r = Berth::new()
+        .file(stack.file())
+        .env("BERTH_E2E_TOKEN", "t0k3n")
+        .args(["deploy", "app"])
+        .run()
+        .ok();
+    assert!(r.stderr.contains("app restarted"), "{}", r.stderr);
     assert!(secrets.exists() && env_files.join("app.env").exists());
     let generated = std::fs::read_to_string(&secrets).unwrap();
     // Without the variable and without the env files, docker compose still lists, shows the

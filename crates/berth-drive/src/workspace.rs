@@ -47,7 +47,7 @@ pub struct Workspace {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
-        "environment `{env}` is busy: another berth (pid {pid}) is running up/deploy/down on it; \
+        "environment `{env}` is busy: another berth (pid {pid}) is running up/deploy/down/restart/run on it; \
          wait for it to finish (or stop it), then retry"
     )]
     Busy { env: String, pid: String },
