@@ -1,9 +1,8 @@
 //! Container images in the Kustomize layout: image references split into name and tag, the
-//! images of a pod-bearing object, and what kustomize's `images:` does to an object (so an
-//! overlay's patches are computed against the base as kustomize will have rewritten it).
+//! images of a pod-bearing object, and the patch operations kustomize's `images:` makes
+//! unnecessary (an overlay's patches apply to the base as `images:` has rewritten it).
 
 use crate::tree::Node;
-use indexmap::IndexMap;
 
 /// `name:tag` → (name, tag); None for digests or untagged references.
 pub fn split_image(r: &str) -> Option<(&str, &str)> {
@@ -71,63 +70,22 @@ pub fn image_pairs<'n>(a: &'n Node<'_>, b: &'n Node<'_>) -> Vec<(&'n str, &'n st
     out
 }
 
-/// The object as kustomize's `images:` (name → new reference) leaves it, when that changes
-/// it: the path to each container is copied, everything else shared with `v`.
-pub fn rewritten<'a>(v: &'a Node<'a>, images: &IndexMap<String, String>) -> Option<Node<'a>> {
-    let touched = all_images(v).any(|img| images.get(image_name(img)).is_some_and(|to| to != img));
-    touched.then(|| {
-        edit(v, &["spec", "template", "spec"], &|pod| {
-            shallow(pod, |k, list| {
-                let containers = list.as_list().filter(|_| CONTAINER_LISTS.contains(&k))?;
-                Some(
-                    containers
-                        .iter()
-                        .map(|c| retag(c, images))
-                        .collect::<Vec<_>>()
-                        .into(),
-                )
-            })
-        })
-    })
-}
-
-/// A container with its image replaced when `images` names it.
-fn retag<'a>(c: &'a Node<'a>, images: &IndexMap<String, String>) -> Node<'a> {
-    let to = c
-        .field("image")
-        .and_then(Node::as_str)
-        .and_then(|img| images.get(image_name(img)));
-    match to {
-        Some(to) => shallow(c, |k, _| (k == "image").then(|| Node::from(to.clone()))),
-        None => Node::Ref(c),
+/// The image name of the base image that patch operation `op` replaces, when it replaces a
+/// container's image (`/spec/template/spec/containers/N/image`). Where the overlay's `images:`
+/// rewrites that name, kustomize has already put the environment's image there, and the
+/// operation is left out.
+pub fn replaced_image<'n>(base: &'n Node<'_>, op: &Node<'_>) -> Option<&'n str> {
+    if op.field("op")?.as_str()? != "replace" {
+        return None;
     }
-}
-
-/// `v` with the value at map path `path` replaced by `f` of it; everything else shared.
-fn edit<'a>(v: &'a Node<'a>, path: &[&str], f: &dyn Fn(&'a Node<'a>) -> Node<'a>) -> Node<'a> {
-    match path.split_first() {
-        None => f(v),
-        Some((first, rest)) => shallow(v, |k, child| (k == *first).then(|| edit(child, rest, f))),
+    let path = op.field("path")?.as_str()?;
+    let (list, rest) = path.strip_prefix("/spec/template/spec/")?.split_once('/')?;
+    let index: usize = rest.strip_suffix("/image")?.parse().ok()?;
+    if !CONTAINER_LISTS.contains(&list) {
+        return None;
     }
-}
-
-/// A copy of map `v` whose entries refer to `v`'s, except where `replace(key, value)` gives a
-/// new value; `v` itself when it is not a map.
-fn shallow<'a>(
-    v: &'a Node<'a>,
-    replace: impl Fn(&str, &'a Node<'a>) -> Option<Node<'a>>,
-) -> Node<'a> {
-    match v.as_map() {
-        Some(m) => Node::Map(
-            m.iter()
-                .map(|(k, c)| {
-                    let value = replace(k, c).unwrap_or(Node::Ref(c));
-                    (*k, value)
-                })
-                .collect(),
-        ),
-        None => Node::Ref(v),
-    }
+    let image = pod_spec(base)?.field(list)?.as_list()?.get(index)?.field("image")?;
+    Some(image_name(image.as_str()?))
 }
 
 #[cfg(test)]

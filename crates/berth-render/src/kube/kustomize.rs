@@ -1,251 +1,210 @@
 //! Kustomize layout: the base (objects every Kubernetes environment has, each field at the value
 //! most environments share) and per environment the overlay that turns the base into exactly
 //! that environment's hydrated objects: `images:` for image changes kustomize can express
-//! safely, RFC 6902 patches for every other difference, and its own resources.
+//! safely, RFC 6902 patches for every other difference, and its own resources; and the
+//! hydrated file itself. The files are assembled from the owners' pieces (layout.rs), in the
+//! environments' apply order.
 
-use super::images::{all_images, image_name, image_pairs, rewritten, split_image};
-use super::merge::{diff, majority};
-use super::object::{Kind, Obj};
+use super::images::{image_name, split_image};
+use super::layout::{EnvText, File, Key, Patch, UnitText};
+use super::object::Kind;
 use super::parts::{namespace, HEADER};
 use super::secrets;
-use crate::artifact::{to_yaml, to_yaml_seq, to_yaml_stream, ArtifactSet};
-use crate::tree::node;
-use crate::tree::{Node, Text};
+use crate::artifact::{to_yaml, to_yaml_stream, ArtifactSet};
+use crate::tree::{node, Node, Text};
 use berth_spec::Model;
 use indexmap::IndexMap;
-use rayon::prelude::*;
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-/// (kind, name) of an object: unique within an environment.
-type Id<'a> = (Kind, &'a str);
-
-pub struct Layout<'a> {
-    /// Base objects, without namespaces; their trees share the environments' values.
-    base: Vec<Obj<'a>>,
-    /// Each environment: its objects (as `kube::objects` builds them: no Namespace, no
-    /// namespaces) and, for each, the position of its base object.
-    envs: Vec<EnvObjects<'a>>,
+/// `k8s/base/**` from every owner's base files.
+pub fn base(units: &mut [UnitText]) -> ArtifactSet {
+    let mut files: Vec<File> = units
+        .iter_mut()
+        .flat_map(|u| std::mem::take(&mut u.base))
+        .collect();
+    files.sort_by_key(|(key, _, _)| *key);
+    let mut set = ArtifactSet::default();
+    let resources: Node = files.iter().map(|(_, path, _)| path.as_str()).collect();
+    let kustomization = node!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    });
+    set.insert(
+        "k8s/base/kustomization.yaml",
+        format!(
+            "{HEADER}# What every Kubernetes environment shares; each overlay adds its namespace and\n\
+             # differences. One file per resource kind per workload or store.\n{}",
+            to_yaml(&kustomization)
+        ),
+    );
+    for (_, path, text) in files {
+        set.insert(format!("k8s/base/{path}"), text);
+    }
+    set
 }
 
-struct EnvObjects<'a> {
-    name: &'a str,
-    objs: &'a [Obj<'a>],
-    base: Vec<Option<usize>>,
+/// One environment's pieces, gathered from every owner and in apply order.
+#[derive(Default)]
+pub struct EnvPieces {
+    hydrated: Vec<(Key, String)>,
+    own: Vec<File>,
+    patches: Vec<Patch>,
+    image_pairs: Vec<(Key, Vec<(String, String)>)>,
+    images: Vec<String>,
+    cluster_scoped: Vec<Kind>,
 }
 
-impl<'a> Layout<'a> {
-    pub fn new(envs: &[(&'a Model, &'a [Obj<'a>])]) -> Self {
-        let ids: Vec<Vec<Id<'a>>> = envs
-            .iter()
-            .map(|(_, objs)| objs.iter().map(Obj::id).collect())
-            .collect();
-        let indexes: Vec<HashMap<Id<'a>, usize>> = ids
-            .iter()
-            .map(|ids| ids.iter().enumerate().map(|(i, id)| (*id, i)).collect())
-            .collect();
-        let first: &'a [Obj<'a>] = envs.first().map(|(_, o)| *o).unwrap_or_default();
-        let merged: Vec<Option<Obj<'a>>> = first
-            .par_iter()
-            .map(|o| {
-                let trees: Vec<&'a Node<'a>> = envs
-                    .iter()
-                    .zip(&indexes)
-                    .filter_map(|((_, objs), ix)| ix.get(&o.id()).map(|i| objs[*i].tree()))
-                    .collect();
-                (trees.len() == envs.len()).then(|| {
-                    let owner = Cow::Borrowed(o.owner.as_ref());
-                    let name = Cow::Borrowed(o.name());
-                    Obj::from_tree(owner, o.kind(), name, majority(&trees))
-                })
-            })
-            .collect();
-        let mut base = Vec::new();
-        let mut in_base: HashMap<Id<'a>, usize> = HashMap::new();
-        for (o, m) in first.iter().zip(merged) {
-            if let Some(m) = m {
-                in_base.insert(o.id(), base.len());
-                base.push(m);
-            }
+impl EnvPieces {
+    /// Takes environment `i`'s pieces out of every owner's.
+    pub fn gather(units: &mut [UnitText], i: usize) -> Self {
+        let mut p = EnvPieces::default();
+        for t in units.iter_mut().filter_map(|u| u.envs[i].take()) {
+            let EnvText {
+                hydrated,
+                own,
+                patches,
+                image_pairs,
+                images,
+                cluster_scoped,
+            } = t;
+            p.cluster_scoped.extend(cluster_scoped);
+            p.hydrated.extend(hydrated);
+            p.own.extend(own);
+            p.patches.extend(patches);
+            p.image_pairs.extend(image_pairs);
+            p.images.extend(images);
         }
-        let envs = envs
-            .iter()
-            .zip(&ids)
-            .map(|((m, objs), ids)| EnvObjects {
-                name: &m.environment,
-                objs,
-                base: ids.iter().map(|id| in_base.get(id).copied()).collect(),
-            })
+        p.hydrated.sort_by_key(|(key, _)| *key);
+        p.own.sort_by_key(|(key, _, _)| *key);
+        p.patches.sort_by_key(|p| p.key);
+        p.image_pairs.sort_by_key(|(key, _)| *key);
+        p.cluster_scoped.sort();
+        p
+    }
+}
+
+/// `k8s/rendered/ENV.yaml`: the Namespace, then every object with its namespace.
+pub fn hydrated<'d>(model: &Model, docs: impl Iterator<Item = &'d str> + Clone) -> String {
+    let mut out = format!(
+        "{HEADER}# Environment `{}`: every object, hydrated. Apply: kubectl apply --server-side -f {}.yaml\n",
+        model.environment, model.environment
+    );
+    out.push_str(&to_yaml(namespace(model).tree()));
+    out.reserve_exact(docs.clone().map(|d| d.len() + 4).sum());
+    for d in docs {
+        out.push_str("---\n");
+        out.push_str(d);
+    }
+    out
+}
+
+/// The environment's hydrated file and `k8s/overlays/ENV/**`.
+pub fn environment(model: &Model, pieces: EnvPieces) -> ArtifactSet {
+    let mut set = ArtifactSet::default();
+    let docs = pieces.hydrated.iter().map(|(_, d)| d.as_str());
+    set.insert(
+        format!("k8s/rendered/{}.yaml", model.environment),
+        hydrated(model, docs),
+    );
+    let dir = format!("k8s/overlays/{}", model.environment);
+    let images = images(&pieces);
+    let mut resources = vec![
+        Text::Borrowed("../../base"),
+        Text::Borrowed("resources/namespace.yaml"),
+    ];
+    let ns = namespace(model);
+    set.insert(
+        format!("{dir}/resources/namespace.yaml"),
+        format!("{HEADER}{}", to_yaml_stream(&[ns.tree()])),
+    );
+    for (_, path, text) in pieces.own {
+        resources.push(Text::Owned(format!("resources/{path}")));
+        set.insert(format!("{dir}/resources/{path}"), text);
+    }
+    let mut patches = Vec::new();
+    for p in pieces.patches {
+        let ops: String = p
+            .ops
+            .into_iter()
+            .filter(|op| op.image.as_ref().is_none_or(|name| !images.contains_key(name)))
+            .map(|op| op.yaml)
             .collect();
-        Layout { base, envs }
+        if ops.is_empty() {
+            continue;
+        }
+        let file = format!("patches/{}-{}.yaml", p.kind.file_stem(), p.name);
+        set.insert(format!("{dir}/{file}"), ops);
+        patches.push(node!({ "path": file, "target": { "kind": p.kind.name(), "name": p.name } }));
     }
+    let k = kustomization(model, pieces.cluster_scoped, resources, &images, patches);
+    overlay_files(model, &dir, &k, &mut set);
+    set
+}
 
-    /// The environment's objects, each with its base object when the base has it.
-    fn pairs<'s>(
-        &'s self,
-        env: &'s EnvObjects<'a>,
-    ) -> impl Iterator<Item = (&'a Obj<'a>, Option<&'s Obj<'a>>)> + 's {
-        env.objs
-            .iter()
-            .zip(&env.base)
-            .map(|(o, b)| (o, b.map(|i| &self.base[i])))
-    }
-
-    /// `k8s/base/**`.
-    pub fn base(&self) -> ArtifactSet {
-        let mut set = ArtifactSet::default();
-        let files = group_files(&self.base);
-        let resources: Node = files.keys().map(String::as_str).collect();
-        let kustomization = node!({
-            "apiVersion": "kustomize.config.k8s.io/v1beta1",
-            "kind": "Kustomization",
-            "resources": resources,
-        });
+/// The kustomization and, with local secret values, the example env file and `.gitignore`.
+fn overlay_files(model: &Model, dir: &str, k: &Node, set: &mut ArtifactSet) {
+    if k.field("secretGenerator").is_some() {
         set.insert(
-            "k8s/base/kustomization.yaml",
+            format!("{dir}/{}.example", secrets::GENERATED_SECRET_FILE),
+            secrets::env_example(model),
+        );
+        set.insert(
+            format!("{dir}/.gitignore"),
             format!(
-                "{HEADER}# What every Kubernetes environment shares; each overlay adds its namespace and\n\
-                 # differences. One file per resource kind per workload or store.\n{}",
-                to_yaml(&kustomization)
+                "{HEADER}# Secret values written by `berth deploy`; never commit them.\n{}\n",
+                secrets::GENERATED_SECRET_FILE
             ),
         );
-        let files: Vec<(String, Vec<&Node>)> = files.into_iter().collect();
-        let written: Vec<(String, String)> = files
-            .par_iter()
-            .map(|(path, objs)| (format!("k8s/base/{path}"), stream(objs)))
-            .collect();
-        for (path, text) in written {
-            set.insert(path, text);
-        }
-        set
     }
+    set.insert(
+        format!("{dir}/kustomization.yaml"),
+        format!(
+            "{HEADER}# Environment `{}`: the base plus what differs here. Build: kubectl kustomize .\n{}",
+            model.environment,
+            to_yaml(k)
+        ),
+    );
+}
 
-    /// `k8s/overlays/ENV/**`. `model` must be one of the environments the layout was built
-    /// from (an unknown one gets an empty set).
-    pub fn overlay(&self, model: &Model) -> ArtifactSet {
-        let dir = format!("k8s/overlays/{}", model.environment);
-        let mut set = ArtifactSet::default();
-        let Some(env) = self.envs.iter().find(|e| e.name == model.environment) else {
-            return set;
+/// Image names whose every use in the environment changes the same way (base → env): those
+/// go to `images:`; anything else is left to patches.
+fn images(p: &EnvPieces) -> IndexMap<String, String> {
+    let mut cand: IndexMap<&str, Option<&str>> = IndexMap::new();
+    for (from, to) in p.image_pairs.iter().flat_map(|(_, pairs)| pairs) {
+        if from == to {
+            continue;
+        }
+        let (Some((name, _)), Some(_)) = (split_image(from), split_image(to)) else {
+            continue;
         };
-        let images = self.images(env);
-        let mut resources = vec![
-            Text::Borrowed("../../base"),
-            Text::Borrowed("resources/namespace.yaml"),
-        ];
-        let ns = namespace(model);
-        set.insert(
-            format!("{dir}/resources/namespace.yaml"),
-            stream(&[ns.tree()]),
-        );
-        let own = self.pairs(env).filter(|(_, b)| b.is_none()).map(|(o, _)| o);
-        for (path, objs) in group_files(own) {
-            set.insert(format!("{dir}/resources/{path}"), stream(&objs));
-            resources.push(Text::Owned(format!("resources/{path}")));
+        let entry = cand.entry(name).or_insert(Some(to));
+        if *entry != Some(to.as_str()) {
+            *entry = None;
         }
-        let mut patches = Vec::new();
-        for (o, file, text) in self.patches(env, &images) {
-            patches.push(node!({ "path": file.clone(), "target": { "kind": o.kind().name(), "name": o.name() } }));
-            set.insert(format!("{dir}/{file}"), text);
-        }
-        let k = kustomization(model, env, resources, &images, patches);
-        if k.field("secretGenerator").is_some() {
-            set.insert(
-                format!("{dir}/{}.example", secrets::GENERATED_SECRET_FILE),
-                secrets::env_example(model),
-            );
-            set.insert(
-                format!("{dir}/.gitignore"),
-                format!(
-                    "{HEADER}# Secret values written by `berth deploy`; never commit them.\n{}\n",
-                    secrets::GENERATED_SECRET_FILE
-                ),
-            );
-        }
-        set.insert(
-            format!("{dir}/kustomization.yaml"),
-            format!(
-                "{HEADER}# Environment `{}`: the base plus what differs here. Build: kubectl kustomize .\n{}",
-                model.environment,
-                to_yaml(&k)
-            ),
-        );
-        set
     }
-
-    /// The patch file of every object of the environment that differs from its base object
-    /// (once kustomize's `images:` are applied): (object, file, YAML).
-    fn patches<'s>(
-        &'s self,
-        env: &'s EnvObjects<'a>,
-        images: &IndexMap<String, String>,
-    ) -> Vec<(&'a Obj<'a>, String, String)> {
-        let shared: Vec<(&Obj, &Obj)> =
-            self.pairs(env).filter_map(|(o, b)| Some((o, b?))).collect();
-        shared
-            .par_iter()
-            .filter_map(|&(o, b)| {
-                let mut ops = Vec::new();
-                match rewritten(b.tree(), images) {
-                    Some(from) => diff(&from, o.tree(), &mut ops),
-                    None => diff(b.tree(), o.tree(), &mut ops),
-                }
-                if ops.is_empty() {
-                    return None;
-                }
-                let file = format!("patches/{}-{}.yaml", o.kind().file_stem(), o.name());
-                Some((o, file, to_yaml_seq(&ops)))
-            })
-            .collect()
+    // Every image reference of the environment, by image name.
+    let mut uses: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for img in &p.images {
+        uses.entry(image_name(img)).or_default().push(img);
     }
-
-    /// Image names whose every use in the environment changes the same way (base → env): those
-    /// go to `images:`; anything else is left to patches.
-    fn images(&self, env: &EnvObjects<'a>) -> IndexMap<String, String> {
-        let mut cand: IndexMap<&str, Option<&str>> = IndexMap::new();
-        for (o, b) in self.pairs(env) {
-            let Some(b) = b else { continue };
-            for (from, to) in image_pairs(b.tree(), o.tree()) {
-                if from == to {
-                    continue;
-                }
-                let (Some((name, _)), Some(_)) = (split_image(from), split_image(to)) else {
-                    continue;
-                };
-                let entry = cand.entry(name).or_insert(Some(to));
-                if *entry != Some(to) {
-                    *entry = None;
-                }
-            }
+    let mut out = IndexMap::new();
+    for (name, to) in cand {
+        let Some(to) = to else { continue };
+        let consistent = uses
+            .get(name)
+            .is_none_or(|refs| refs.iter().all(|r| *r == to));
+        if consistent {
+            out.insert(name.to_string(), to.to_string());
         }
-        // Every image reference of the environment, by image name.
-        let mut uses: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for o in env.objs {
-            for img in all_images(o.tree()) {
-                let list = uses.entry(image_name(img)).or_default();
-                if !list.contains(&img) {
-                    list.push(img);
-                }
-            }
-        }
-        let mut out = IndexMap::new();
-        for (name, to) in cand {
-            let Some(to) = to else { continue };
-            let consistent = uses
-                .get(name)
-                .is_none_or(|refs| refs.iter().all(|r| *r == to));
-            if consistent {
-                out.insert(name.to_string(), to.to_string());
-            }
-        }
-        out
     }
+    out
 }
 
 /// The overlay's `kustomization.yaml`.
 fn kustomization<'a>(
     model: &'a Model,
-    env: &EnvObjects<'_>,
+    mut cluster_scoped: Vec<Kind>,
     resources: Vec<Text<'a>>,
     images: &'a IndexMap<String, String>,
     patches: Vec<Node<'a>>,
@@ -254,12 +213,6 @@ fn kustomization<'a>(
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
     });
-    let mut cluster_scoped: Vec<Kind> = env
-        .objs
-        .iter()
-        .map(Obj::kind)
-        .filter(|k| k.cluster_scoped())
-        .collect();
     if cluster_scoped.is_empty() {
         k.insert("namespace", &model.namespace);
     }
@@ -309,20 +262,3 @@ fn replacements<'a>(model: &'a Model, kinds: &[Kind]) -> Node<'a> {
     }])
 }
 
-fn stream(objs: &[&Node]) -> String {
-    format!("{HEADER}{}", to_yaml_stream(objs))
-}
-
-/// `<owner>/<kind>.yaml` → object trees, in first-seen order.
-fn group_files<'o, 'a: 'o>(
-    objs: impl IntoIterator<Item = &'o Obj<'a>>,
-) -> IndexMap<String, Vec<&'o Node<'a>>> {
-    let mut files: IndexMap<String, Vec<&Node>> = IndexMap::new();
-    for o in objs {
-        files
-            .entry(format!("{}/{}.yaml", o.owner, o.kind().file_stem()))
-            .or_default()
-            .push(o.tree());
-    }
-    files
-}

@@ -27,14 +27,15 @@
 //!   object (the ClusterSecretStore), a `replacements` rule sets the namespace of every other
 //!   object instead, because kustomize would stamp one on the cluster-scoped object too.
 //!
-//! This module assembles an environment's objects and writes the files; its submodules build
-//! the objects (`object`: the typed object; `parts`: shared pieces; `secrets`, `stores`,
-//! `workloads` with `pods`, `netpol`: the objects of each concern) and lay them out
-//! (`kustomize`, with `merge` for the base majority and the patch diff, `images` for
-//! kustomize's `images:`).
+//! This module runs the render; its submodules build the objects (`object`: the typed object;
+//! `parts`: shared pieces; `secrets`, `stores`, `workloads` with `pods`, `netpol`: the objects
+//! of each concern; `units`: an environment's objects by owner) and lay them out (`layout`:
+//! one owner's base objects, documents and patches, with `merge` for the majority and the
+//! diff and `images` for kustomize's `images:`; `kustomize`: the files assembled from them).
 
 mod images;
 mod kustomize;
+mod layout;
 mod merge;
 mod netpol;
 mod object;
@@ -42,6 +43,7 @@ mod parts;
 mod pods;
 mod secrets;
 mod stores;
+mod units;
 mod workloads;
 
 pub use object::{Kind, Meta, Obj};
@@ -49,9 +51,11 @@ pub use parts::HEADER;
 pub use secrets::{secret_env_file, secret_ref, MissingSecret, GENERATED_SECRET_FILE};
 
 use crate::artifact::ArtifactSet;
-use crate::yaml::{append, to_yaml};
+use crate::yaml::append;
 use berth_spec::{Model, Platform, Spec};
 use rayon::prelude::*;
+use std::collections::HashSet;
+use units::EnvUnits;
 
 /// Oldest and newest Kubernetes minor versions the manifests are validated against.
 pub const SUPPORTED_VERSIONS: (&str, &str) = ("1.26", "1.37");
@@ -59,86 +63,56 @@ pub const SUPPORTED_VERSIONS: (&str, &str) = ("1.26", "1.37");
 /// The Kubernetes artifacts of the `selected` environments: each one's hydrated
 /// `k8s/rendered/ENV.yaml` and overlay, and the shared base. `all` is every Kubernetes
 /// environment of the spec (the selected ones among them, see [`all_kubernetes`]): the base
-/// depends on all of them, so rendering one environment never changes it. Each environment's
-/// objects are built once and shared by its hydrated file, the base and its overlay.
+/// depends on all of them, so rendering one environment never changes it.
+///
+/// Owner by owner (in parallel), each owner's objects are built in every environment, merged
+/// and written as pieces of text, and dropped; the files are then assembled from the pieces.
+/// So a render holds the text it produces, never every environment's objects at once.
 pub fn render(all: &[&Model], selected: &[&Model]) -> ArtifactSet {
-    let objs: Vec<Vec<Obj>> = all.par_iter().map(|m| objects(m)).collect();
-    let envs: Vec<(&Model, &[Obj])> = all
+    let envs: Vec<EnvUnits> = all.iter().map(|m| EnvUnits::new(m)).collect();
+    let rendered: Vec<bool> = all
         .iter()
-        .copied()
-        .zip(objs.iter().map(Vec::as_slice))
+        .map(|m| selected.iter().any(|s| s.environment == m.environment))
         .collect();
-    let layout = kustomize::Layout::new(&envs);
-    // One environment at a time (each writes its patches and documents in parallel), so only
-    // one hydrated file is being assembled at any moment.
-    let (mut set, per_env) = rayon::join(
-        || layout.base(),
-        || {
-            let mut set = ArtifactSet::default();
-            for m in selected {
-                let Some((_, o)) = envs.iter().find(|(e, _)| e.environment == m.environment) else {
-                    continue;
-                };
-                set.extend(layout.overlay(m));
-                set.insert(
-                    format!("k8s/rendered/{}.yaml", m.environment),
-                    hydrated_yaml(m, o),
-                );
-            }
-            set
-        },
-    );
-    set.extend(per_env);
+    let mut seen = HashSet::new();
+    let owners: Vec<_> = envs
+        .iter()
+        .flat_map(|e| e.units().iter().map(|u| u.key()))
+        .filter(|k| seen.insert(*k))
+        .collect();
+    let mut pieces: Vec<layout::UnitText> = owners
+        .par_iter()
+        .map(|k| layout::unit(&envs, &rendered, *k))
+        .collect();
+    let mut set = kustomize::base(&mut pieces);
+    for (i, m) in all.iter().enumerate().filter(|(i, _)| rendered[*i]) {
+        let env = kustomize::EnvPieces::gather(&mut pieces, i);
+        set.extend(kustomize::environment(m, env));
+    }
     set
 }
 
 /// The objects of the environment in apply order, as the Kustomize base sees them: without
 /// the Namespace object and without namespaces (the overlay sets them, and the hydrated file
-/// writes them as it serializes). Built once per environment per render.
+/// writes them as it serializes).
 pub fn objects(model: &Model) -> Vec<Obj<'_>> {
-    let mut objs = secrets::objects(model);
-    for store in &model.stores {
-        objs.extend(stores::objects(model, store));
-    }
-    for w in &model.workloads {
-        objs.extend(workloads::objects(model, w));
-    }
-    objs.extend(netpol::objects(model));
-    objs.sort_by_key(Obj::kind);
-    objs
+    EnvUnits::new(model).all()
 }
 
-/// The hydrated manifest of one environment as YAML.
+/// The hydrated manifest of one environment as YAML (what `k8s/rendered/ENV.yaml` holds).
 pub fn hydrated(model: &Model) -> String {
-    hydrated_yaml(model, &objects(model))
-}
-
-/// The hydrated manifest from the environment's [`objects`]: its Namespace, then every object
-/// with its namespace. Written in parallel chunks, each into one string.
-fn hydrated_yaml(model: &Model, objs: &[Obj]) -> String {
-    let mut out = format!(
-        "{HEADER}# Environment `{}`: every object, hydrated. Apply: kubectl apply --server-side -f {}.yaml\n",
-        model.environment, model.environment
-    );
-    out.push_str(&to_yaml(parts::namespace(model).tree()));
-    let chunks: Vec<String> = objs
-        .par_chunks(64)
-        .map(|chunk| {
-            let mut s = String::new();
-            for o in chunk {
-                s.push_str("---\n");
-                let ns = (!o.kind().cluster_scoped()).then_some(model.namespace.as_str());
-                append(&mut s, o.tree(), ns);
-            }
-            s
+    let docs: Vec<String> = objects(model)
+        .iter()
+        .map(|o| {
+            let mut doc = String::new();
+            let ns = (!o.kind().cluster_scoped()).then_some(model.namespace.as_str());
+            append(&mut doc, o.tree(), ns);
+            doc
         })
         .collect();
-    out.reserve_exact(chunks.iter().map(String::len).sum());
-    for c in chunks {
-        out.push_str(&c);
-    }
-    out
+    kustomize::hydrated(model, docs.iter().map(String::as_str))
 }
+
 /// Every Kubernetes environment of the spec in spec order: the given models where present,
 /// the others resolved (appended to `resolved`, which the result borrows from).
 pub fn all_kubernetes<'a>(

@@ -14,12 +14,13 @@ use berth_spec::Model;
 use berth_spec::StoreType;
 use std::collections::BTreeMap;
 
-pub fn objects(model: &Model) -> Vec<Obj<'_>> {
+/// `default-deny`: no traffic in or out of any pod of the namespace unless a policy allows it.
+pub fn default_deny(model: &Model) -> Obj<'_> {
     let deny = Meta::new(
         "default-deny",
         node!({ "app.kubernetes.io/part-of": &model.stack, "app.kubernetes.io/managed-by": "berth" }),
     );
-    let mut objs = vec![Obj::new(
+    Obj::new(
         model.stack.as_str(),
         Kind::NetworkPolicy,
         deny,
@@ -27,41 +28,31 @@ pub fn objects(model: &Model) -> Vec<Obj<'_>> {
             "spec",
             node!({ "podSelector": {}, "policyTypes": ["Ingress", "Egress"] }),
         )],
-    )];
-    for store in model
-        .stores
-        .iter()
-        .filter(|s| s.realization == Realized::InCluster)
-    {
-        objs.push(store_policy(model, store));
-        if mongo_rs(store) {
-            let init = format!("{}-init", store.name);
-            let egress = vec![dns(), to_pods(store.name.as_str(), tcp(&[store.port]))];
-            objs.push(policy(
-                model,
-                &store.name,
-                init,
-                "store-init",
-                Vec::new(),
-                egress,
-            ));
-        }
+    )
+}
+
+/// The policies of a store in the cluster: its own, and its init Job's when it has one.
+pub fn store<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
+    if store.realization != Realized::InCluster {
+        return Vec::new();
     }
-    let graph = Graph::new(model);
-    for w in &model.workloads {
-        objs.push(workload_policy(model, &graph, w));
+    let mut objs = vec![store_policy(model, store)];
+    if mongo_rs(store) {
+        let init = format!("{}-init", store.name);
+        let egress = vec![dns(), to_pods(store.name.as_str(), tcp(&[store.port]))];
+        objs.push(policy(model, &store.name, init, "store-init", Vec::new(), egress));
     }
     objs
 }
 
-/// Indexes of the workloads, so large stacks stay linear.
-struct Graph<'a> {
+/// Indexes of an environment's workloads, so large stacks stay linear.
+pub struct Graph<'a> {
     by_name: BTreeMap<&'a str, &'a Workload>,
     dependents_of: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Graph<'a> {
-    fn new(model: &'a Model) -> Self {
+    pub fn new(model: &'a Model) -> Self {
         let by_name = model
             .workloads
             .iter()
@@ -83,7 +74,8 @@ impl<'a> Graph<'a> {
     }
 }
 
-fn workload_policy<'a>(model: &'a Model, graph: &Graph<'a>, w: &'a Workload) -> Obj<'a> {
+/// The policy of a workload's pods.
+pub fn workload<'a>(model: &'a Model, graph: &Graph<'a>, w: &'a Workload) -> Obj<'a> {
     let mut ingress = Vec::new();
     let dependents: &[&str] = graph
         .dependents_of
