@@ -2,26 +2,17 @@
 //! Named volumes (the stores' data) stay unless `--volumes` is given.
 
 use super::drive;
-use crate::args::Global;
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
+use crate::settings::{DownSettings, GlobalSettings};
 use std::time::Instant;
 
-pub fn run(g: &Global, printer: &Printer, env: Option<&str>, volumes: bool) -> u8 {
+pub fn run(g: &GlobalSettings, printer: &Printer, s: DownSettings) -> Result<ExitStatus, CliError> {
     let started = Instant::now();
-    let session = match drive::session(g, printer, env) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let driver = match session.driver() {
-        Ok(d) => d,
-        Err(e) => return drive::report(printer, &e),
-    };
-    let _lock = match driver.lock() {
-        Ok(l) => l,
-        Err(e) => return drive::report(printer, &e),
-    };
-    let result = driver.prepare().and_then(|_| driver.down(volumes));
+    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let driver = session.driver()?;
+    let _lock = driver.lock()?;
+    let result = driver.prepare().and_then(|_| driver.down(s.volumes));
     drive::record(
         printer,
         &session,
@@ -30,20 +21,16 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, volumes: bool) -> u
         started,
         result.as_ref().copied(),
     );
-    match result {
-        Ok(()) => {
-            printer.success(format!(
-                "{} ({}) is down{}",
-                session.model.stack,
-                session.model.environment,
-                if volumes {
-                    "; its volumes are removed"
-                } else {
-                    "; volumes kept (`berth down --volumes` deletes the data)"
-                }
-            ));
-            exit::OK
+    result?;
+    printer.success(format!(
+        "{} ({}) is down{}",
+        session.model.stack,
+        session.model.environment,
+        if s.volumes {
+            "; its volumes are removed"
+        } else {
+            "; volumes kept (`berth down --volumes` deletes the data)"
         }
-        Err(e) => drive::report(printer, &e),
-    }
+    ));
+    Ok(ExitStatus::Success)
 }

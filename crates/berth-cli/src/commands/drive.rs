@@ -2,9 +2,9 @@
 //! deploy, the menu): choosing the environment, building the driver on the real runner and
 //! clock, Ctrl-C handling, the live progress display and the deploy-history record.
 
-use crate::args::Global;
+use crate::error::CliError;
 use crate::printer::Printer;
-use crate::project::{self, exit, Project};
+use crate::project::{self, Project};
 use berth_drive::clock::{rfc3339, Clock, SystemClock};
 use berth_drive::compose::{Kind, Observer, Phase};
 use berth_drive::history::{History, Record};
@@ -14,13 +14,10 @@ use berth_drive::{ComposeDriver, DriveError, Workspace};
 use berth_spec::{Model, Platform};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-/// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
-pub const INTERRUPTED: u8 = 130;
 
 pub static RUNNER: SystemRunner = SystemRunner;
 pub static CLOCK: SystemClock = SystemClock;
@@ -32,21 +29,17 @@ pub struct Session {
     pub model: Model,
 }
 
-/// Load the spec and resolve ENV (default: the first compose environment).
-pub fn session(g: &Global, printer: &Printer, env: Option<&str>) -> Result<Session, u8> {
-    let project = project::load(&g.file, printer)?;
+/// Load the spec (its warnings shown) and resolve ENV (default: the first compose environment).
+pub fn session(file: &Path, printer: &Printer, env: Option<&str>) -> Result<Session, CliError> {
+    let project = project::load(file)?;
     printer.diagnostics(&project.source, &project.warnings);
     let model = match env {
-        Some(name) => berth_spec::resolve(&project.spec, name).map_err(|e| {
-            printer.error(e.to_string());
-            exit::USAGE
-        })?,
+        Some(name) => berth_spec::resolve(&project.spec, name)?,
         None => first_compose(&project).ok_or_else(|| {
-            printer.error(format!(
+            CliError::usage(format!(
                 "{} has no compose environment; add one, e.g. `environments: {{ local: {{ platform: compose }} }}`, or name the environment",
                 project.source.path
-            ));
-            exit::USAGE
+            ))
         })?,
     };
     Ok(Session { project, model })
@@ -95,16 +88,6 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
-/// Print a driver error and map it to an exit code.
-pub fn report(printer: &Printer, e: &DriveError) -> u8 {
-    printer.error(e.to_string());
-    match e {
-        DriveError::Interrupted => INTERRUPTED,
-        DriveError::NotCompose { .. } | DriveError::Select(_) => exit::USAGE,
-        _ => exit::FAILED,
-    }
-}
-
 /// Append a deploy-history record (a failure to write it is reported, not fatal).
 pub fn record(
     printer: &Printer,
@@ -150,7 +133,7 @@ impl Progress {
     pub fn new(printer: &Printer) -> Self {
         Progress {
             quiet: printer.quiet,
-            tty: std::io::stderr().is_terminal() && !printer.quiet,
+            tty: printer.terminal && !printer.quiet,
             multi: MultiProgress::new(),
             bars: Mutex::new(BTreeMap::new()),
             width: Mutex::new(10),
