@@ -88,7 +88,7 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
-/// Append a deploy-history record (a failure to write it is reported, not fatal).
+/// Append a deploy-history record (a failure to write it is a warning, not fatal).
 pub fn record(
     printer: &Printer,
     session: &Session,
@@ -116,7 +116,7 @@ pub fn record(
         duration_ms: started.elapsed().as_millis() as u64,
     };
     if let Err(e) = History::append(&ws.history_path(), rec) {
-        printer.error(format!("cannot record the deploy history: {e}"));
+        printer.warn(format!("cannot record the deploy history: {e}"));
     }
 }
 

@@ -124,11 +124,8 @@ fn terraform(
         terraform: s.terraform.clone(),
         confirm: &mut confirm,
     };
-    let quiet = printer.quiet;
     drive::run(&SystemRunner, opts, &mut |_, line| {
-        if !quiet {
-            eprintln!("  {line}");
-        }
+        printer.info(format!("  {line}"))
     })
     .map_err(|e| CliError::failure(e.to_string()))
 }
