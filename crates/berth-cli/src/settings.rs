@@ -6,6 +6,8 @@ use crate::args::{Cli, Command, Global, ImportCli, InfraAction, InfraArgs, Invoc
 use crate::error::CliError;
 use crate::printer::{OutputFormat, Printer};
 use berth_drive::terraform::Action;
+use berth_drive::workspace::{LOCK_PID_VAR, TERRAFORM_VAR};
+use berth_drive::Workspace;
 use berth_import::{LocalCluster, Reader};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -16,13 +18,18 @@ use std::time::Duration;
 /// How long `up`, `restart` and `deploy` wait for each start phase unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(crate::args::DEFAULT_TIMEOUT_SECS);
 
+/// The environment variable a recipe's commands get: the environment whose lock they share.
+const LOCK_ENV_VAR: &str = "BERTH_ENVIRONMENT";
+
 /// The environment variables Berth reads (documented in the README).
-pub const VARS: [&str; 5] = [
+pub const VARS: [&str; 7] = [
     "BERTH_FILE",
     "NO_COLOR",
     "CI",
-    "BERTH_TERRAFORM",
+    TERRAFORM_VAR,
     "BERTH_AWS_ENDPOINT",
+    LOCK_ENV_VAR,
+    LOCK_PID_VAR,
 ];
 
 /// The process environment as the settings see it: [`VARS`] and which streams are terminals.
@@ -78,6 +85,35 @@ pub struct GlobalSettings {
     pub quiet: bool,
     /// stderr is a terminal (live progress instead of plain lines).
     pub terminal: bool,
+    pub workspace: WorkspaceSettings,
+}
+
+/// What the project's `.berth/` workspace takes from the environment.
+#[derive(Debug, Clone)]
+pub struct WorkspaceSettings {
+    /// The terraform executable: `BERTH_TERRAFORM`, else `terraform` on PATH.
+    pub terraform: String,
+    /// (environment, pid) from `BERTH_ENVIRONMENT` and `BERTH_LOCK_PID`: the lock the `berth`
+    /// that runs a recipe's command shares with it.
+    pub parent_lock: Option<(String, String)>,
+}
+
+impl WorkspaceSettings {
+    fn resolve(env: &Environment) -> Self {
+        let text = |k: &str| env.value(k).map(|v| v.to_string_lossy().into_owned());
+        WorkspaceSettings {
+            terraform: text(TERRAFORM_VAR).unwrap_or_else(|| "terraform".into()),
+            parent_lock: text(LOCK_ENV_VAR).zip(text(LOCK_PID_VAR)),
+        }
+    }
+
+    /// The workspace of the project at ROOT.
+    pub fn workspace(&self, root: PathBuf) -> Workspace {
+        let mut ws = Workspace::new(root);
+        ws.terraform = self.terraform.clone();
+        ws.parent_lock = self.parent_lock.clone();
+        ws
+    }
 }
 
 impl GlobalSettings {
@@ -93,6 +129,7 @@ impl GlobalSettings {
             color: !no_color && !env.present("NO_COLOR") && env.stderr_tty,
             quiet,
             terminal: env.stderr_tty,
+            workspace: WorkspaceSettings::resolve(env),
         }
     }
 
@@ -207,8 +244,6 @@ pub struct InfraSettings {
     /// `--endpoint`, else `BERTH_AWS_ENDPOINT`: an http(s) URL.
     pub endpoint: Option<String>,
     pub out: Option<PathBuf>,
-    /// The terraform binary: `BERTH_TERRAFORM`, else `terraform` on PATH.
-    pub terraform: String,
 }
 
 #[derive(Debug)]
@@ -389,10 +424,6 @@ fn infra(action: InfraAction, env: &Environment) -> Result<InfraSettings, CliErr
             .map(|v| endpoint("BERTH_AWS_ENDPOINT", v.to_string_lossy().into_owned()))
             .transpose()?,
     };
-    let terraform = env
-        .value("BERTH_TERRAFORM")
-        .map(|v| v.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "terraform".into());
     Ok(InfraSettings {
         action,
         environment: args.environment,
@@ -400,7 +431,6 @@ fn infra(action: InfraAction, env: &Environment) -> Result<InfraSettings, CliErr
         interactive: env.stdin_tty,
         endpoint,
         out: args.out,
-        terraform,
     })
 }
 
@@ -517,11 +547,12 @@ mod tests {
         let env = Environment::default()
             .with_var("BERTH_TERRAFORM", "/opt/tf")
             .with_var("BERTH_AWS_ENDPOINT", "http://127.0.0.1:5000");
-        let Ok(CommandSettings::Infra(i)) = settings(&["berth", "infra", "plan", "dev"], &env).1
-        else {
+        let (g, s) = settings(&["berth", "infra", "plan", "dev"], &env);
+        let Ok(CommandSettings::Infra(i)) = s else {
             panic!("not infra")
         };
-        assert_eq!(i.terraform, "/opt/tf");
+        assert_eq!(g.workspace.terraform, "/opt/tf");
+        assert_eq!(g.workspace.workspace("p".into()).terraform, "/opt/tf");
         assert_eq!(i.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
         assert_eq!(i.action, Action::Plan);
         let bad = Environment::default().with_var("BERTH_AWS_ENDPOINT", "127.0.0.1:5000");
@@ -532,6 +563,24 @@ mod tests {
         assert!(err
             .to_string()
             .starts_with("BERTH_AWS_ENDPOINT `127.0.0.1:5000` is not a URL"));
+    }
+
+    #[test]
+    fn a_recipe_command_shares_its_parents_lock() {
+        let env = Environment::default();
+        let ws = settings(&["berth", "up"], &env).0.workspace;
+        assert_eq!((ws.terraform.as_str(), ws.parent_lock), ("terraform", None));
+        let env = env.with_var("BERTH_ENVIRONMENT", "local");
+        assert_eq!(
+            settings(&["berth", "up"], &env).0.workspace.parent_lock,
+            None
+        );
+        let env = env.with_var("BERTH_LOCK_PID", "42");
+        let ws = settings(&["berth", "up"], &env)
+            .0
+            .workspace
+            .workspace("p".into());
+        assert_eq!(ws.parent_lock, Some(("local".into(), "42".into())));
     }
 
     #[test]

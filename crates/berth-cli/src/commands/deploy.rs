@@ -104,6 +104,6 @@ pub fn run(
         },
     };
     let env = recipe.environment.value.clone();
-    let session = drive::session(&g.file, printer, Some(&env))?;
+    let session = drive::session(g, printer, Some(&env))?;
     up::execute(printer, &session, &plan)
 }

@@ -34,12 +34,12 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: DiffSettings) -> Result<Exi
     let project = project::load(&g.file)?;
     let set = render_set(&project, &s.environments)?;
     let dir = project.out_dir(s.out.as_deref());
-    let drift = berth_render::output::drift(&set, &dir);
+    let drift = berth_drive::artifacts::drift(&set, &dir);
     let report = Differences {
         dir: dir.display().to_string(),
         changed: drift.changed,
         missing: drift.missing,
-        diff: berth_render::output::diff(&set, &dir),
+        diff: berth_drive::artifacts::diff(&set, &dir),
     };
     printer.report(&report)?;
     Ok(if report.diff.is_empty() {

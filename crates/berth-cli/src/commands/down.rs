@@ -9,10 +9,13 @@ use std::time::Instant;
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: DownSettings) -> Result<ExitStatus, CliError> {
     let started = Instant::now();
-    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let driver = session.driver()?;
     let _lock = driver.lock()?;
-    let result = driver.prepare().and_then(|_| driver.down(s.volumes));
+    // Removing containers needs the compose files, not the secrets.
+    let result = driver
+        .write_files()
+        .and_then(|files| driver.down(&files, s.volumes));
     drive::record(
         printer,
         &session,

@@ -5,6 +5,7 @@
 use crate::error::CliError;
 use crate::printer::Printer;
 use crate::project::{self, Project};
+use crate::settings::GlobalSettings;
 use berth_drive::clock::{rfc3339, Clock, SystemClock};
 use berth_drive::compose::{Kind, Observer, Phase};
 use berth_drive::history::{History, Record};
@@ -14,7 +15,6 @@ use berth_drive::{ComposeDriver, DriveError, Workspace};
 use berth_spec::{Model, Platform};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -23,15 +23,19 @@ pub static RUNNER: SystemRunner = SystemRunner;
 pub static CLOCK: SystemClock = SystemClock;
 pub static SOURCES: HostSources = HostSources;
 
-/// A loaded project with the environment a command works on.
+/// The environment a command works on and the project's `.berth/` workspace.
 pub struct Session {
-    pub project: Project,
     pub model: Model,
+    pub workspace: Workspace,
 }
 
 /// Load the spec (its warnings shown) and resolve ENV (default: the first compose environment).
-pub fn session(file: &Path, printer: &Printer, env: Option<&str>) -> Result<Session, CliError> {
-    let project = project::load(file)?;
+pub fn session(
+    g: &GlobalSettings,
+    printer: &Printer,
+    env: Option<&str>,
+) -> Result<Session, CliError> {
+    let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
     let model = match env {
         Some(name) => berth_spec::resolve(&project.spec, name)?,
@@ -42,7 +46,8 @@ pub fn session(file: &Path, printer: &Printer, env: Option<&str>) -> Result<Sess
             ))
         })?,
     };
-    Ok(Session { project, model })
+    let workspace = g.workspace.workspace(project.root());
+    Ok(Session { model, workspace })
 }
 
 /// The first environment (in spec order) whose platform is compose.
@@ -69,8 +74,13 @@ pub fn compose_envs(project: &Project) -> Vec<String> {
 
 impl Session {
     pub fn driver(&self) -> Result<ComposeDriver<'_>, DriveError> {
-        let ws = Workspace::new(self.project.root());
-        ComposeDriver::new(&self.model, ws, &RUNNER, &CLOCK, &SOURCES)
+        ComposeDriver::new(
+            &self.model,
+            self.workspace.clone(),
+            &RUNNER,
+            &CLOCK,
+            &SOURCES,
+        )
     }
 }
 
@@ -97,7 +107,6 @@ pub fn record(
     started: Instant,
     result: Result<(), &DriveError>,
 ) {
-    let ws = Workspace::new(session.project.root());
     let (outcome, detail) = match result {
         Ok(()) => ("ok", None),
         Err(DriveError::Interrupted) => ("interrupted", None),
@@ -115,7 +124,7 @@ pub fn record(
         detail,
         duration_ms: started.elapsed().as_millis() as u64,
     };
-    if let Err(e) = History::append(&ws.history_path(), rec) {
+    if let Err(e) = History::append(&session.workspace.history_path(), rec) {
         printer.warn(format!("cannot record the deploy history: {e}"));
     }
 }

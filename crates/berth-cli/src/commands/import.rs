@@ -5,6 +5,7 @@
 use crate::error::{CliError, ExitStatus};
 use crate::printer::{Printer, Report};
 use crate::settings::{ImportSettings, ImportTarget};
+use berth_drive::fsutil::Content;
 use berth_import::{ImportError, ImportOptions, ImportOutcome, Reader};
 use berth_spec::Spec;
 use serde::Serialize;
@@ -91,7 +92,7 @@ pub fn run(printer: &Printer, s: ImportSettings) -> Result<ExitStatus, CliError>
     match &s.target {
         ImportTarget::Stdout => printer.out(&outcome.yaml),
         ImportTarget::File(out) => {
-            berth_drive::fsutil::write_atomic(out, outcome.yaml.as_bytes(), false)
+            berth_drive::fsutil::write_atomic(out, outcome.yaml.as_bytes(), Content::State)
                 .map_err(|e| CliError::failure(format!("cannot write {}: {e}", out.display())))?
         }
     }

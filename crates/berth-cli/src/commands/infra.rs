@@ -1,6 +1,7 @@
-//! `berth infra plan|apply|destroy ENV`: render the environment's Terraform into
-//! `deploy/terraform`, then drive real terraform (init, plan, apply) with streamed output and a
-//! summary. `--endpoint` runs against an AWS emulator in a work dir under `.berth/`.
+//! `berth infra plan|apply|destroy ENV`: render the environment's Terraform (only that) into
+//! `deploy/terraform`, then drive real terraform (init, plan, apply) on render's plan with
+//! streamed output and a summary. `--endpoint` runs against an AWS emulator in a work dir under
+//! `.berth/`; the work dirs and the terraform executable (`BERTH_TERRAFORM`) are the workspace's.
 
 use crate::error::{CliError, ExitStatus};
 use crate::printer::{Printer, Report};
@@ -9,10 +10,12 @@ use crate::settings::{GlobalSettings, InfraSettings};
 use berth_drive::terraform::{
     self as drive, Action, Counts, Emulator, Options, Summary, SystemRunner,
 };
+use berth_drive::Workspace;
+use berth_render::plan::{Rendered, TerraformPlan};
 use berth_spec::Model;
 use serde::Serialize;
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub fn run(
     g: &GlobalSettings,
@@ -22,7 +25,7 @@ pub fn run(
     let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
     let env = &s.environment;
-    let model = cloud_model(&project, env)?;
+    let (model, rendered) = cloud_model(&project, env)?;
     if s.action != Action::Plan && !s.auto_approve && !s.interactive {
         return Err(CliError::usage(format!(
             "`berth infra {}` needs confirmation and stdin is not a terminal: \
@@ -36,22 +39,20 @@ pub fn run(
         override_tf: berth_render::terraform::emulator_override(url),
         tfvars: berth_render::terraform::emulator_tfvars(&model),
     });
-    let out = render_terraform(printer, &project, &s)?;
+    let out = project.out_dir(s.out.as_deref());
+    let plan = write_terraform(printer, rendered, &out, env)?;
+    let workspace = g.workspace.workspace(project.root());
     if let Some(emu) = &emulator {
         printer.info(format!(
             "emulator mode: AWS calls go to {}; state in {}",
             emu.endpoint,
-            project
-                .root()
-                .join(".berth/terraform/emulator")
-                .join(env)
-                .display()
+            workspace.emulator_dir(env).display()
         ));
         for t in berth_render::terraform::emulator_toggles(&model) {
             printer.info(format!("  left out: {} ({})", t.what, t.why));
         }
     }
-    let summary = terraform(printer, &project, &s, out, emulator)?;
+    let summary = terraform(printer, &s, plan, out, workspace, emulator)?;
     printer.report(&Infra {
         summary: &summary,
         action: s.action,
@@ -60,8 +61,9 @@ pub fn run(
     Ok(ExitStatus::Success)
 }
 
-/// ENV resolved, and it must have a cloud; the errors list the environments that do.
-fn cloud_model(project: &Project, env: &str) -> Result<Model, CliError> {
+/// ENV resolved with its Terraform (and nothing else); it must have a cloud. The errors list
+/// the environments that do.
+fn cloud_model(project: &Project, env: &str) -> Result<(Model, Rendered<TerraformPlan>), CliError> {
     let cloud_envs: Vec<String> = project
         .spec
         .environments
@@ -75,53 +77,50 @@ fn cloud_model(project: &Project, env: &str) -> Result<Model, CliError> {
             list(&cloud_envs)
         ))
     })?;
-    if model.cloud.is_none() {
+    let Some(rendered) = berth_render::plan::terraform(&model) else {
         return Err(CliError::usage(format!(
             "environment `{env}` has no cloud, so there is no infrastructure to provision; \
              `berth infra` takes an environment with `cloud: aws`: {}",
             list(&cloud_envs)
         )));
-    }
-    Ok(model)
+    };
+    Ok((model, rendered))
 }
 
-/// Render this environment's Terraform (only the terraform/ part) into the output dir;
-/// returns the output dir.
-fn render_terraform(
+/// Write the environment's Terraform into the output dir OUT; returns the plan.
+fn write_terraform(
     printer: &Printer,
-    project: &Project,
-    s: &InfraSettings,
-) -> Result<PathBuf, CliError> {
-    let env = &s.environment;
-    let set = berth_render::render(&project.spec, std::slice::from_ref(env))?.under("terraform/");
-    let out = project.out_dir(s.out.as_deref());
-    let changed = berth_render::output::write(&set, &out)
-        .map_err(|e| CliError::failure(format!("cannot write into {}: {e}", out.display())))?;
+    rendered: Rendered<TerraformPlan>,
+    out: &Path,
+    env: &str,
+) -> Result<TerraformPlan, CliError> {
+    let changed = berth_drive::artifacts::write(&rendered.files, out)
+        .map_err(|e| CliError::failure(e.to_string()))?;
     printer.info(format!(
         "rendered Terraform for `{env}` into {} ({} file(s) changed)",
-        out.join("terraform").display(),
+        out.join(&rendered.plan.root).display(),
         changed.len()
     ));
-    Ok(out)
+    Ok(rendered.plan)
 }
 
-/// Run terraform, its output streamed (indented) on stderr.
+/// Run terraform on the plan, its output streamed (indented) on stderr.
 fn terraform(
     printer: &Printer,
-    project: &Project,
     s: &InfraSettings,
+    plan: TerraformPlan,
     out: PathBuf,
+    workspace: Workspace,
     emulator: Option<Emulator>,
 ) -> Result<Summary, CliError> {
     let (action, env, auto) = (s.action, s.environment.as_str(), s.auto_approve);
     let mut confirm = |c: &Counts| auto || ask(action, env, c);
     let opts = Options {
         action,
-        root: out.join("terraform"),
-        environment: env.to_string(),
-        work_dir: project.root().join(".berth/terraform"),
+        plan,
+        out,
+        workspace,
         emulator,
-        terraform: s.terraform.clone(),
         confirm: &mut confirm,
     };
     drive::run(&SystemRunner, opts, &mut |_, line| {

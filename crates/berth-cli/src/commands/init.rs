@@ -3,6 +3,7 @@
 use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
 use crate::settings::{GlobalSettings, InitSettings};
+use berth_drive::fsutil::Content;
 
 const TEMPLATE: &str = include_str!("../../templates/init.yaml");
 
@@ -30,7 +31,7 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: InitSettings) -> Result<Exi
         ))
         .with_diagnostics(source, loaded.diagnostics));
     }
-    berth_drive::fsutil::write_atomic(&g.file, text.as_bytes(), false)
+    berth_drive::fsutil::write_atomic(&g.file, text.as_bytes(), Content::State)
         .map_err(|e| CliError::failure(format!("cannot write {}: {e}", g.file.display())))?;
     printer.success(format!(
         "wrote {}; next: `berth validate`, then `berth up`",

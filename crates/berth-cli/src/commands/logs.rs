@@ -6,11 +6,11 @@ use crate::printer::Printer;
 use crate::settings::{GlobalSettings, LogsSettings};
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: LogsSettings) -> Result<ExitStatus, CliError> {
-    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let driver = session.driver()?;
     let code = driver
-        .prepare()
-        .and_then(|p| driver.logs(&p, s.service.as_deref(), s.follow, s.tail))?;
+        .write_files()
+        .and_then(|f| driver.logs(&f, s.service.as_deref(), s.follow, s.tail))?;
     // docker compose has shown its own error on its output.
     Ok(match code {
         Some(0) => ExitStatus::Success,

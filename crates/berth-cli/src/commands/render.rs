@@ -83,8 +83,8 @@ pub fn run(
     if s.check {
         return check(printer, &set, &dir);
     }
-    let changed = berth_render::output::write(&set, &dir)
-        .map_err(|e| CliError::failure(format!("cannot write into {}: {e}", dir.display())))?;
+    let changed =
+        berth_drive::artifacts::write(&set, &dir).map_err(|e| CliError::failure(e.to_string()))?;
     printer.report(&Rendered {
         dir: dir.display().to_string(),
         files: set.len(),
@@ -94,7 +94,7 @@ pub fn run(
 }
 
 fn check(printer: &Printer, set: &ArtifactSet, dir: &Path) -> Result<ExitStatus, CliError> {
-    let drift = berth_render::output::drift(set, dir);
+    let drift = berth_drive::artifacts::drift(set, dir);
     let report = Drift {
         dir: dir.display().to_string(),
         files: set.len(),

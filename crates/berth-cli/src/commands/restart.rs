@@ -1,4 +1,5 @@
-//! `berth restart SERVICE`: restart one service or store and wait until it is healthy again.
+//! `berth restart SERVICE`: restart one service or store and wait until it is healthy again,
+//! under the environment's lock (it writes the secrets the service reads).
 
 use super::drive::{self, Progress};
 use crate::error::{CliError, ExitStatus};
@@ -10,12 +11,13 @@ pub fn run(
     printer: &Printer,
     s: RestartSettings,
 ) -> Result<ExitStatus, CliError> {
-    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
+    let lock = driver.lock()?;
     let progress = Progress::new(printer);
     driver
-        .prepare()
+        .prepare(&lock)
         .and_then(|p| driver.restart(&p, &s.service, s.timeout, &progress))?;
     printer.success(format!("{} restarted", s.service));
     Ok(ExitStatus::Success)

@@ -8,11 +8,12 @@ use crate::printer::Printer;
 use crate::settings::{GlobalSettings, RunSettings};
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: RunSettings) -> Result<ExitStatus, CliError> {
-    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let driver = session.driver()?;
+    let lock = driver.lock()?;
     let job = &s.job;
     match driver
-        .prepare()
+        .prepare(&lock)
         .and_then(|p| driver.run_job(&p, job, s.tty))?
     {
         Some(0) => {

@@ -8,7 +8,6 @@ use crate::printer::{Printer, Report};
 use crate::settings::{GlobalSettings, StatusSettings};
 use berth_drive::compose::ServiceStatus;
 use berth_drive::history::{History, Record};
-use berth_drive::Workspace;
 use serde::Serialize;
 
 /// The environment's services as Docker sees them.
@@ -25,10 +24,11 @@ pub fn run(
     printer: &Printer,
     s: StatusSettings,
 ) -> Result<ExitStatus, CliError> {
-    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let driver = session.driver()?;
-    let services = driver.prepare().and_then(|p| driver.status(&p))?;
-    let history = History::load(&Workspace::new(session.project.root()).history_path());
+    // Only the compose files: status never materialises secrets and takes no lock.
+    let services = driver.write_files().and_then(|f| driver.status(&f))?;
+    let history = History::load(&session.workspace.history_path());
     printer.report(&Status {
         stack: &session.model.stack,
         environment: &session.model.environment,

@@ -7,7 +7,6 @@ use crate::error::{CliError, ExitStatus};
 use crate::printer::{Printer, Report};
 use crate::settings::{GlobalSettings, UpSettings};
 use berth_drive::compose::{UpOptions, UpReport};
-use berth_drive::select;
 use berth_drive::DriveError;
 use berth_spec::Only;
 use serde::Serialize;
@@ -24,7 +23,7 @@ pub struct Plan<'a> {
 }
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitStatus, CliError> {
-    let session = drive::session(&g.file, printer, s.environment.as_deref())?;
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let plan = Plan {
         recipe: None,
         only: None,
@@ -44,11 +43,11 @@ pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> Result<Exit
     let started = Instant::now();
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
-    let _lock = driver.lock()?;
+    let lock = driver.lock()?;
     let progress = Progress::new(printer);
     let result = (|| -> Result<UpReport, DriveError> {
-        let sel = select::select(&session.model, plan.only, &plan.services)?;
-        let prepared = driver.prepare()?;
+        let sel = driver.select(plan.only, &plan.services)?;
+        let prepared = driver.prepare(&lock)?;
         for cmd in &plan.pre {
             berth_drive::compose::Observer::step(&progress, &format!("pre: {cmd}"));
             driver.hook("pre", cmd)?;
