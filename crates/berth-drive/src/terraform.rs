@@ -141,6 +141,7 @@ pub fn run(
         args: args.iter().map(|s| s.to_string()).collect(),
         cwd: Some(dir.clone()),
         env: vars.clone(),
+        ..Cmd::default()
     };
     let step = |cmd: Cmd, progress: &mut dyn FnMut(Stream, &str)| -> Result<Vec<String>, Error> {
         let mut lines = Vec::new();

@@ -3,7 +3,8 @@
 
 use crate::builtin::shell_split;
 use crate::model::{Healthcheck, Mount, NormalizedCompose, ResourceSet, Service};
-use crate::{LocalCluster, Warning};
+use crate::notes::Warning;
+use crate::options::LocalCluster;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -195,7 +195,7 @@ fn res_items(r: &Res) -> Vec<(String, String)> {
     items
 }
 
-fn section(o: &mut String, title: &str, notes: &[crate::Warning]) {
+fn section(o: &mut String, title: &str, notes: &[crate::notes::Warning]) {
     if notes.is_empty() {
         return;
     }

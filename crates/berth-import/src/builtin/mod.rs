@@ -7,7 +7,9 @@
 pub mod dotenv;
 pub mod interp;
 
-use crate::{normalize_path, ImportError, ImportOptions, Inputs};
+use crate::error::ImportError;
+use crate::options::{ImportOptions, Inputs};
+use crate::paths::normalize_path;
 use interp::{interpolate, Vars};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
