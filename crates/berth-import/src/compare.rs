@@ -22,7 +22,7 @@ pub fn compare(original: &NormalizedCompose, rendered_compose_json: &Value) -> V
         .get("services")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let bn = |n: &str| stack.names.get(n).cloned().unwrap_or_else(|| n.to_string());
+    let bn = |n: &str| stack.names.of(n);
     for (name, s) in &original.services {
         if stack.dropped.contains_key(name) {
             continue;
@@ -35,13 +35,12 @@ pub fn compare(original: &NormalizedCompose, rendered_compose_json: &Value) -> V
             continue;
         };
         let r_image = r.get("image").and_then(Value::as_str);
-        if let Some(st) = stack.stores.get(&b) {
-            match r_image.and_then(store_type) {
-                Some(t) if t == st.kind => {}
-                _ => diffs.push(format!(
-                    "store {name}: rendered image {r_image:?} is not a {} image",
-                    st.kind.as_str()
-                )),
+        if let Some(st) = stack.spec.stores.get(b.as_str()) {
+            let kind = st.r#type.value;
+            if r_image.and_then(store_type) != Some(kind) {
+                diffs.push(format!(
+                    "store {name}: rendered image {r_image:?} is not a {kind} image"
+                ));
             }
             continue;
         }

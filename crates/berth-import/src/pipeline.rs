@@ -14,7 +14,9 @@ use berth_drive::process::{Runner, SystemRunner};
 /// The result of an import.
 #[derive(Debug, Clone)]
 pub struct ImportOutcome {
-    /// The commented berth.yaml.
+    /// The imported stack.
+    pub spec: berth_spec::Spec,
+    /// The commented berth.yaml: the header notes, then `spec` serialized.
     pub yaml: String,
     /// Keys that were dropped or approximated.
     pub warnings: Vec<Warning>,
@@ -65,11 +67,12 @@ pub fn import_with(
     if let Some(out_dir) = &opts.output_dir {
         rebase_build_contexts(&mut stack, &inputs, out_dir);
     }
-    let yaml = emit::emit(&stack, &sources, &opts.profiles);
+    let yaml = emit::emit(&stack.spec, &stack.notes, &sources, &opts.profiles);
     Ok(ImportOutcome {
+        spec: stack.spec,
         yaml,
-        warnings: stack.warnings.clone(),
-        inferred: stack.inferred.clone(),
+        warnings: stack.notes.warnings,
+        inferred: stack.notes.inferred,
         compose,
         reader,
     })
@@ -93,13 +96,13 @@ fn warn_profile_disabled(
     };
     for (name, s) in &everything.services {
         if !compose.services.contains_key(name) {
-            stack.warnings.push(Warning {
-                path: format!("services.{name}"),
-                message: format!(
+            stack.notes.warn(
+                format!("services.{name}"),
+                format!(
                     "not imported: only enabled by profile {}; re-run with --profile to include it",
                     s.profiles.join(", ")
                 ),
-            });
+            );
         }
     }
 }
@@ -117,7 +120,7 @@ fn warn_obsolete_version(stack: &mut Stack, inputs: &Inputs, sources: &[String])
                 .as_str()
                 .map(String::from)
                 .unwrap_or_else(|| v.to_string());
-            stack.warnings.insert(
+            stack.notes.warnings.insert(
                 0,
                 Warning {
                     path: "version".into(),
@@ -134,10 +137,13 @@ fn warn_obsolete_version(stack: &mut Stack, inputs: &Inputs, sources: &[String])
 fn rebase_build_contexts(stack: &mut Stack, inputs: &Inputs, out_dir: &std::path::Path) {
     let cwd = std::env::current_dir().unwrap_or_default();
     let out_dir = normalize_path(&cwd.join(out_dir));
-    for w in stack.services.values_mut() {
-        if let Some(b) = &mut w.build {
-            let abs = normalize_path(&inputs.project_dir.join(&b.context));
-            b.context = relative_to(&abs, &out_dir);
-        }
+    let contexts = stack
+        .spec
+        .services
+        .values_mut()
+        .filter_map(|w| w.build.as_mut()?.context.as_mut());
+    for context in contexts {
+        let abs = normalize_path(&inputs.project_dir.join(&context.value));
+        context.value = relative_to(&abs, &out_dir);
     }
 }
