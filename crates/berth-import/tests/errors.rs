@@ -166,5 +166,8 @@ fn include_without_files_is_an_error() {
         ..Default::default()
     })
     .unwrap_err();
-    assert!(err.to_string().contains("include entry without path"), "{err}");
+    assert!(
+        err.to_string().contains("include entry without path"),
+        "{err}"
+    );
 }
