@@ -3,8 +3,9 @@
 //! Two readers produce the same [`NormalizedCompose`]: the real `docker compose config` (run
 //! through berth-drive's process runner) when the plugin is installed, and a built-in parser
 //! implementing compose's interpolation, `.env`, `extends`, `include`, multi-file merge and profile
-//! rules. [`classify()`] turns that model into a Berth stack and [`emit::emit`] writes it with a
-//! header listing every inference and every dropped or approximated compose key.
+//! rules. [`classify()`] turns that model into a `berth_spec::Spec` and [`emit::emit`] writes it
+//! through the spec's own serializer, under a header listing every inference and every dropped or
+//! approximated compose key. [`import`] runs the whole [`pipeline`].
 //!
 //! Rules, in short:
 //! - A service whose image is a well-known store (redis/valkey, postgres, mongo, rabbitmq) and

@@ -1,9 +1,9 @@
 //! The built-in compose reader, used when the docker compose plugin is missing.
 //!
 //! It produces the same JSON shape as `docker compose config --format json` for the keys Berth
-//! understands: interpolation with `.env` ([`interp`], [`dotenv`]), `extends` and `include`
-//! ([`file`]), short-to-long syntax ([`long`], [`syntax`]), multi-file merge ([`merge`]) and
-//! profiles ([`profiles`]).
+//! understands: interpolation with `.env` (`interp`, `dotenv`), `extends` and `include`
+//! (`file`), short-to-long syntax (`long`, `syntax`), multi-file merge (`merge`) and
+//! profiles (`profiles`).
 
 pub mod dotenv;
 mod file;

@@ -2,9 +2,9 @@
 //! services, jobs, secrets and references — recording every inference and every dropped or
 //! approximated key.
 //!
-//! The steps, each in its own module: [`names`] (RFC 1123 names), [`stores`] (which services are
-//! stores and what they become), [`jobs`], [`ports`], then per workload [`workload`] with
-//! [`health`], [`env`] (references and credentials), [`secrets`] and [`resources`]; [`drops`]
+//! The steps, each in its own module: `names` (RFC 1123 names), `stores` (which services are
+//! stores and what they become), `jobs`, `ports`, then per workload `workload` with
+//! `health`, `env` (references and credentials), `secrets` and `resources`; `drops`
 //! says why the keys Berth does not model are dropped.
 
 mod context;

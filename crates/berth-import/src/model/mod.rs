@@ -1,5 +1,5 @@
 //! The normalized compose model both readers produce: long syntax only, project-relative paths.
-//! [`clean`] smooths what differs between the readers; [`units`] reads compose's sizes and CPUs.
+//! `clean` smooths what differs between the readers; `units` reads compose's sizes and CPUs.
 
 mod clean;
 mod units;
