@@ -147,7 +147,7 @@ spec_struct! {
 }
 
 spec_struct! {
-    /// Compute resources. `cpu`/`memory` are requests; limits default to 2x cpu and 1x memory.
+    /// Compute resources. `cpu`/`memory` are requests; limits default to the requests.
     pub struct Resources {
         cpu: Option<Spanned<String>>,
         memory: Option<Spanned<String>>,
