@@ -13,6 +13,7 @@ use crate::spec::{
     WorkloadKind,
 };
 use crate::store;
+use crate::template;
 use std::collections::{HashMap, HashSet};
 
 pub fn check_environments(cx: &mut Cx) {
@@ -420,7 +421,7 @@ fn is_region(r: &str) -> bool {
 /// B3009 (a URL of the store's type, with a host) and B1105 (the secrets it reads).
 fn external_url(cx: &mut Cx, store: &str, t: StoreType, url: &Spanned<String>) {
     let facts = store::facts(t);
-    for r in refs::scan(url) {
+    for r in template::scan(url) {
         if let Some(("secrets", name)) = r.parts {
             if !cx.spec.secrets.contains_key(name) {
                 let help = unknown(name, "secrets", cx.secret_names());

@@ -1,66 +1,13 @@
-//! `${dep.field}` and `${secrets.NAME}` references inside env values.
+//! Checks of the `${dep.field}` and `${secrets.NAME}` references inside env values (found by
+//! [`crate::template::scan`]).
 
 use super::cx::{unknown, Cx};
 use crate::diag::Diagnostic;
 use crate::source::{Span, Spanned};
 use crate::spec::Service;
-use crate::template::FIELDS;
+use crate::template::{scan, FIELDS};
 
 const SERVICE_FIELDS: &[&str] = &["url", "host", "port"];
-
-/// One `${...}` found in a string: char offset and length of the whole `${...}`, and its parts
-/// (None when malformed).
-#[derive(Debug, PartialEq)]
-pub struct Ref<'s> {
-    pub start: usize,
-    pub len: usize,
-    pub parts: Option<(&'s str, &'s str)>,
-}
-
-/// Every `${...}` in `s`; `$${` is an escaped literal `${`.
-pub fn scan(s: &str) -> Vec<Ref<'_>> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"$${") {
-            i += 3;
-        } else if b[i..].starts_with(b"${") {
-            let start = s[..i].chars().count();
-            match b[i + 2..].iter().position(|&c| c == b'}') {
-                None => {
-                    out.push(Ref {
-                        start,
-                        len: s[i..].chars().count(),
-                        parts: None,
-                    });
-                    break;
-                }
-                Some(rel) => {
-                    let end = i + 2 + rel;
-                    let inner = &s[i + 2..end];
-                    let parts = inner.split_once('.').filter(|(t, f)| {
-                        !t.is_empty()
-                            && !f.is_empty()
-                            && t.bytes()
-                                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-                            && f.bytes()
-                                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-                    });
-                    out.push(Ref {
-                        start,
-                        len: s[i..=end].chars().count(),
-                        parts,
-                    });
-                    i = end + 1;
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
 
 /// The span of a piece of a scalar: precise when the scalar sits on one line as written (plain
 /// or quoted without escapes), else the whole scalar.
@@ -175,36 +122,5 @@ fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str
             )
             .help(format!("add `{target}` to `uses` of `{owner}`")),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scanning() {
-        let r = scan("a${db.url}b$${x}${bad}${open");
-        assert_eq!(
-            r,
-            vec![
-                Ref {
-                    start: 1,
-                    len: 9,
-                    parts: Some(("db", "url"))
-                },
-                Ref {
-                    start: 16,
-                    len: 6,
-                    parts: None
-                },
-                Ref {
-                    start: 22,
-                    len: 6,
-                    parts: None
-                },
-            ]
-        );
-        assert!(scan("é${a.b}")[0].start == 1);
     }
 }

@@ -1,9 +1,9 @@
 //! Warnings for stores and secrets that nothing uses (B1301, B1302).
 
 use super::cx::Cx;
-use super::refs;
 use crate::diag::Diagnostic;
 use crate::spec::{Realization, Realizations, Spec};
+use crate::template::scan;
 use std::collections::HashSet;
 
 pub fn check_unused(cx: &mut Cx) {
@@ -66,7 +66,7 @@ fn used_secrets(spec: &Spec) -> HashSet<&str> {
     let overrides = spec.environments.values().flat_map(|e| e.services.values());
     let envs = (spec.services.values().map(|s| &s.env)).chain(overrides.map(|o| &o.env));
     for v in envs.flat_map(|env| env.values()) {
-        for r in refs::scan(v) {
+        for r in scan(v) {
             if let Some(("secrets", name)) = r.parts {
                 used.insert(name);
             }
