@@ -234,7 +234,7 @@ fn one_application_per_kubernetes_environment() {
 fn gitops_kustomization_builds() {
     let (_, spec) = specs().remove(0);
     let tmp = tempfile::tempdir().unwrap();
-    berth_render::output::write(&berth_render::render(&spec, &[]).unwrap(), tmp.path()).unwrap();
+    berth_drive::artifacts::write(&berth_render::render(&spec, &[]).unwrap(), tmp.path()).unwrap();
     let out = std::process::Command::new("kubectl")
         .args([
             "kustomize",
