@@ -4,7 +4,7 @@
 
 use crate::diag::{unknown_help, Diagnostic};
 use crate::node::{Node, Value};
-use crate::source::Spanned;
+use crate::source::{Span, Spanned};
 use indexmap::IndexMap;
 
 /// Decoding from a node. Returns None when the node was wrong (a diagnostic was pushed).
@@ -158,6 +158,66 @@ impl<T: Decode> Decode for IndexMap<Spanned<String>, T> {
     }
 }
 
+/// A value written as one scalar and parsed from its text (durations, quantities, image
+/// references, versions). [`text_value!`] derives its decoder, serializer and JSON Schema.
+pub trait TextValue: Sized + std::fmt::Display {
+    type Error;
+    fn parse(text: &str) -> Result<Self, Self::Error>;
+    /// The diagnostic for a text that does not parse, at `span`; `what` is the field's path.
+    fn diagnostic(error: Self::Error, span: Span, what: &str) -> Diagnostic;
+}
+
+/// Decode a [`TextValue`]: a scalar (B0103 otherwise) whose text parses (its own diagnostic
+/// otherwise).
+pub(crate) fn decode_text<T: TextValue>(
+    node: &Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let text = String::decode(node, what, diags)?;
+    T::parse(&text)
+        .map_err(|e| diags.push(T::diagnostic(e, node.span, what)))
+        .ok()
+}
+
+/// Derives, for a [`TextValue`], what the spec needs of it: Decode (through [`decode_text`]),
+/// Serialize as the written form (its Display) and a JSON Schema of a string.
+macro_rules! text_value {
+    ($ty:ty) => {
+        impl crate::decode::Decode for $ty {
+            fn expected() -> &'static str {
+                "a string"
+            }
+            fn decode(
+                node: &crate::node::Node,
+                what: &str,
+                diags: &mut Vec<crate::diag::Diagnostic>,
+            ) -> Option<Self> {
+                crate::decode::decode_text(node, what, diags)
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl schemars::JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <String as schemars::JsonSchema>::schema_name()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <String as schemars::JsonSchema>::json_schema(generator)
+            }
+        }
+    };
+}
+pub(crate) use text_value;
+
 /// The name of a child of `what` in messages: a dotted path in backticks (`services.api.ports`);
 /// `what` is either "the spec" (the root) or such a path. `step` is `.key` or `[i]`.
 pub(crate) fn child(what: &str, step: &str) -> String {
@@ -202,7 +262,8 @@ pub(crate) fn missing_key(node: &Node, key: &str, what: &str) -> Diagnostic {
 }
 
 /// Declares a spec struct: fields, docs (which become schema descriptions), which keys are
-/// required, and derives Decode + Serialize + JsonSchema from that one list.
+/// required, and derives Decode + Serialize + JsonSchema from that one list. The serializer leaves
+/// out optional keys that hold their default and always writes required ones.
 macro_rules! spec_struct {
     (
         $(#[$smeta:meta])*
@@ -212,7 +273,7 @@ macro_rules! spec_struct {
         required: [ $($req:ident),* ]
     ) => {
         $(#[$smeta])*
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Default, PartialEq, schemars::JsonSchema)]
         #[serde(default)]
         #[schemars(deny_unknown_fields)]
         #[schemars(extend("required" = [$(crate::decode::key_name(stringify!($req))),*]))]
@@ -230,6 +291,21 @@ macro_rules! spec_struct {
 
         impl $name {
             pub const KEYS: &'static [&'static str] = &[$(crate::decode::key_name(stringify!($field))),*];
+            pub const REQUIRED: &'static [&'static str] = &[$(crate::decode::key_name(stringify!($req))),*];
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = s.serialize_map(None)?;
+                $(
+                    let key = crate::decode::key_name(stringify!($field));
+                    if Self::REQUIRED.contains(&key) || !crate::decode::is_default(&self.$field) {
+                        map.serialize_entry(key, &self.$field)?;
+                    }
+                )*
+                map.end()
+            }
         }
 
         impl crate::decode::Decode for $name {
@@ -350,4 +426,23 @@ pub const fn key_name(field: &'static str) -> &'static str {
 
 pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::{Store, StoreType};
+    use crate::Spanned;
+
+    #[test]
+    fn required_keys_are_serialized_even_when_default() {
+        let store = Store {
+            r#type: Spanned::synthetic(StoreType::Redis),
+            version: Spanned::synthetic("7.2".into()),
+            ..Store::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&store).unwrap(),
+            serde_json::json!({"type": "redis", "version": "7.2"})
+        );
+    }
 }
