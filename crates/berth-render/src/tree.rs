@@ -200,6 +200,13 @@ impl<'a> From<Vec<Node<'a>>> for Node<'a> {
     }
 }
 
+/// `None` is `null`.
+impl<'a, T: Into<Node<'a>>> From<Option<T>> for Node<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Node::Null, Into::into)
+    }
+}
+
 impl<'a> From<&'a Node<'a>> for Node<'a> {
     fn from(n: &'a Node<'a>) -> Self {
         Node::Ref(n)

@@ -84,7 +84,11 @@ pub fn replaced_image<'n>(base: &'n Node<'_>, op: &Node<'_>) -> Option<&'n str> 
     if !CONTAINER_LISTS.contains(&list) {
         return None;
     }
-    let image = pod_spec(base)?.field(list)?.as_list()?.get(index)?.field("image")?;
+    let image = pod_spec(base)?
+        .field(list)?
+        .as_list()?
+        .get(index)?
+        .field("image")?;
     Some(image_name(image.as_str()?))
 }
 
@@ -105,21 +109,37 @@ mod tests {
         assert_eq!(image_name("a/b@sha256:00"), "a/b");
     }
 
-    #[test]
-    fn rewrites_only_the_images_it_names() {
-        let d = node!({ "spec": { "template": { "spec": {
+    fn pod<'a>(api: &'a str) -> Node<'a> {
+        node!({ "spec": { "template": { "spec": {
             "initContainers": [{ "name": "w", "image": "k8s:1" }],
-            "containers": [{ "name": "api", "image": "reg/api:1.0", "ports": [] }],
-        } } } });
-        let mut images = IndexMap::new();
-        images.insert("reg/api".to_string(), "reg/api:2.0".to_string());
-        let r = rewritten(&d, &images).unwrap();
-        assert_eq!(all_images(&r).collect::<Vec<_>>(), ["k8s:1", "reg/api:2.0"]);
+            "containers": [{ "name": "api", "image": api, "ports": [] }],
+        } } } })
+    }
+
+    #[test]
+    fn images_of_containers_and_the_ones_a_patch_replaces() {
+        let (base, env) = (pod("reg/api:1.0"), pod("reg/api:2.0"));
         assert_eq!(
-            image_pairs(&d, &r),
+            all_images(&env).collect::<Vec<_>>(),
+            ["k8s:1", "reg/api:2.0"]
+        );
+        assert_eq!(
+            image_pairs(&base, &env),
             [("k8s:1", "k8s:1"), ("reg/api:1.0", "reg/api:2.0")]
         );
-        images.insert("reg/api".to_string(), "reg/api:1.0".to_string());
-        assert!(rewritten(&d, &images).is_none());
+        let op =
+            |op: &'static str, path: &'static str| node!({ "op": op, "path": path, "value": "x" });
+        let image = op("replace", "/spec/template/spec/containers/0/image");
+        assert_eq!(replaced_image(&base, &image), Some("reg/api"));
+        let init = op("replace", "/spec/template/spec/initContainers/0/image");
+        assert_eq!(replaced_image(&base, &init), Some("k8s"));
+        for other in [
+            op("add", "/spec/template/spec/containers/0/image"),
+            op("replace", "/spec/template/spec/containers/1/image"),
+            op("replace", "/spec/template/spec/containers/0/name"),
+            op("replace", "/spec/template/spec/volumes/0/image"),
+        ] {
+            assert_eq!(replaced_image(&base, &other), None);
+        }
     }
 }

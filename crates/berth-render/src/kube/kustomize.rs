@@ -127,7 +127,11 @@ pub fn environment(model: &Model, pieces: EnvPieces) -> ArtifactSet {
         let ops: String = p
             .ops
             .into_iter()
-            .filter(|op| op.image.as_ref().is_none_or(|name| !images.contains_key(name)))
+            .filter(|op| {
+                op.image
+                    .as_ref()
+                    .is_none_or(|name| !images.contains_key(name))
+            })
             .map(|op| op.yaml)
             .collect();
         if ops.is_empty() {
@@ -261,4 +265,3 @@ fn replacements<'a>(model: &'a Model, kinds: &[Kind]) -> Node<'a> {
         }],
     }])
 }
-

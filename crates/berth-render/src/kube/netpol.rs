@@ -40,7 +40,14 @@ pub fn store<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
     if mongo_rs(store) {
         let init = format!("{}-init", store.name);
         let egress = vec![dns(), to_pods(store.name.as_str(), tcp(&[store.port]))];
-        objs.push(policy(model, &store.name, init, "store-init", Vec::new(), egress));
+        objs.push(policy(
+            model,
+            &store.name,
+            init,
+            "store-init",
+            Vec::new(),
+            egress,
+        ));
     }
     objs
 }

@@ -146,8 +146,8 @@ pub fn esc_text(s: &str) -> Text<'_> {
 
 pub fn resources(r: &ResourcesModel) -> Node<'_> {
     node!({
-        "requests": { "cpu": &r.cpu_request, "memory": &r.memory_request },
-        "limits": { "cpu": &r.cpu_limit, "memory": &r.memory_limit },
+        "requests": { "cpu": r.cpu_request.as_str(), "memory": r.memory_request.as_str() },
+        "limits": { "cpu": r.cpu_limit.as_str(), "memory": r.memory_limit.as_str() },
     })
 }
 

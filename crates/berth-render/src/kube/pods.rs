@@ -161,7 +161,7 @@ fn container<'a>(
 ) -> Node<'a> {
     let mut c = node!({
         "name": &w.name,
-        "image": &w.image,
+        "image": w.image.to_string(),
         "imagePullPolicy": pull_policy(model),
     });
     // args, ports, envFrom, env, resources, three probes, securityContext, volumeMounts.

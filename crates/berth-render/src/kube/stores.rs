@@ -241,7 +241,7 @@ fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>
     let main = port_name(store.kind);
     let mut c = node!({
         "name": store.kind.as_str(),
-        "image": &store.image,
+        "image": store.image.as_ref().map(ToString::to_string),
         "imagePullPolicy": pull_policy(model),
     });
     // command, ports, env, resources, three probes, securityContext, volumeMounts.
@@ -310,7 +310,7 @@ fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Ob
         "metadata": { "name": "data", "labels": lab.clone() },
         "spec": {
             "accessModes": ["ReadWriteOnce"],
-            "resources": { "requests": { "storage": &store.storage } },
+            "resources": { "requests": { "storage": store.storage.as_str() } },
         },
     });
     let spec = node!({
@@ -340,7 +340,7 @@ fn mongo_init<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
     meta.annotate("argocd.argoproj.io/sync-wave", "1");
     let container = node!({
         "name": "rs-init",
-        "image": &store.image,
+        "image": store.image.as_ref().map(ToString::to_string),
         "imagePullPolicy": pull_policy(model),
         "command": ["bash", "-c", esc_text(&rs_initiate(store)).into_owned()],
         "env": [password_env(model, store, "MONGO_INITDB_ROOT_PASSWORD")],

@@ -51,7 +51,11 @@ impl<'a> EnvUnits<'a> {
             .chain(model.stores.iter().map(Unit::Store))
             .chain(model.workloads.iter().map(Unit::Workload))
             .collect();
-        let index = units.iter().enumerate().map(|(i, u)| (u.key(), i)).collect();
+        let index = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.key(), i))
+            .collect();
         EnvUnits {
             model,
             graph: Graph::new(model),

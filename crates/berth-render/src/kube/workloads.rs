@@ -47,7 +47,7 @@ pub fn objects<'a>(model: &'a Model, w: &'a Workload) -> Vec<Obj<'a>> {
     for v in &w.volumes {
         let claim = node!({
             "accessModes": ["ReadWriteOnce"],
-            "resources": { "requests": { "storage": &v.size } },
+            "resources": { "requests": { "storage": v.size.as_str() } },
         });
         let meta = Meta::new(format!("{}-{}", w.name, v.name), lab.clone());
         objs.push(Obj::new(
