@@ -346,20 +346,40 @@ fn hold_back_for_jobs(workloads: &mut [Workload]) {
 
 /// Order workloads so that each comes after the services it uses and the jobs it waits for.
 /// Stable: among ready workloads, spec order wins. Cycles (reported by checks) keep spec order.
-fn topo_order(mut rest: Vec<Workload>) -> Vec<Workload> {
-    let mut done: Vec<Workload> = Vec::with_capacity(rest.len());
-    while !rest.is_empty() {
-        let ready = rest.iter().position(|w| {
-            let deps = w
-                .uses
-                .iter()
-                .filter(|d| d.kind == DepKind::Service)
-                .map(|d| &d.name)
-                .chain(w.after_jobs.iter());
-            deps.into_iter().all(|d| !rest.iter().any(|r| &r.name == d))
-        });
-        let i = ready.unwrap_or(0);
-        done.push(rest.remove(i));
+fn topo_order(all: Vec<Workload>) -> Vec<Workload> {
+    // O((workloads + dependencies) log workloads): each waits for a count of dependencies
+    // still to place, and the first ready one in spec order (or, in a cycle, the first one
+    // left) goes next.
+    let index: std::collections::HashMap<&str, usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.name.as_str(), i))
+        .collect();
+    let mut waiting = vec![0usize; all.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
+    for (i, w) in all.iter().enumerate() {
+        let services = w.uses.iter().filter(|d| d.kind == DepKind::Service);
+        for d in services.map(|d| &d.name).chain(&w.after_jobs) {
+            if let Some(&j) = index.get(d.as_str()) {
+                waiting[i] += 1;
+                dependents[j].push(i);
+            }
+        }
     }
-    done
+    let mut left: std::collections::BTreeSet<usize> = (0..all.len()).collect();
+    let mut ready: std::collections::BTreeSet<usize> =
+        left.iter().copied().filter(|i| waiting[*i] == 0).collect();
+    let mut order = Vec::with_capacity(all.len());
+    while let Some(i) = ready.pop_first().or_else(|| left.first().copied()) {
+        left.remove(&i);
+        order.push(i);
+        for &k in &dependents[i] {
+            waiting[k] -= 1;
+            if waiting[k] == 0 && left.contains(&k) {
+                ready.insert(k);
+            }
+        }
+    }
+    let mut slots: Vec<Option<Workload>> = all.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
