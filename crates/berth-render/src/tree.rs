@@ -114,17 +114,23 @@ impl PartialEq for Node<'_> {
             (Node::Null, Node::Null) => true,
             (Node::Bool(x), Node::Bool(y)) => x == y,
             (Node::Int(x), Node::Int(y)) => x == y,
-            (Node::Str(x), Node::Str(y)) => x == y,
+            (Node::Str(x), Node::Str(y)) => same_str(x, y),
             (Node::List(x), Node::List(y)) => x == y,
             (Node::Map(x), Node::Map(y)) => {
                 x.len() == y.len()
                     && x.iter()
                         .zip(y)
-                        .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
+                        .all(|((ka, va), (kb, vb))| same_str(ka, kb) && va == vb)
             }
             _ => false,
         }
     }
+}
+
+/// String equality that does not compare the bytes of one string with themselves (keys are
+/// mostly the same literals).
+pub fn same_str(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 impl Serialize for Node<'_> {

@@ -278,7 +278,13 @@ impl Writer {
     }
 
     fn indent(&mut self, n: usize) {
-        self.out.extend(std::iter::repeat_n(' ', n));
+        const SPACES: &str = "                                                                ";
+        let mut n = n;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
+        }
     }
 
     /// The entries of a non-empty map at column `indent`; the first on the current line when
@@ -402,11 +408,21 @@ impl Writer {
 
 /// Written as is by serde-saphyr (and by any YAML 1.1 or 1.2 reader read back as this string).
 fn plain(s: &str) -> bool {
+    /// The bytes a plain string may hold: ASCII letters, digits, `.`, `_`, `/`, `-`.
+    static SAFE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
+            c += 1;
+        }
+        t
+    };
     let b = s.as_bytes();
     let Some(first) = b.first() else { return false };
     (first.is_ascii_alphabetic() || *first == b'/')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'/' | b'-'))
+        && b.iter().all(|c| SAFE[usize::from(*c)])
         && !(s.len() <= 5
             && ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
                 .iter()

@@ -8,7 +8,7 @@
 //! patch operation at the value it writes.
 
 use crate::tree::node;
-use crate::tree::Node;
+use crate::tree::{same_str, Node};
 
 /// Per field, the value most environments share (ties: the earliest environment's). A key is
 /// kept when at least half the environments have it (ties: when the first one does).
@@ -22,7 +22,7 @@ pub fn majority<'a>(vals: &[&'a Node<'a>]) -> Node<'a> {
     }
     if let Some(maps) = vals.iter().map(|v| v.as_map()).collect::<Option<Vec<_>>>() {
         let aligned = maps[1..].iter().all(|m| {
-            m.len() == maps[0].len() && m.iter().zip(maps[0]).all(|((a, _), (b, _))| a == b)
+            m.len() == maps[0].len() && m.iter().zip(maps[0]).all(|((a, _), (b, _))| same_str(a, b))
         });
         if aligned {
             return aligned_maps(first, &maps);
@@ -160,7 +160,7 @@ fn walk<'v, 'a: 'v>(
     match (a, b) {
         (Node::Map(x), Node::Map(y)) => {
             // The usual case: the same keys in the same order; compare by position.
-            if x.len() == y.len() && x.iter().zip(y).all(|((p, _), (q, _))| p == q) {
+            if x.len() == y.len() && x.iter().zip(y).all(|((p, _), (q, _))| same_str(p, q)) {
                 for ((k, av), (_, bv)) in x.iter().zip(y) {
                     at.push(Step::Key(k));
                     walk(at, av, bv, ops);
