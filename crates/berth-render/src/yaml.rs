@@ -1,4 +1,6 @@
-//! The YAML writer of every renderer: serde-saphyr's output, fast.
+//! The YAML writer of every renderer: serde-saphyr's output, fast, for either document type
+//! ([`Doc`]): `serde_json::Value` (compose) and [`Node`] (Kubernetes and Argo CD objects,
+//! patches and kustomizations).
 //!
 //! Rendering a large stack writes megabytes of YAML, mostly maps of short identifiers
 //! (`name: api`, `app.kubernetes.io/part-of: shop`). serde-saphyr decides each scalar's style
