@@ -1,4 +1,4 @@
-//! The compose driver (DESIGN §5): `up`, `down`, `status`, `logs`, `restart`, `run` of one
+//! The compose driver: `up`, `down`, `status`, `logs`, `restart`, `run` of one
 //! compose environment through `docker compose`, project name = stack name.
 //!
 //! Decisions:

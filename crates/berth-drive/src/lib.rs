@@ -1,4 +1,4 @@
-//! berth-drive: the only layer that touches the world (DESIGN §1, §5). It takes a resolved
+//! berth-drive: the only layer that touches the world. It takes a resolved
 //! [`berth_spec::Model`], writes the rendered artifacts and the generated secrets under
 //! `.berth/`, and drives `docker compose`, reaching processes and time only through the
 //! [`process::Runner`] and [`clock::Clock`] traits (real implementations by default).

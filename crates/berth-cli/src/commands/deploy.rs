@@ -1,4 +1,4 @@
-//! `berth deploy NAME`: a named recipe from `deployments:` (seed 001's deployment CLI): its
+//! `berth deploy NAME`: a named recipe from `deployments:`: its
 //! environment, `only: stores|services` or a services subset, pre and post commands.
 
 use super::drive;

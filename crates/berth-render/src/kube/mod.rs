@@ -1,11 +1,11 @@
-//! Kubernetes artifacts (DESIGN §4): a Kustomize base shared by every Kubernetes environment,
+//! Kubernetes artifacts: a Kustomize base shared by every Kubernetes environment,
 //! one overlay per environment, and the same environment fully hydrated.
 //!
 //! Layout, under `<out>/k8s/`:
-//! - `rendered/<env>.yaml`: every object of the environment, in apply order (what `berth deploy`
-//!   applies, what checkov and kubernetes-validate read). Secret *values* are never in it: the
-//!   one Secret built from local values is made by the overlay's `secretGenerator` (or by the
-//!   driver) from a git-ignored file, and cloud secrets come from AWS through External Secrets.
+//! - `rendered/<env>.yaml`: every object of the environment, in apply order (the file to review
+//!   and apply, what checkov and kubernetes-validate read). Secret *values* are never in it: the
+//!   one Secret built from local values is made by the overlay's `secretGenerator` from a
+//!   git-ignored file, and cloud secrets come from AWS through External Secrets.
 //! - `base/<owner>/<kind>.yaml`: one file per resource kind per workload or store (`<stack>/`
 //!   for stack-wide objects), holding the objects *every* Kubernetes environment has, without a
 //!   namespace. Each field holds the value most environments share (ties: spec order).
