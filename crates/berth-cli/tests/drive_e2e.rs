@@ -521,6 +521,78 @@ fn lock_refuses_a_concurrent_up_and_recipes_run_their_hooks() {
     assert!(stack.ids().is_empty() && stack.volumes().is_empty());
 }
 
+/// A service that reads one secret from a host variable and one generated secret.
+const ENV_SECRET: &str = r#"
+name: NAME
+services:
+  app:
+    image: berth-local/base:bookworm
+    command: [sh, -c, "echo app-started; exec sleep 100000"]
+    secrets: [token, session]
+secrets:
+  token: { env: BERTH_E2E_TOKEN }
+  session: { generate: { length: 24 } }
+environments:
+  local: { platform: compose }
+deployments:
+  app:
+    environment: local
+    post: ["berth restart app"]
+"#;
+
+#[test]
+fn status_logs_and_down_need_no_secret_values_and_write_none() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/base:bookworm")
+    );
+    let _g = docker_lock();
+    let stack = Stack::new("sec", ENV_SECRET);
+    let berth_dir = stack.dir.path().join(".berth");
+    let secrets = berth_dir.join("secrets.json");
+    let env_files = berth_dir.join("compose/local/.secrets");
+    // Nothing exported, nothing running: status reports, down succeeds, and neither writes
+    // a secret (or takes the lock).
+    let st = stack.status();
+    assert_eq!(service(&st, "app")["state"], "absent");
+    stack.berth(["down"]).ok();
+    assert!(!secrets.exists(), "status/down wrote secrets.json");
+    assert!(!env_files.exists(), "status/down wrote secret env files");
+    // Starting needs the value, and says which variable to export.
+    let r = stack.berth(["up"]).code(1);
+    assert!(r.stderr.contains("export BERTH_E2E_TOKEN="), "{}", r.stderr);
+    assert!(!secrets.exists());
+    // With it exported, up starts app and writes the secrets; a recipe's post command may
+    // restart it: the berth it starts shares the recipe's lock of the environment.
+    Berth::new()
+        .file(stack.file())
+        .env("BERTH_E2E_TOKEN", "t0k3n")
+        .args(["up"])
+        .run()
+        .ok();
+    let r = Berth::new()
+        .file(stack.file())
+        .env("BERTH_E2E_TOKEN", "t0k3n")
+        .args(["deploy", "app"])
+        .run()
+        .ok();
+    assert!(r.stderr.contains("app restarted"), "{}", r.stderr);
+    assert!(secrets.exists() && env_files.join("app.env").exists());
+    let generated = std::fs::read_to_string(&secrets).unwrap();
+    // Without the variable and without the env files, docker compose still lists, shows the
+    // logs of and removes the containers; nothing is written back.
+    std::fs::remove_dir_all(&env_files).unwrap();
+    let st = stack.status();
+    assert_eq!(service(&st, "app")["state"], "running", "{st}");
+    let r = stack.berth(["logs", "app"]).ok();
+    assert!(r.stdout.contains("app-started"), "{}", r.stdout);
+    stack.berth(["down"]).ok();
+    assert!(stack.ids().is_empty());
+    assert!(!env_files.exists());
+    assert_eq!(std::fs::read_to_string(&secrets).unwrap(), generated);
+}
+
 #[test]
 fn usage_errors_without_docker() {
     let qs = repo_root().join("examples/quickstart/berth.yaml");

@@ -38,10 +38,10 @@ fn corpus_imports_validate_render_and_match_the_original() {
         let model = berth_spec::resolve(&spec, "local").unwrap();
         let set = berth_render::compose::render(&model);
         let tmp = tempfile::tempdir().unwrap();
-        berth_render::output::write(&set, tmp.path()).unwrap();
+        berth_drive::artifacts::write(&set, tmp.path()).unwrap();
         let dummy = |_: &str, _: &str| Some("dummy-secret-value".to_string());
         let secrets = berth_render::compose::secret_files(&model, &dummy).unwrap();
-        berth_render::output::write(&secrets, tmp.path()).unwrap();
+        berth_drive::artifacts::write(&secrets, tmp.path()).unwrap();
         let compose_dir = tmp.path().join("compose/local");
         let out = Command::new("docker")
             .current_dir(&compose_dir)

@@ -1,12 +1,36 @@
-//! Atomic file writes: a temporary sibling, fsync, then rename, so a crash or Ctrl-C never
-//! leaves a half-written state or secret file. Secret files are created with mode 0600 from
-//! the start (never world-readable, not even for an instant).
+//! The one way Berth writes a file: a temporary sibling, then rename, so a crash or Ctrl-C
+//! never leaves a half-written file. What the file holds ([`Content`]) decides the rest: state
+//! and secrets are forced to disk (fsync) before they replace the old file, and secret files
+//! are created with mode 0600 from the start (never world-readable, not even for an instant).
+//! Rendered files are not forced to disk one by one: the next render writes them again, and
+//! an fsync per file would make writing a large render (thousands of files) take seconds.
 
 use std::io::Write;
 use std::path::Path;
 
-/// Write `bytes` to `path` atomically; `private` files get mode 0600 (Unix).
-pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+/// What a written file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// Rendered from berth.yaml (artifacts, compose files): atomic.
+    Rendered,
+    /// Only this machine has it (history, an imported spec): atomic and durable.
+    State,
+    /// Secret values: atomic, durable, mode 0600 (Unix).
+    Secret,
+}
+
+impl Content {
+    fn private(self) -> bool {
+        self == Content::Secret
+    }
+
+    fn durable(self) -> bool {
+        self != Content::Rendered
+    }
+}
+
+/// Write `bytes` to `path` atomically, as `content` requires.
+pub fn write_atomic(path: &Path, bytes: &[u8], content: Content) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -17,18 +41,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
+        opts.mode(if content.private() { 0o600 } else { 0o644 });
     }
     let result = (|| {
         let mut f = opts.open(&tmp)?;
         #[cfg(unix)]
-        if private {
+        if content.private() {
             // An existing temp file keeps its old mode: enforce it.
             use std::os::unix::fs::PermissionsExt;
             f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if content.durable() {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -38,16 +64,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result
 }
 
 /// Write only when the content differs (keeps mtimes stable); true when written.
-pub fn write_if_changed(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<bool> {
+pub fn write_if_changed(path: &Path, bytes: &[u8], content: Content) -> std::io::Result<bool> {
     if std::fs::read(path).ok().as_deref() == Some(bytes) {
         #[cfg(unix)]
-        if private {
+        if content.private() {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
         }
         return Ok(false);
     }
-    write_atomic(path, bytes, private)?;
+    write_atomic(path, bytes, content)?;
     Ok(true)
 }
 
@@ -59,8 +85,8 @@ mod tests {
     fn private_files_are_0600_and_replace_old_content() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a/b/secret.env");
-        write_atomic(&p, b"one", true).unwrap();
-        write_atomic(&p, b"two", true).unwrap();
+        write_atomic(&p, b"one", Content::Secret).unwrap();
+        write_atomic(&p, b"two", Content::Secret).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         #[cfg(unix)]
         {
@@ -80,8 +106,11 @@ mod tests {
     fn write_if_changed_reports_changes() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
-        assert!(write_if_changed(&p, b"x", false).unwrap());
-        assert!(!write_if_changed(&p, b"x", false).unwrap());
-        assert!(write_if_changed(&p, b"y", false).unwrap());
+        for content in [Content::Rendered, Content::State] {
+            assert!(write_if_changed(&p, b"x", content).unwrap());
+            assert!(!write_if_changed(&p, b"x", content).unwrap());
+            assert!(write_if_changed(&p, b"y", content).unwrap());
+            std::fs::remove_file(&p).unwrap();
+        }
     }
 }

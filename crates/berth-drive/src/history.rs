@@ -47,7 +47,7 @@ impl History {
         }
         let mut text = serde_json::to_string_pretty(&h).unwrap_or_default();
         text.push('\n');
-        fsutil::write_atomic(path, text.as_bytes(), false)
+        fsutil::write_atomic(path, text.as_bytes(), fsutil::Content::State)
     }
 
     /// The newest record of an environment.

@@ -1,8 +1,11 @@
-//! berth-drive: the only layer that touches the world. It takes a resolved
-//! [`berth_spec::Model`], writes the rendered artifacts and the generated secrets under
-//! `.berth/`, and drives `docker compose`, reaching processes and time only through the
-//! [`process::Runner`] and [`clock::Clock`] traits (real implementations by default).
+//! berth-drive: the only layer that touches the world. It writes rendered files
+//! ([`artifacts`], atomically through [`fsutil`]), keeps the project's state under `.berth/`
+//! ([`workspace`]: generated secrets, history, locks), and executes the plans render returns
+//! beside the files: [`compose`] drives `docker compose`, [`terraform`] drives terraform. It
+//! reaches processes and time only through the [`process::Runner`] and [`clock::Clock`]
+//! traits (real implementations by default).
 
+pub mod artifacts;
 pub mod clock;
 pub mod compose;
 pub mod fsutil;

@@ -1,8 +1,11 @@
-//! Secret values at `up` time: generated once into `.berth/secrets.json` (0600, atomic) and
-//! reused on every later `up`; read from the host environment or a file when the spec says so.
-//! The values then fill the compose `.secrets/*.env` files (`berth_render::compose::secret_files`).
+//! Secret values when containers start (`up`, `restart`, `run`, under the environment's
+//! lock): the plan's secrets, generated once into `.berth/secrets.json` (0600, atomic) and
+//! reused on every later start, or read from the host environment or a file when the spec says
+//! so. The values then fill the compose `.secrets/*.env` files
+//! (`berth_render::compose::secret_files`).
 
-use crate::fsutil;
+use crate::{artifacts, fsutil};
+use berth_render::plan::SecretNeed;
 use berth_spec::model::SecretSource;
 use berth_spec::Model;
 use serde::{Deserialize, Serialize};
@@ -62,9 +65,11 @@ impl SecretStore {
     pub fn save(&self, path: &Path) -> Result<(), SecretError> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        fsutil::write_atomic(path, text.as_bytes(), true).map_err(|source| SecretError::Write {
-            path: path.to_path_buf(),
-            source,
+        fsutil::write_atomic(path, text.as_bytes(), fsutil::Content::Secret).map_err(|source| {
+            SecretError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
         })
     }
 }
@@ -111,10 +116,10 @@ pub fn generate(len: usize, sources: &dyn SecretSources) -> Result<String, Strin
     Ok(out)
 }
 
-/// Every secret value the environment needs: secret → key → value. Generated values are
-/// created once and saved to `store_path`; nothing is regenerated when it exists.
+/// Every value of `secrets` (a plan's): secret → key → value. Generated values are created
+/// once and saved to `store_path`; nothing is regenerated when it exists.
 pub fn materialise(
-    model: &Model,
+    secrets: &[SecretNeed],
     root: &Path,
     store_path: &Path,
     sources: &dyn SecretSources,
@@ -122,43 +127,27 @@ pub fn materialise(
     let mut store = SecretStore::load(store_path)?;
     let mut changed = false;
     let mut values = BTreeMap::new();
-    for secret in &model.secrets {
-        let mut keys = BTreeMap::new();
-        match &secret.source {
+    for secret in secrets {
+        let keys = match &secret.source {
             SecretSource::Generate { length } => {
                 let entry = store.generated.entry(secret.name.clone()).or_default();
-                for key in &secret.keys {
-                    if !entry.contains_key(key) {
-                        let v = generate(*length as usize, sources).map_err(|reason| {
-                            SecretError::Random {
-                                secret: secret.name.clone(),
-                                reason,
-                            }
-                        })?;
-                        entry.insert(key.clone(), v);
-                        changed = true;
-                    }
-                    keys.insert(key.clone(), entry[key].clone());
-                }
+                changed |= generate_missing(secret, *length, entry, sources)?;
+                secret
+                    .keys
+                    .iter()
+                    .map(|k| (k.clone(), entry[k].clone()))
+                    .collect()
             }
             SecretSource::Env { var } => {
                 let v = sources.env(var).ok_or_else(|| SecretError::MissingEnv {
                     secret: secret.name.clone(),
                     var: var.clone(),
                 })?;
-                keys.insert("value".to_string(), v);
+                BTreeMap::from([("value".to_string(), v)])
             }
             SecretSource::File { path } => {
-                let p = root.join(path);
-                let v = sources.file(&p).map_err(|source| SecretError::File {
-                    secret: secret.name.clone(),
-                    path: p.clone(),
-                    source,
-                })?;
-                keys.insert(
-                    "value".to_string(),
-                    v.strip_suffix('\n').unwrap_or(&v).to_string(),
-                );
+                let v = read_file(secret, &root.join(path), sources)?;
+                BTreeMap::from([("value".to_string(), v)])
             }
             SecretSource::Aws { name, .. } => {
                 return Err(SecretError::Aws {
@@ -166,7 +155,7 @@ pub fn materialise(
                     name: name.clone(),
                 })
             }
-        }
+        };
         values.insert(secret.name.clone(), keys);
     }
     if changed {
@@ -178,6 +167,42 @@ pub fn materialise(
     Ok(values)
 }
 
+/// Generate the keys of `secret` that `entry` does not hold yet; true when it did any.
+fn generate_missing(
+    secret: &SecretNeed,
+    length: u32,
+    entry: &mut BTreeMap<String, String>,
+    sources: &dyn SecretSources,
+) -> Result<bool, SecretError> {
+    let mut changed = false;
+    for key in &secret.keys {
+        if entry.contains_key(key) {
+            continue;
+        }
+        let v = generate(length as usize, sources).map_err(|reason| SecretError::Random {
+            secret: secret.name.clone(),
+            reason,
+        })?;
+        entry.insert(key.clone(), v);
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// The value of a `file:` secret, without its final newline.
+fn read_file(
+    secret: &SecretNeed,
+    path: &Path,
+    sources: &dyn SecretSources,
+) -> Result<String, SecretError> {
+    let v = sources.file(path).map_err(|source| SecretError::File {
+        secret: secret.name.clone(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(v.strip_suffix('\n').unwrap_or(&v).to_string())
+}
+
 /// Write the environment's `.secrets/*.env` files (0600, atomically) under `out` (the
 /// `.berth/` dir); returns how many changed.
 pub fn write_env_files(
@@ -187,17 +212,11 @@ pub fn write_env_files(
 ) -> Result<usize, SecretError> {
     let lookup = |secret: &str, key: &str| values.get(secret).and_then(|k| k.get(key)).cloned();
     let set = berth_render::compose::secret_files(model, &lookup)?;
-    let mut changed = 0;
-    for (path, bytes) in set.iter() {
-        let p = out.join(path);
-        if fsutil::write_if_changed(&p, bytes, true).map_err(|source| SecretError::Write {
-            path: p.clone(),
-            source,
-        })? {
-            changed += 1;
-        }
-    }
-    Ok(changed)
+    let changed = artifacts::write_private(&set, out).map_err(|e| SecretError::Write {
+        path: e.path,
+        source: e.source,
+    })?;
+    Ok(changed.len())
 }
 
 #[cfg(test)]
@@ -246,8 +265,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = model(SPEC);
         let store = dir.path().join(".berth/secrets.json");
-        let first = materialise(&m, dir.path(), &store, &Fixed(7)).unwrap();
-        let second = materialise(&m, dir.path(), &store, &Fixed(0)).unwrap();
+        let needs = berth_render::compose::plan(&m).secrets;
+        let first = materialise(&needs, dir.path(), &store, &Fixed(7)).unwrap();
+        let second = materialise(&needs, dir.path(), &store, &Fixed(0)).unwrap();
         assert_eq!(first, second, "a later up reuses the generated values");
         assert_eq!(first["token"]["value"], "from-env");
         assert_eq!(first["postgres-password"]["value"].len(), 32);
@@ -268,7 +288,8 @@ mod tests {
     fn a_missing_env_variable_names_the_secret_and_the_fix() {
         let dir = tempfile::tempdir().unwrap();
         let m = model(&SPEC.replace("env: SET", "env: BERTH_TEST_SURELY_UNSET"));
-        let err = materialise(&m, dir.path(), &dir.path().join("s.json"), &Fixed(0))
+        let needs = berth_render::compose::plan(&m).secrets;
+        let err = materialise(&needs, dir.path(), &dir.path().join("s.json"), &Fixed(0))
             .unwrap_err()
             .to_string();
         assert!(

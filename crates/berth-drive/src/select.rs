@@ -2,13 +2,13 @@
 //! workloads, or a subset of services with everything they need (uses, transitively, and the
 //! jobs that must run before them).
 
-use berth_spec::model::{DepKind, Realized};
-use berth_spec::{Model, Only};
+use berth_render::plan::ComposePlan;
+use berth_spec::Only;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Selection {
-    /// Stores to start (spec order); only those run as containers here.
+    /// Stores to start (spec order); only those compose runs.
     pub stores: Vec<String>,
     /// Workloads to start, in dependency order.
     pub workloads: Vec<String>,
@@ -24,68 +24,56 @@ pub struct UnknownService {
     pub known: Vec<String>,
 }
 
-fn runs_here(model: &Model, store: &str) -> bool {
-    model
-        .store(store)
-        .is_some_and(|s| s.realization == Realized::Container)
-}
-
 /// Everything `services` need (themselves included), as (stores, workloads) name sets.
 fn closure(
-    model: &Model,
+    plan: &ComposePlan,
     services: &[String],
 ) -> Result<(BTreeSet<String>, BTreeSet<String>), UnknownService> {
     let mut stores = BTreeSet::new();
     let mut workloads = BTreeSet::new();
     let mut todo: Vec<String> = services.to_vec();
     while let Some(name) = todo.pop() {
-        let Some(w) = model.workload(&name) else {
+        let Some(w) = plan.workload(&name) else {
             return Err(UnknownService {
                 name,
-                known: model.workloads.iter().map(|w| w.name.clone()).collect(),
+                known: plan
+                    .workloads
+                    .iter()
+                    .map(|w| w.name().to_string())
+                    .collect(),
             });
         };
         if !workloads.insert(name.clone()) {
             continue;
         }
-        for dep in &w.uses {
-            match dep.kind {
-                DepKind::Store => {
-                    stores.insert(dep.name.clone());
-                }
-                DepKind::Service => todo.push(dep.name.clone()),
-            }
-        }
-        todo.extend(w.after_jobs.iter().cloned());
+        stores.extend(w.stores.iter().cloned());
+        todo.extend(w.after.iter().cloned());
     }
     Ok((stores, workloads))
 }
 
 /// The selection for `only` and an optional subset of services (empty = all).
 pub fn select(
-    model: &Model,
+    plan: &ComposePlan,
     only: Option<Only>,
     services: &[String],
 ) -> Result<Selection, UnknownService> {
-    let (stores, workloads): (BTreeSet<String>, BTreeSet<String>) = if services.is_empty() {
-        (
-            model.stores.iter().map(|s| s.name.clone()).collect(),
-            model.workloads.iter().map(|w| w.name.clone()).collect(),
-        )
+    let wanted = if services.is_empty() {
+        None
     } else {
-        closure(model, services)?
+        Some(closure(plan, services)?)
     };
-    let stores: Vec<String> = model
+    let stores: Vec<String> = plan
         .stores
         .iter()
         .map(|s| s.name.clone())
-        .filter(|s| stores.contains(s) && runs_here(model, s))
+        .filter(|s| wanted.as_ref().is_none_or(|(stores, _)| stores.contains(s)))
         .collect();
-    let workloads: Vec<String> = model
+    let workloads: Vec<String> = plan
         .workloads
         .iter()
-        .map(|w| w.name.clone())
-        .filter(|w| workloads.contains(w))
+        .map(|w| w.name().to_string())
+        .filter(|w| wanted.as_ref().is_none_or(|(_, ws)| ws.contains(w)))
         .collect();
     Ok(match only {
         None => Selection {
@@ -108,25 +96,21 @@ pub fn select(
 
 /// Start levels of the selected workloads: a workload comes after the services and jobs it
 /// needs, so each level can start once the previous one is healthy (or completed).
-pub fn levels(model: &Model, workloads: &[String]) -> Vec<Vec<String>> {
+pub fn levels(plan: &ComposePlan, workloads: &[String]) -> Vec<Vec<String>> {
     let mut level: Vec<(String, usize)> = Vec::new();
-    // Model workloads are in dependency order: every dependency's level is known first.
-    for w in model
+    // Plan workloads are in dependency order: every dependency's level is known first.
+    for w in plan
         .workloads
         .iter()
-        .filter(|w| workloads.contains(&w.name))
+        .filter(|w| workloads.iter().any(|n| n == w.name()))
     {
-        let deps = w
-            .uses
+        let l = w
+            .after
             .iter()
-            .filter(|d| d.kind == DepKind::Service)
-            .map(|d| &d.name)
-            .chain(w.after_jobs.iter());
-        let l = deps
             .filter_map(|d| level.iter().find(|(n, _)| n == d).map(|(_, l)| l + 1))
             .max()
             .unwrap_or(0);
-        level.push((w.name.clone(), l));
+        level.push((w.name().to_string(), l));
     }
     let max = level.iter().map(|(_, l)| *l).max();
     let mut out = vec![Vec::new(); max.map_or(0, |m| m + 1)];
@@ -155,7 +139,7 @@ environments:
   local: { platform: compose }
 "#;
 
-    fn model() -> Model {
+    fn model() -> ComposePlan {
         let source = berth_spec::Source::new("berth.yaml", SPEC.to_string());
         let loaded = berth_spec::validate(&source);
         assert!(
@@ -163,7 +147,7 @@ environments:
             "{:?}",
             loaded.diagnostics
         );
-        berth_spec::resolve(&loaded.spec.unwrap(), "local").unwrap()
+        berth_render::compose::plan(&berth_spec::resolve(&loaded.spec.unwrap(), "local").unwrap())
     }
 
     #[test]

@@ -7,12 +7,17 @@
 //!   real one.
 //! - apply and destroy always go through a saved plan (`plan -out`), so what is confirmed is
 //!   exactly what runs; confirmation is the caller's ([`Options::confirm`]).
-//! - Emulator mode never touches the rendered files: `deploy/terraform/{modules,envs/ENV}` are
-//!   copied into a work dir (`.berth/terraform/emulator/ENV/`) with an override file that points
-//!   the provider at the endpoint and swaps the S3 backend for a local one, and a tfvars file
-//!   that turns off what the emulator cannot create. State stays in the work dir, so a later
-//!   `destroy` finds it.
+//! - It executes the environment's [`TerraformPlan`] (render's: the root module to run in and
+//!   the files it consists of), written into the output directory beforehand; the work dirs
+//!   and the terraform executable are the [`Workspace`]'s.
+//! - Emulator mode never touches the rendered files: the plan's files
+//!   (`deploy/terraform/{modules/…,envs/ENV}`) are copied into a work dir
+//!   (`.berth/terraform/emulator/ENV/`) with an override file that points the provider at the
+//!   endpoint and swaps the S3 backend for a local one, and a tfvars file that turns off what
+//!   the emulator cannot create. State stays in the work dir, so a later `destroy` finds it.
 
+use crate::{fsutil, Workspace};
+use berth_render::plan::TerraformPlan;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -47,14 +52,13 @@ pub struct Emulator {
 
 pub struct Options<'a> {
     pub action: Action,
-    /// The rendered `terraform/` directory (holds `modules/` and `envs/`).
-    pub root: PathBuf,
-    pub environment: String,
-    /// Where emulator work dirs live (`.berth/terraform`).
-    pub work_dir: PathBuf,
+    /// The environment's Terraform, as render planned it.
+    pub plan: TerraformPlan,
+    /// The output directory the plan's files are written into (it holds `plan.root`).
+    pub out: PathBuf,
+    /// Where emulator work dirs live, and the terraform executable.
+    pub workspace: Workspace,
     pub emulator: Option<Emulator>,
-    /// The terraform executable.
-    pub terraform: String,
     /// Asked before apply/destroy with the plan's counts; false stops with [`Error::Declined`].
     pub confirm: &'a mut dyn FnMut(&Counts) -> bool,
 }
@@ -113,85 +117,22 @@ pub fn run(
     opts: Options<'_>,
     progress: &mut dyn FnMut(Stream, &str),
 ) -> Result<Summary, Error> {
-    let env_dir = opts.root.join("envs").join(&opts.environment);
-    if !env_dir.join("main.tf").is_file() {
-        return Err(Error::NotRendered {
-            env: opts.environment.clone(),
-            dir: env_dir,
-        });
-    }
-    let mut vars: Vec<(String, String)> = vec![
-        ("TF_IN_AUTOMATION".into(), "1".into()),
-        ("TF_INPUT".into(), "0".into()),
-    ];
-    let dir = match &opts.emulator {
-        Some(emu) => {
-            let dir = prepare_emulator_dir(&opts, emu)?;
-            vars.extend([
-                ("AWS_ENDPOINT_URL".to_string(), emu.endpoint.clone()),
-                ("AWS_ACCESS_KEY_ID".to_string(), "test".to_string()),
-                ("AWS_SECRET_ACCESS_KEY".to_string(), "test".to_string()),
-            ]);
-            dir
-        }
-        None => env_dir,
-    };
+    let (dir, vars) = work_dir(&opts)?;
     let tf = |args: &[&str]| Cmd {
-        program: opts.terraform.clone(),
+        program: opts.workspace.terraform.clone(),
         args: args.iter().map(|s| s.to_string()).collect(),
         cwd: Some(dir.clone()),
         env: vars.clone(),
     };
-    let step = |cmd: Cmd, progress: &mut dyn FnMut(Stream, &str)| -> Result<Vec<String>, Error> {
-        let mut lines = Vec::new();
-        let mut errors = Vec::new();
-        let mut in_error = false;
-        let code = runner
-            .stream(&cmd, &mut |s, l| {
-                progress(s, l);
-                // terraform's diagnostics start with "Error:" and run to the next blank line.
-                if l.trim_start().starts_with("Error:") || l.starts_with("╷") {
-                    in_error = true;
-                }
-                if in_error || s == Stream::Stderr {
-                    errors.push(l.to_string());
-                }
-                if l.trim().is_empty() && in_error {
-                    in_error = false;
-                }
-                lines.push(l.to_string());
-            })
-            .map_err(|e| Error::Spawn {
-                program: cmd.program.clone(),
-                source: e,
-            })?
-            .unwrap_or(-1);
-        if code != 0 {
-            let output = if errors.is_empty() {
-                lines[lines.len().saturating_sub(20)..].join("\n")
-            } else {
-                errors.join("\n")
-            };
-            return Err(Error::Failed {
-                step: cmd.args.first().cloned().unwrap_or_default(),
-                code,
-                dir: cmd.cwd.clone().unwrap_or_default(),
-                output,
-            });
-        }
-        Ok(lines)
-    };
-
-    step(tf(&["init", "-input=false", "-no-color"]), progress)?;
+    step(runner, tf(&["init", "-input=false", "-no-color"]), progress)?;
     let mut plan_args = vec!["plan", "-input=false", "-no-color", "-out=berth.tfplan"];
     if opts.action == Action::Destroy {
         plan_args.push("-destroy");
     }
-    let plan_lines = step(tf(&plan_args), progress)?;
-    let planned = parse_plan(&plan_lines);
+    let planned = parse_plan(&step(runner, tf(&plan_args), progress)?);
     let mut summary = Summary {
         action: opts.action.name(),
-        environment: opts.environment.clone(),
+        environment: opts.plan.environment.clone(),
         dir: dir.clone(),
         planned,
         applied: None,
@@ -208,34 +149,109 @@ pub fn run(
             action: opts.action.name(),
         });
     }
-    let apply_lines = step(
-        tf(&["apply", "-input=false", "-no-color", "berth.tfplan"]),
-        progress,
-    )?;
+    let apply = tf(&["apply", "-input=false", "-no-color", "berth.tfplan"]);
+    let apply_lines = step(runner, apply, progress)?;
     let _ = std::fs::remove_file(dir.join("berth.tfplan"));
     summary.applied = Some(parse_apply(&apply_lines));
-    let state = step(tf(&["state", "list"]), &mut |_, _| {})?;
+    let state = step(runner, tf(&["state", "list"]), &mut |_, _| {})?;
     summary.resources_in_state = Some(state.iter().filter(|l| !l.trim().is_empty()).count());
     if opts.action == Action::Apply {
-        let out = step(tf(&["output", "-json", "-no-color"]), &mut |_, _| {})?;
+        let out = step(
+            runner,
+            tf(&["output", "-json", "-no-color"]),
+            &mut |_, _| {},
+        )?;
         summary.outputs = parse_outputs(&out.join("\n"));
     }
     Ok(summary)
 }
 
-/// Copy the rendered modules and the environment root into the emulator work dir (keeping
-/// `../../modules` valid) and add the override and tfvars files. Terraform's own files there
-/// (`.terraform/`, state) are kept between runs.
-fn prepare_emulator_dir(opts: &Options<'_>, emu: &Emulator) -> Result<PathBuf, Error> {
-    let base = opts.work_dir.join("emulator").join(&opts.environment);
+/// Where terraform runs (the environment's root module, or its emulator copy) and the
+/// variables it gets; fails when the plan's files are not all rendered.
+fn work_dir(opts: &Options<'_>) -> Result<(PathBuf, Vec<(String, String)>), Error> {
+    let root = opts.out.join(&opts.plan.root);
+    let env_dir = root.join(&opts.plan.env_dir);
+    if !opts.plan.files.iter().all(|f| root.join(f).is_file()) {
+        return Err(Error::NotRendered {
+            env: opts.plan.environment.clone(),
+            dir: env_dir,
+        });
+    }
+    let mut vars: Vec<(String, String)> = vec![
+        ("TF_IN_AUTOMATION".into(), "1".into()),
+        ("TF_INPUT".into(), "0".into()),
+    ];
+    let Some(emu) = &opts.emulator else {
+        return Ok((env_dir, vars));
+    };
+    let dir = prepare_emulator_dir(opts, &root, emu)?;
+    vars.extend([
+        ("AWS_ENDPOINT_URL".to_string(), emu.endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID".to_string(), "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY".to_string(), "test".to_string()),
+    ]);
+    Ok((dir, vars))
+}
+
+/// Run one terraform command, streaming its lines to `progress`; its output lines, or on
+/// failure terraform's error lines (the last 20 lines when it printed none).
+fn step(
+    runner: &dyn Runner,
+    cmd: Cmd,
+    progress: &mut dyn FnMut(Stream, &str),
+) -> Result<Vec<String>, Error> {
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    let mut in_error = false;
+    let code = runner
+        .stream(&cmd, &mut |s, l| {
+            progress(s, l);
+            // terraform's diagnostics start with "Error:" and run to the next blank line.
+            if l.trim_start().starts_with("Error:") || l.starts_with("╷") {
+                in_error = true;
+            }
+            if in_error || s == Stream::Stderr {
+                errors.push(l.to_string());
+            }
+            if l.trim().is_empty() && in_error {
+                in_error = false;
+            }
+            lines.push(l.to_string());
+        })
+        .map_err(|e| Error::Spawn {
+            program: cmd.program.clone(),
+            source: e,
+        })?
+        .unwrap_or(-1);
+    if code != 0 {
+        let output = if errors.is_empty() {
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        } else {
+            errors.join("\n")
+        };
+        return Err(Error::Failed {
+            step: cmd.args.first().cloned().unwrap_or_default(),
+            code,
+            dir: cmd.cwd.clone().unwrap_or_default(),
+            output,
+        });
+    }
+    Ok(lines)
+}
+
+/// Copy the plan's files (the modules it uses and the environment root) from `root` into the
+/// emulator work dir, keeping their layout (so `../../modules` stays valid), and add the
+/// override and tfvars files. Terraform's own files there (`.terraform/`, state) are kept
+/// between runs.
+fn prepare_emulator_dir(opts: &Options<'_>, root: &Path, emu: &Emulator) -> Result<PathBuf, Error> {
+    let plan = &opts.plan;
+    let base = opts.workspace.emulator_dir(&plan.environment);
     let io = |what: &str, p: &Path, e: io::Error| Error::Io(format!("{what} {}: {e}", p.display()));
     let modules = base.join("modules");
     if modules.exists() {
         std::fs::remove_dir_all(&modules).map_err(|e| io("cannot clean", &modules, e))?;
     }
-    copy_tree(&opts.root.join("modules"), &modules)
-        .map_err(|e| io("cannot copy to", &modules, e))?;
-    let dir = base.join("envs").join(&opts.environment);
+    let dir = base.join(&plan.env_dir);
     std::fs::create_dir_all(&dir).map_err(|e| io("cannot create", &dir, e))?;
     // Stale .tf files of an earlier render must not linger.
     for entry in std::fs::read_dir(&dir).map_err(|e| io("cannot read", &dir, e))? {
@@ -244,36 +260,20 @@ fn prepare_emulator_dir(opts: &Options<'_>, emu: &Emulator) -> Result<PathBuf, E
             std::fs::remove_file(&p).map_err(|e| io("cannot remove", &p, e))?;
         }
     }
-    let src = opts.root.join("envs").join(&opts.environment);
-    for entry in std::fs::read_dir(&src).map_err(|e| io("cannot read", &src, e))? {
-        let p = entry.map_err(|e| io("cannot read", &src, e))?.path();
-        if p.is_file() && p.extension().is_some_and(|x| x == "tf") {
-            let to = dir.join(p.file_name().unwrap_or_default());
-            std::fs::copy(&p, &to).map_err(|e| io("cannot copy to", &to, e))?;
-        }
+    for file in &plan.files {
+        let (from, to) = (root.join(file), base.join(file));
+        let bytes = std::fs::read(&from).map_err(|e| io("cannot read", &from, e))?;
+        fsutil::write_atomic(&to, &bytes, fsutil::Content::Rendered)
+            .map_err(|e| io("cannot write", &to, e))?;
     }
     let write = |name: &str, text: &str| {
         let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|e| io("cannot write", &p, e))
+        fsutil::write_atomic(&p, text.as_bytes(), fsutil::Content::Rendered)
+            .map_err(|e| io("cannot write", &p, e))
     };
     write("berth_emulator_override.tf", &emu.override_tf)?;
     write("berth_emulator.auto.tfvars", &emu.tfvars)?;
     Ok(dir)
-}
-
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let p = entry.path();
-        let target = to.join(entry.file_name());
-        if p.is_dir() {
-            copy_tree(&p, &target)?;
-        } else {
-            std::fs::copy(&p, &target)?;
-        }
-    }
-    Ok(())
 }
 
 fn numbers(text: &str) -> Vec<u32> {
@@ -422,6 +422,16 @@ mod tests {
         t
     }
 
+    /// The plan of what `rendered` wrote.
+    fn plan() -> TerraformPlan {
+        TerraformPlan {
+            environment: "dev".into(),
+            root: "terraform".into(),
+            env_dir: "envs/dev".into(),
+            files: vec!["envs/dev/main.tf".into(), "modules/kms/main.tf".into()],
+        }
+    }
+
     fn opts<'a>(
         t: &Path,
         action: Action,
@@ -430,11 +440,10 @@ mod tests {
     ) -> Options<'a> {
         Options {
             action,
-            root: t.join("terraform"),
-            environment: "dev".into(),
-            work_dir: t.join(".berth/terraform"),
+            plan: plan(),
+            out: t.to_path_buf(),
+            workspace: Workspace::new(t),
             emulator,
-            terraform: "terraform".into(),
             confirm,
         }
     }

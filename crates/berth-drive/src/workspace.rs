@@ -1,13 +1,18 @@
-//! The project's `.berth/` directory: where `berth up` renders the files it runs, keeps the
-//! generated secrets and the deploy history, and takes the per-environment lock.
+//! The project's `.berth/` directory and the settings of the tools the drivers run: where
+//! `berth up` renders the files it runs, keeps the generated secrets and the deploy history,
+//! takes the per-environment lock, and where `berth infra` keeps its Terraform work dirs.
 //!
 //! Layout (all git-ignored through `.berth/.gitignore` = `*`):
-//! - `compose/<env>/`: the compose files of that environment, rendered at every `up` (the same
-//!   relative layout as `deploy/compose/<env>/`, so build contexts `../../..` still point at
-//!   the project root), and `compose/<env>/.secrets/*.env` (0600).
+//! - `compose/<env>/`: the compose files of that environment, rendered by every command (the
+//!   same relative layout as `deploy/compose/<env>/`, so build contexts `../../..` still point
+//!   at the project root), and `compose/<env>/.secrets/*.env` (0600), written only by the
+//!   commands that start containers.
 //! - `secrets.json` (0600): generated secret values, created once and reused.
 //! - `history.json`: deploy history (time, environment, recipe, outcome).
-//! - `locks/<env>.lock`: advisory lock held while an `up`/`deploy`/`down` runs; holds the pid.
+//! - `locks/<env>.lock`: advisory lock held while a command that starts or removes containers
+//!   runs; holds the pid. A `berth` started by a recipe's pre or post command shares its
+//!   parent's lock (the parent's pid is in `BERTH_LOCK_PID`).
+//! - `terraform/`: `berth infra`'s work dirs (emulator mode copies the rendered Terraform here).
 //!
 //! Decision: `up` runs from `.berth/`, not from the committed `deploy/`: it never depends on
 //! whether `berth render` was run, never writes secret files next to committed artifacts, and
@@ -18,19 +23,31 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// The variable a recipe's commands get: the pid of the `berth` that runs them (and holds the
+/// environment's lock).
+pub const LOCK_PID_VAR: &str = "BERTH_LOCK_PID";
+
+/// The variable that names the terraform executable (default `terraform`).
+pub const TERRAFORM_VAR: &str = "BERTH_TERRAFORM";
+
 #[derive(Debug, Clone)]
 pub struct Workspace {
     /// The project root (the directory of berth.yaml).
     pub root: PathBuf,
     /// `<root>/.berth`.
     pub dir: PathBuf,
+    /// The terraform executable.
+    pub terraform: String,
+    /// (environment, pid) of the `berth` whose recipe command started this process: its lock of
+    /// that environment is shared with this process.
+    pub parent_lock: Option<(String, String)>,
 }
 
 /// Another process holds the environment's lock.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
-        "environment `{env}` is busy: another berth (pid {pid}) is running up/deploy/down on it; \
+        "environment `{env}` is busy: another berth (pid {pid}) is running up/deploy/down/restart/run on it; \
          wait for it to finish (or stop it), then retry"
     )]
     Busy { env: String, pid: String },
@@ -44,15 +61,36 @@ pub enum LockError {
 /// Held for the duration of an operation; released on drop (also when the process dies).
 #[derive(Debug)]
 pub struct EnvLock {
-    _file: File,
+    /// None when the lock is the parent berth's (shared with a recipe's command).
+    _file: Option<File>,
+    pub env: String,
     pub path: PathBuf,
 }
 
 impl Workspace {
+    /// The workspace of the project at `root`, with default settings.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         let dir = root.join(".berth");
-        Workspace { root, dir }
+        Workspace {
+            root,
+            dir,
+            terraform: "terraform".into(),
+            parent_lock: None,
+        }
+    }
+
+    /// [`Workspace::new`] with the settings the process environment gives: the terraform
+    /// executable (`BERTH_TERRAFORM`) and the lock a parent berth shares with a recipe's
+    /// command (`BERTH_ENVIRONMENT`, `BERTH_LOCK_PID`).
+    pub fn from_env(root: impl Into<PathBuf>) -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut ws = Workspace::new(root);
+        if let Some(t) = var(TERRAFORM_VAR) {
+            ws.terraform = t;
+        }
+        ws.parent_lock = var("BERTH_ENVIRONMENT").zip(var(LOCK_PID_VAR));
+        ws
     }
 
     /// Create `.berth/` with its `.gitignore`.
@@ -61,7 +99,7 @@ impl Workspace {
         fsutil::write_if_changed(
             &self.dir.join(".gitignore"),
             b"# berth state: rendered files, generated secrets, history, locks. Never commit.\n*\n",
-            false,
+            fsutil::Content::Rendered,
         )?;
         Ok(())
     }
@@ -83,7 +121,18 @@ impl Workspace {
         self.dir.join("locks").join(format!("{env}.lock"))
     }
 
-    /// Take the environment's advisory lock without waiting.
+    /// Where `berth infra` keeps its work dirs (`.berth/terraform`).
+    pub fn terraform_dir(&self) -> PathBuf {
+        self.dir.join("terraform")
+    }
+
+    /// The emulator-mode work dir of an environment (`.berth/terraform/emulator/<env>`).
+    pub fn emulator_dir(&self, env: &str) -> PathBuf {
+        self.terraform_dir().join("emulator").join(env)
+    }
+
+    /// Take the environment's advisory lock without waiting. When the holder is the parent
+    /// berth whose recipe command started this process, the lock is shared instead.
     pub fn lock(&self, env: &str) -> Result<EnvLock, LockError> {
         let path = self.lock_path(env);
         let io = |source| LockError::Io {
@@ -104,6 +153,18 @@ impl Workspace {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
             let pid = pid.trim();
+            if !pid.is_empty()
+                && self
+                    .parent_lock
+                    .as_ref()
+                    .is_some_and(|(e, p)| e == env && p == pid)
+            {
+                return Ok(EnvLock {
+                    _file: None,
+                    env: env.to_string(),
+                    path,
+                });
+            }
             return Err(LockError::Busy {
                 env: env.to_string(),
                 pid: if pid.is_empty() {
@@ -118,7 +179,11 @@ impl Workspace {
         file.write_all(format!("{}\n", std::process::id()).as_bytes())
             .map_err(io)?;
         file.flush().map_err(io)?;
-        Ok(EnvLock { _file: file, path })
+        Ok(EnvLock {
+            _file: Some(file),
+            env: env.to_string(),
+            path,
+        })
     }
 }
 
@@ -157,6 +222,42 @@ mod tests {
         drop(held);
         ws.lock("local").unwrap();
         drop(other);
+    }
+
+    #[test]
+    fn a_recipe_command_shares_its_parents_lock_and_nobody_else_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let parent = Workspace::new(dir.path());
+        let held = parent.lock("local").unwrap();
+        let me = std::process::id().to_string();
+        let child = Workspace {
+            parent_lock: Some(("local".into(), me.clone())),
+            ..Workspace::new(dir.path())
+        };
+        let shared = child.lock("local").unwrap();
+        assert_eq!(shared.env, "local");
+        // Another environment's lock, or the lock of another holder, is not shared.
+        let stranger = Workspace {
+            parent_lock: Some(("local".into(), "1".into())),
+            ..Workspace::new(dir.path())
+        };
+        assert!(matches!(
+            stranger.lock("local"),
+            Err(LockError::Busy { .. })
+        ));
+        let other_env = Workspace {
+            parent_lock: Some(("dev".into(), me)),
+            ..Workspace::new(dir.path())
+        };
+        assert!(matches!(
+            other_env.lock("local"),
+            Err(LockError::Busy { .. })
+        ));
+        // Dropping the shared lock leaves the parent's in place.
+        drop(shared);
+        assert!(matches!(parent.lock("local"), Err(LockError::Busy { .. })));
+        drop(held);
+        parent.lock("local").unwrap();
     }
 
     #[test]

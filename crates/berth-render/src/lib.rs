@@ -1,16 +1,18 @@
-//! Rendering: resolved models → artifacts (path → bytes). Everything here is pure: no I/O, no
-//! clock, no randomness; the same spec gives byte-identical artifacts. `output` is the one place
-//! that compares with or writes to disk.
+//! Rendering: resolved models → artifacts (path → bytes), and for the environments a driver
+//! runs, the typed [`plan`] it executes beside them. Everything here is pure: no I/O, no clock,
+//! no randomness; the same spec gives byte-identical artifacts. Comparing with and writing to
+//! disk is the driver's (`berth_drive::artifacts`).
 
 pub mod artifact;
 pub mod compose;
 pub mod gitops;
 pub mod kube;
-pub mod output;
+pub mod plan;
 pub mod terraform;
 pub mod yaml;
 
 pub use artifact::ArtifactSet;
+pub use plan::Rendered;
 
 use berth_spec::{Model, Platform, Spec};
 use rayon::prelude::*;

@@ -336,8 +336,8 @@ fn write_project(fixture: &str) -> (tempfile::TempDir, std::path::PathBuf, Model
 fn write_model(m: Model) -> (tempfile::TempDir, std::path::PathBuf, Model) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
-    berth_render::output::write(&compose::render(&m), &out).unwrap();
-    berth_render::output::write(&secret_files(&m, &canary).unwrap(), &out).unwrap();
+    berth_drive::artifacts::write(&compose::render(&m), &out).unwrap();
+    berth_drive::artifacts::write(&secret_files(&m, &canary).unwrap(), &out).unwrap();
     // Build contexts must exist for `config`.
     for w in &m.workloads {
         if let Some(b) = &w.build {

@@ -235,7 +235,7 @@ fn gitops_kustomization_builds() {
     berth_testkit::require!(berth_testkit::KUBECTL);
     let (_, spec) = specs().remove(0);
     let tmp = tempfile::tempdir().unwrap();
-    berth_render::output::write(&berth_render::render(&spec, &[]).unwrap(), tmp.path()).unwrap();
+    berth_drive::artifacts::write(&berth_render::render(&spec, &[]).unwrap(), tmp.path()).unwrap();
     let out = std::process::Command::new("kubectl")
         .args([
             "kustomize",

@@ -764,9 +764,9 @@ fn oracle_kustomize_builds_every_overlay_as_hydrated() {
     for (name, spec) in stacks() {
         let tmp = tempfile::tempdir().unwrap();
         let set = berth_render::render(&spec, &[]).unwrap();
-        berth_render::output::write(&set, tmp.path()).unwrap();
+        berth_drive::artifacts::write(&set, tmp.path()).unwrap();
         for m in kube_models(&spec) {
-            berth_render::output::write(&secret_env_file(&m, &canary).unwrap(), tmp.path())
+            berth_drive::artifacts::write(&secret_env_file(&m, &canary).unwrap(), tmp.path())
                 .unwrap();
             let dir = tmp.path().join(format!("k8s/overlays/{}", m.environment));
             let out = tool("kubectl", &["kustomize", dir.to_str().unwrap()]);

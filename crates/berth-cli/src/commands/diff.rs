@@ -17,7 +17,7 @@ pub fn run(g: &Global, printer: &Printer, env: Option<String>, out: Option<PathB
         Err(code) => return code,
     };
     let dir = out_dir(&project, out);
-    let diff = berth_render::output::diff(&set, &dir);
+    let diff = berth_drive::artifacts::diff(&set, &dir);
     if diff.is_empty() {
         printer.success("no differences");
         exit::OK

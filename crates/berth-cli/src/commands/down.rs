@@ -21,7 +21,10 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, volumes: bool) -> u
         Ok(l) => l,
         Err(e) => return drive::report(printer, &e),
     };
-    let result = driver.prepare().and_then(|_| driver.down(volumes));
+    // Removing containers needs the compose files, not the secrets.
+    let result = driver
+        .write_files()
+        .and_then(|files| driver.down(&files, volumes));
     drive::record(
         printer,
         &session,

@@ -74,10 +74,20 @@ pub fn compose_envs(project: &Project) -> Vec<String> {
         .collect()
 }
 
+/// The project's `.berth/` workspace, with the settings the environment gives.
+pub fn workspace(project: &Project) -> Workspace {
+    Workspace::from_env(project.root())
+}
+
 impl Session {
     pub fn driver(&self) -> Result<ComposeDriver<'_>, DriveError> {
-        let ws = Workspace::new(self.project.root());
-        ComposeDriver::new(&self.model, ws, &RUNNER, &CLOCK, &SOURCES)
+        ComposeDriver::new(
+            &self.model,
+            workspace(&self.project),
+            &RUNNER,
+            &CLOCK,
+            &SOURCES,
+        )
     }
 }
 
@@ -114,7 +124,7 @@ pub fn record(
     started: Instant,
     result: Result<(), &DriveError>,
 ) {
-    let ws = Workspace::new(session.project.root());
+    let ws = workspace(&session.project);
     let (outcome, detail) = match result {
         Ok(()) => ("ok", None),
         Err(DriveError::Interrupted) => ("interrupted", None),

@@ -153,7 +153,11 @@ pub fn run(cli: ImportCli) -> u8 {
     }
     if to_stdout {
         printer.out(&outcome.yaml);
-    } else if let Err(e) = write_atomically(&cli.out, outcome.yaml.as_bytes()) {
+    } else if let Err(e) = berth_drive::fsutil::write_atomic(
+        &cli.out,
+        outcome.yaml.as_bytes(),
+        berth_drive::fsutil::Content::State,
+    ) {
         printer.error(format!("cannot write {}: {e}", cli.out.display()));
         return exit::FAILED;
     }
@@ -183,20 +187,4 @@ pub fn run(cli: ImportCli) -> u8 {
         ));
     }
     exit::OK
-}
-
-/// Write to a temporary sibling, then rename: an interrupted import never leaves half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("berth.yaml");
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_file_name(format!(".{name}.berth-tmp"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

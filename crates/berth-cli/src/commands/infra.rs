@@ -1,6 +1,7 @@
-//! `berth infra plan|apply|destroy ENV`: render the environment's Terraform into
-//! `deploy/terraform`, then drive real terraform (init, plan, apply) with streamed output and a
-//! summary. `--endpoint` runs against an AWS emulator in a work dir under `.berth/`.
+//! `berth infra plan|apply|destroy ENV`: render the environment's Terraform (only that) into
+//! `deploy/terraform`, then drive real terraform (init, plan, apply) on render's plan with
+//! streamed output and a summary. `--endpoint` runs against an AWS emulator in a work dir under
+//! `.berth/`; the work dirs and the terraform executable (`BERTH_TERRAFORM`) are the workspace's.
 
 use crate::args::{Global, InfraAction, InfraArgs, OutputFormat};
 use crate::printer::Printer;
@@ -41,14 +42,15 @@ fn infra(g: &Global, printer: &Printer, action: Action, args: &InfraArgs) -> u8 
             return exit::USAGE;
         }
     };
-    if model.cloud.is_none() {
+    // This environment's Terraform, and nothing else; none without a cloud.
+    let Some(rendered) = berth_render::plan::terraform(&model) else {
         printer.error(format!(
             "environment `{env}` has no cloud, so there is no infrastructure to provision; \
              `berth infra` takes an environment with `cloud: aws`: {}",
             list(&cloud_envs)
         ));
         return exit::USAGE;
-    }
+    };
     let interactive = std::io::stdin().is_terminal();
     if action != Action::Plan && !args.auto_approve && !interactive {
         printer.error(format!(
@@ -74,35 +76,24 @@ fn infra(g: &Global, printer: &Printer, action: Action, args: &InfraArgs) -> u8 
         None => None,
     };
 
-    // Render this environment's Terraform (only the terraform/ part) into the output dir.
-    let set = match berth_render::render(&project.spec, std::slice::from_ref(env)) {
-        Ok(s) => s.under("terraform/"),
-        Err(e) => {
-            printer.error(e.to_string());
-            return exit::USAGE;
-        }
-    };
     let out = super::render::out_dir(&project, args.out.clone());
-    match berth_render::output::write(&set, &out) {
+    match berth_drive::artifacts::write(&rendered.files, &out) {
         Ok(changed) => printer.info(format!(
             "rendered Terraform for `{env}` into {} ({} file(s) changed)",
-            out.join("terraform").display(),
+            out.join(&rendered.plan.root).display(),
             changed.len()
         )),
         Err(e) => {
-            printer.error(format!("cannot write into {}: {e}", out.display()));
+            printer.error(e.to_string());
             return exit::FAILED;
         }
     }
+    let workspace = super::drive::workspace(&project);
     if let Some(emu) = &emulator {
         printer.info(format!(
             "emulator mode: AWS calls go to {}; state in {}",
             emu.endpoint,
-            project
-                .root()
-                .join(".berth/terraform/emulator")
-                .join(env)
-                .display()
+            workspace.emulator_dir(env).display()
         ));
         for t in berth_render::terraform::emulator_toggles(&model) {
             printer.info(format!("  left out: {} ({})", t.what, t.why));
@@ -128,11 +119,10 @@ fn infra(g: &Global, printer: &Printer, action: Action, args: &InfraArgs) -> u8 
     };
     let opts = Options {
         action,
-        root: out.join("terraform"),
-        environment: env.clone(),
-        work_dir: project.root().join(".berth/terraform"),
+        plan: rendered.plan,
+        out,
+        workspace,
         emulator,
-        terraform: std::env::var("BERTH_TERRAFORM").unwrap_or_else(|_| "terraform".into()),
         confirm: &mut confirm,
     };
     let quiet = printer.quiet;

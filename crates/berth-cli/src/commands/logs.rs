@@ -22,8 +22,8 @@ pub fn run(
         Err(e) => return drive::report(printer, &e),
     };
     match driver
-        .prepare()
-        .and_then(|p| driver.logs(&p, service, follow, tail))
+        .write_files()
+        .and_then(|f| driver.logs(&f, service, follow, tail))
     {
         Ok(Some(0)) => exit::OK,
         Ok(_) => exit::FAILED,

@@ -46,7 +46,7 @@ pub fn run(
         project.spec.name.value
     ));
     if check {
-        let drift = berth_render::output::drift(&set, &dir);
+        let drift = berth_drive::artifacts::drift(&set, &dir);
         if drift.is_clean() {
             printer.success(format!(
                 "{} files in {} match berth.yaml",
@@ -67,7 +67,7 @@ pub fn run(
         ));
         return exit::FAILED;
     }
-    match berth_render::output::write(&set, &dir) {
+    match berth_drive::artifacts::write(&set, &dir) {
         Ok(changed) => {
             printer.success(format!(
                 "rendered {} files into {} ({} changed)",
@@ -78,7 +78,7 @@ pub fn run(
             exit::OK
         }
         Err(e) => {
-            printer.error(format!("cannot write into {}: {e}", dir.display()));
+            printer.error(e.to_string());
             exit::FAILED
         }
     }

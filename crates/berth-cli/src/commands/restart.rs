@@ -1,4 +1,5 @@
-//! `berth restart SERVICE`: restart one service or store and wait until it is healthy again.
+//! `berth restart SERVICE`: restart one service or store and wait until it is healthy again,
+//! under the environment's lock (it writes the secrets the service reads).
 
 use super::drive::{self, Progress};
 use crate::args::Global;
@@ -16,9 +17,13 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, service: &str, time
         Err(e) => return drive::report(printer, &e),
     };
     driver.cancel = drive::cancel_flag();
+    let lock = match driver.lock() {
+        Ok(l) => l,
+        Err(e) => return drive::report(printer, &e),
+    };
     let progress = Progress::new(printer);
     match driver
-        .prepare()
+        .prepare(&lock)
         .and_then(|p| driver.restart(&p, service, Duration::from_secs(timeout), &progress))
     {
         Ok(()) => {

@@ -1,6 +1,7 @@
 //! `berth run JOB`: run a job once in a fresh container (`docker compose run --rm`), its
-//! output on the terminal; berth exits with the job's exit code. No lock is taken, so a
-//! recipe's post command may call it.
+//! output on the terminal; berth exits with the job's exit code. It holds the environment's
+//! lock (it writes the secrets the job reads); a recipe's post command may still call it, as it
+//! shares the lock of the berth running the recipe.
 
 use super::drive;
 use crate::args::Global;
@@ -17,8 +18,15 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, job: &str) -> u8 {
         Ok(d) => d,
         Err(e) => return drive::report(printer, &e),
     };
+    let lock = match driver.lock() {
+        Ok(l) => l,
+        Err(e) => return drive::report(printer, &e),
+    };
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    match driver.prepare().and_then(|p| driver.run_job(&p, job, tty)) {
+    match driver
+        .prepare(&lock)
+        .and_then(|p| driver.run_job(&p, job, tty))
+    {
         Ok(Some(0)) => {
             printer.success(format!("{job} completed"));
             exit::OK

@@ -7,7 +7,6 @@ use crate::args::{Global, OutputFormat};
 use crate::printer::Printer;
 use crate::project::exit;
 use berth_drive::history::History;
-use berth_drive::Workspace;
 use serde_json::json;
 
 pub fn run(g: &Global, printer: &Printer, env: Option<&str>) -> u8 {
@@ -19,11 +18,12 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>) -> u8 {
         Ok(d) => d,
         Err(e) => return drive::report(printer, &e),
     };
-    let rows = match driver.prepare().and_then(|p| driver.status(&p)) {
+    // Only the compose files: status never materialises secrets and takes no lock.
+    let rows = match driver.write_files().and_then(|f| driver.status(&f)) {
         Ok(r) => r,
         Err(e) => return drive::report(printer, &e),
     };
-    let history = History::load(&Workspace::new(session.project.root()).history_path());
+    let history = History::load(&drive::workspace(&session.project).history_path());
     let last = history.last(&session.model.environment);
     match printer.format {
         OutputFormat::Json | OutputFormat::Yaml => {

@@ -7,7 +7,6 @@ use crate::args::{Global, OutputFormat};
 use crate::printer::Printer;
 use crate::project::exit;
 use berth_drive::compose::{UpOptions, UpReport};
-use berth_drive::select;
 use berth_drive::DriveError;
 use berth_spec::Only;
 use std::time::{Duration, Instant};
@@ -56,14 +55,14 @@ pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> u8 {
         Err(e) => return drive::report(printer, &e),
     };
     driver.cancel = drive::cancel_flag();
-    let _lock = match driver.lock() {
+    let lock = match driver.lock() {
         Ok(l) => l,
         Err(e) => return drive::report(printer, &e),
     };
     let progress = Progress::new(printer);
     let result = (|| -> Result<UpReport, DriveError> {
-        let sel = select::select(&session.model, plan.only, &plan.services)?;
-        let prepared = driver.prepare()?;
+        let sel = driver.select(plan.only, &plan.services)?;
+        let prepared = driver.prepare(&lock)?;
         for cmd in &plan.pre {
             berth_drive::compose::Observer::step(&progress, &format!("pre: {cmd}"));
             driver.hook("pre", cmd)?;

@@ -156,8 +156,8 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
     let clock = FakeClock::new();
     let d =
         ComposeDriver::new(&m, Workspace::new(dir.path()), docker, &clock, &HostSources).unwrap();
-    let prepared = d.prepare().unwrap();
-    let sel = select::select(&m, None, &[]).unwrap();
+    let prepared = d.prepare(&d.lock().unwrap()).unwrap();
+    let sel = select::select(&d.plan, None, &[]).unwrap();
     let rec = Recorder(Mutex::new(Vec::new()));
     let opts = UpOptions {
         timeout: Duration::from_secs(30),
@@ -256,8 +256,8 @@ fn cancel_stops_waiting() {
     )
     .unwrap();
     d.cancel = flag;
-    let prepared = d.prepare().unwrap();
-    let sel = select::select(&m, Some(berth_spec::Only::Stores), &[]).unwrap();
+    let prepared = d.prepare(&d.lock().unwrap()).unwrap();
+    let sel = select::select(&d.plan, Some(berth_spec::Only::Stores), &[]).unwrap();
     let r = d.up(&prepared, &sel, &UpOptions::default(), &Silent);
     assert!(matches!(r, Err(DriveError::Interrupted)), "{r:?}");
 }
@@ -276,8 +276,8 @@ fn only_services_requires_running_stores() {
         &HostSources,
     )
     .unwrap();
-    let prepared = d.prepare().unwrap();
-    let sel = select::select(&m, Some(berth_spec::Only::Services), &[]).unwrap();
+    let prepared = d.prepare(&d.lock().unwrap()).unwrap();
+    let sel = select::select(&d.plan, Some(berth_spec::Only::Services), &[]).unwrap();
     let msg = d
         .up(&prepared, &sel, &UpOptions::default(), &Silent)
         .unwrap_err()
@@ -381,4 +381,116 @@ fn compare_tells_created_recreated_unchanged() {
             vec!["c".to_string()]
         )
     );
+}
+
+/// A stack whose token comes from a host variable nobody sets, and a MongoDB replica set (whose
+/// initialiser is a one-shot helper of the store).
+const WITH_ENV_SECRET: &str = r#"
+name: shop
+services:
+  api: { image: x/api:1, uses: [db, docs], secrets: [token], health: { exec: [true] } }
+  worker: { image: x/w:1, uses: [api] }
+stores:
+  db: { type: postgres, version: "16" }
+  docs: { type: mongodb, version: "7.0", replicas: 3 }
+secrets:
+  token: { env: BERTH_TEST_SURELY_UNSET_TOKEN }
+environments:
+  local: { platform: compose }
+"#;
+
+fn model_of(spec: &str) -> Model {
+    let source = berth_spec::Source::new("berth.yaml", spec.to_string());
+    let loaded = berth_spec::validate(&source);
+    assert!(
+        !loaded.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        loaded.diagnostics
+    );
+    berth_spec::resolve(&loaded.spec.unwrap(), "local").unwrap()
+}
+
+#[test]
+fn status_logs_and_down_need_no_secret_values_and_write_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model_of(WITH_ENV_SECRET);
+    let docker = FakeDocker::new();
+    let clock = FakeClock::new();
+    let d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
+    let files = d.write_files().unwrap();
+    let rows = d.status(&files).unwrap();
+    let names: Vec<(&str, Kind)> = rows.iter().map(|r| (r.name.as_str(), r.kind)).collect();
+    assert_eq!(
+        names,
+        [
+            ("db", Kind::Store),
+            ("docs", Kind::Store),
+            ("docs-init", Kind::Job),
+            ("api", Kind::Service),
+            ("worker", Kind::Service)
+        ]
+    );
+    d.logs(&files, Some("api"), false, None).unwrap();
+    d.down(&files, false).unwrap();
+    let berth = dir.path().join(".berth");
+    assert!(files.dir.join("compose.stores.yaml").is_file());
+    assert!(!berth.join("secrets.json").exists(), "no secret state");
+    assert!(!files.dir.join(".secrets").exists(), "no secret env files");
+    // Starting containers does need the value, and says which variable to export.
+    let err = d.prepare(&d.lock().unwrap()).unwrap_err().to_string();
+    assert!(
+        err.contains("export BERTH_TEST_SURELY_UNSET_TOKEN="),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_plan_decides_waves_health_and_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let m =
+        model_of(&WITH_ENV_SECRET.replace("env: BERTH_TEST_SURELY_UNSET_TOKEN", "generate: {}"));
+    // The initialiser exits 0 (a job: completed); worker has no health check (ready when running).
+    let docker = FakeDocker::new()
+        .with("docs-init", "exited", "", 0)
+        .with("worker", "running", "", 0);
+    let clock = FakeClock::new();
+    let d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
+    let prepared = d.prepare(&d.lock().unwrap()).unwrap();
+    let sel = d.select(None, &["worker".into()]).unwrap();
+    let rec = Recorder(Mutex::new(Vec::new()));
+    d.up(&prepared, &sel, &UpOptions::default(), &rec).unwrap();
+    let ups: Vec<String> = docker
+        .compose_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("up"))
+        .collect();
+    assert_eq!(
+        ups,
+        [
+            "up -d --no-deps --remove-orphans db docs docs-init",
+            "up -d --no-deps --remove-orphans api",
+            "up -d --no-deps --remove-orphans worker"
+        ]
+    );
+    let updates = rec.0.into_inner().unwrap();
+    for u in ["docs-init=completed", "api=healthy", "worker=running"] {
+        assert!(updates.contains(&u.to_string()), "{u}: {updates:?}");
+    }
+    // A restarted helper is waited for as the job it is.
+    d.restart(&prepared, "docs-init", Duration::from_secs(5), &Silent)
+        .unwrap();
 }

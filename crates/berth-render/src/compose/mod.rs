@@ -1,6 +1,7 @@
-//! docker compose artifacts of a compose environment: a stores file that runs alone,
-//! a services file layered on top of it, `.env.example` and `.gitignore`; plus the secret env
-//! files the driver writes at `berth up` ([`secret_files`]).
+//! docker compose artifacts of a compose environment: a stores file that runs alone, a services
+//! file layered on top of it, `.env.example` and `.gitignore`; the secret env files the driver
+//! writes at `berth up` ([`secret_files`]); and the [`plan`] the driver executes (what to start
+//! in which order, what to wait for, which secrets are needed).
 //!
 //! Layout, under `<out>/compose/<env>/`:
 //! - `compose.stores.yaml`: `docker compose -p STACK -f compose.stores.yaml up` (the
@@ -32,11 +33,13 @@
 //! - Replicas: `deploy.replicas` (autoscale → its minimum) unless host ports are published,
 //!   which would collide; then one instance and a header note.
 
+pub mod plan;
 mod quantity;
 mod secrets;
 mod services;
 mod stores;
 
+pub use plan::{plan, ComposePlan};
 pub use quantity::{cpus, memory};
 pub use secrets::{env_file_line, secret_files, MissingSecret};
 
@@ -45,6 +48,11 @@ use crate::ArtifactSet;
 use berth_spec::model::{EnvValue, ResourcesModel};
 use berth_spec::Model;
 use serde_json::{json, Map, Value};
+
+/// The stores file: runs on its own.
+pub const STORES_FILE: &str = "compose.stores.yaml";
+/// The services file: layered over the stores file.
+pub const SERVICES_FILE: &str = "compose.services.yaml";
 
 /// The first line of every generated compose file.
 pub const HEADER: &str =
@@ -84,7 +92,7 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
         |notes: Vec<String>| -> String { notes.iter().map(|n| format!("# note: {n}\n")).collect() };
     let stores = stores::document(model);
     set.insert(
-        format!("{dir}/compose.stores.yaml"),
+        format!("{dir}/{STORES_FILE}"),
         format!(
             "{HEADER}{run}{}{}",
             note_lines(stores::notes(model)),
@@ -94,7 +102,7 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
     let (services, notes) = services::document(model, opts);
     let notes = note_lines(notes);
     set.insert(
-        format!("{dir}/compose.services.yaml"),
+        format!("{dir}/{SERVICES_FILE}"),
         format!("{HEADER}{run}{notes}{}", to_yaml(&services)),
     );
     set.insert(format!("{dir}/.env.example"), secrets::env_example(model));

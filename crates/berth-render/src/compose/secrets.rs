@@ -18,13 +18,13 @@ pub struct MissingSecret {
 }
 
 /// One env file: its owner and (variable, value, secrets it reads) entries.
-struct EnvFile<'a> {
-    owner: &'a str,
-    vars: Vec<(String, EnvValue)>,
+pub(super) struct EnvFile<'a> {
+    pub(super) owner: &'a str,
+    pub(super) vars: Vec<(String, EnvValue)>,
 }
 
 /// Every secret-bearing env file of the environment, in file order (stores, then workloads).
-fn env_files(model: &Model) -> Vec<EnvFile<'_>> {
+pub(super) fn env_files(model: &Model) -> Vec<EnvFile<'_>> {
     let mut files = Vec::new();
     for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
         files.push(EnvFile {

@@ -82,23 +82,7 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
     let mut s = Map::new();
     s.insert("image".into(), json!(w.image));
     if let Some(b) = &w.build {
-        let mut build = Map::new();
-        build.insert("context".into(), json!(esc(&context(b, opts))));
-        if let Some(df) = &b.dockerfile {
-            build.insert("dockerfile".into(), json!(esc(df)));
-        }
-        if let Some(t) = &b.target {
-            build.insert("target".into(), json!(esc(t)));
-        }
-        if !b.args.is_empty() {
-            let args: Map<String, Value> = b
-                .args
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(esc(v))))
-                .collect();
-            build.insert("args".into(), Value::Object(args));
-        }
-        s.insert("build".into(), Value::Object(build));
+        s.insert("build".into(), build(b, opts));
     }
     if !w.command.is_empty() {
         s.insert(
@@ -111,40 +95,8 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
     if !deps.is_empty() {
         s.insert("depends_on".into(), Value::Object(deps));
     }
-    let mut env = Map::new();
-    let mut secret_bearing = false;
-    for var in &w.env {
-        match plain(&var.value) {
-            Some(v) => {
-                env.insert(var.name.clone(), json!(v));
-            }
-            None => secret_bearing = true,
-        }
-    }
-    if !env.is_empty() {
-        s.insert("environment".into(), Value::Object(env));
-    }
-    if secret_bearing {
-        s.insert("env_file".into(), env_file_entry(&w.name));
-    }
-    if !w.ports.is_empty() {
-        s.insert(
-            "expose".into(),
-            json!(w
-                .ports
-                .iter()
-                .map(|p| p.port.to_string())
-                .collect::<Vec<_>>()),
-        );
-    }
-    let published: Vec<String> = w
-        .ports
-        .iter()
-        .filter_map(|p| p.publish.map(|h| format!("127.0.0.1:{h}:{}", p.port)))
-        .collect();
-    if !published.is_empty() {
-        s.insert("ports".into(), json!(published));
-    }
+    environment(&mut s, w);
+    let published = ports(&mut s, w);
     if !w.volumes.is_empty() {
         s.insert(
             "volumes".into(),
@@ -181,11 +133,81 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
             json!(["host.docker.internal:host-gateway"]),
         );
     }
+    s.insert("deploy".into(), deploy(w, !published, notes));
+    Value::Object(s)
+}
+
+fn build(b: &BuildModel, opts: &ComposeOptions) -> Value {
+    let mut build = Map::new();
+    build.insert("context".into(), json!(esc(&context(b, opts))));
+    if let Some(df) = &b.dockerfile {
+        build.insert("dockerfile".into(), json!(esc(df)));
+    }
+    if let Some(t) = &b.target {
+        build.insert("target".into(), json!(esc(t)));
+    }
+    if !b.args.is_empty() {
+        let args: Map<String, Value> = b
+            .args
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(esc(v))))
+            .collect();
+        build.insert("args".into(), Value::Object(args));
+    }
+    Value::Object(build)
+}
+
+/// Literal variables in `environment`; the ones with a secret part come from the env file.
+fn environment(s: &mut Map<String, Value>, w: &Workload) {
+    let mut env = Map::new();
+    let mut secret_bearing = false;
+    for var in &w.env {
+        match plain(&var.value) {
+            Some(v) => {
+                env.insert(var.name.clone(), json!(v));
+            }
+            None => secret_bearing = true,
+        }
+    }
+    if !env.is_empty() {
+        s.insert("environment".into(), Value::Object(env));
+    }
+    if secret_bearing {
+        s.insert("env_file".into(), env_file_entry(&w.name));
+    }
+}
+
+/// `expose` and the published `ports` (127.0.0.1 only); true when any port is published.
+fn ports(s: &mut Map<String, Value>, w: &Workload) -> bool {
+    if !w.ports.is_empty() {
+        s.insert(
+            "expose".into(),
+            json!(w
+                .ports
+                .iter()
+                .map(|p| p.port.to_string())
+                .collect::<Vec<_>>()),
+        );
+    }
+    let published: Vec<String> = w
+        .ports
+        .iter()
+        .filter_map(|p| p.publish.map(|h| format!("127.0.0.1:{h}:{}", p.port)))
+        .collect();
+    if published.is_empty() {
+        return false;
+    }
+    s.insert("ports".into(), json!(published));
+    true
+}
+
+/// `deploy`: replicas (when they can run side by side here) and resources.
+fn deploy(w: &Workload, unpublished: bool, notes: &mut Vec<String>) -> Value {
     let mut deploy = Map::new();
     // Compose does not autoscale: an autoscaled workload runs its minimum.
     let replicas = w.autoscale.as_ref().map_or(w.replicas, |a| a.min);
     if replicas > 1 && !w.is_job() {
-        if published.is_empty() {
+        if unpublished {
             deploy.insert("replicas".into(), json!(replicas));
         } else {
             notes.push(format!(
@@ -195,8 +217,7 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
         }
     }
     deploy.insert("resources".into(), resources(&w.resources));
-    s.insert("deploy".into(), Value::Object(deploy));
-    Value::Object(s)
+    Value::Object(deploy)
 }
 
 fn uses_host_store(model: &Model, w: &Workload) -> bool {
