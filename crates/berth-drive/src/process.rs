@@ -21,6 +21,8 @@ pub struct Cmd {
     pub args: Vec<String>,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// Start from an empty environment: the program sees only `env`.
+    pub clear_env: bool,
 }
 
 impl Cmd {
@@ -52,6 +54,12 @@ impl Cmd {
 
     pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
         self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// Don't inherit this process's environment; only what [`Cmd::env`] sets is passed.
+    pub fn env_clear(mut self) -> Self {
+        self.clear_env = true;
         self
     }
 
@@ -118,6 +126,9 @@ fn command(cmd: &Cmd) -> Command {
     c.args(&cmd.args);
     if let Some(d) = &cmd.cwd {
         c.current_dir(d);
+    }
+    if cmd.clear_env {
+        c.env_clear();
     }
     for (k, v) in &cmd.env {
         c.env(k, v);
@@ -206,6 +217,16 @@ mod tests {
         assert_eq!(out.code, Some(3));
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn system_runner_clears_the_environment_when_asked() {
+        let cmd = Cmd::new("/usr/bin/env").env("ONLY", "kept");
+        let inherited = SystemRunner.output(&cmd).unwrap();
+        let cleared = SystemRunner.output(&cmd.env_clear()).unwrap();
+        // cargo runs tests with CARGO_* variables set, so the inherited environment is larger.
+        assert!(inherited.stdout.lines().count() > 1, "{}", inherited.stdout);
+        assert_eq!(cleared.stdout, "ONLY=kept\n");
     }
 
     #[test]

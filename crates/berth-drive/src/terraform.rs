@@ -123,6 +123,7 @@ pub fn run(
         args: args.iter().map(|s| s.to_string()).collect(),
         cwd: Some(dir.clone()),
         env: vars.clone(),
+        ..Cmd::default()
     };
     step(runner, tf(&["init", "-input=false", "-no-color"]), progress)?;
     let mut plan_args = vec!["plan", "-input=false", "-no-color", "-out=berth.tfplan"];

@@ -1,8 +1,9 @@
 //! Semantic comparison of an original compose project with a rendered compose file: same
 //! services, images, ports and dependency order, independent of text layout.
 
-use crate::classify::{classify, store_type};
-use crate::model::NormalizedCompose;
+use crate::classify::{classify, expose_ports, store_type, Stack};
+use crate::model::{NormalizedCompose, Service};
+use berth_spec::StoreType;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,73 +17,85 @@ use std::collections::{BTreeMap, BTreeSet};
 /// (listed in its header) are not expected.
 pub fn compare(original: &NormalizedCompose, rendered_compose_json: &Value) -> Vec<String> {
     let stack = classify(original, None);
-    let mut diffs = Vec::new();
     let empty = serde_json::Map::new();
     let rendered = rendered_compose_json
         .get("services")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let bn = |n: &str| stack.names.get(n).cloned().unwrap_or_else(|| n.to_string());
+    let mut diffs = Vec::new();
     for (name, s) in &original.services {
         if stack.dropped.contains_key(name) {
             continue;
         }
-        let b = bn(name);
-        let Some(r) = rendered.get(&b) else {
-            diffs.push(format!(
+        let b = stack.names.of(name);
+        match rendered.get(&b) {
+            None => diffs.push(format!(
                 "service {name}: missing in rendered compose (as {b})"
-            ));
-            continue;
-        };
-        let r_image = r.get("image").and_then(Value::as_str);
-        if let Some(st) = stack.stores.get(&b) {
-            match r_image.and_then(store_type) {
-                Some(t) if t == st.kind => {}
-                _ => diffs.push(format!(
-                    "store {name}: rendered image {r_image:?} is not a {} image",
-                    st.kind.as_str()
-                )),
-            }
-            continue;
-        }
-        if s.build.is_some() {
-            if r.get("build").is_none() {
-                diffs.push(format!(
-                    "service {name}: built from source originally, not in rendered compose"
-                ));
-            }
-        } else if s.image.as_deref() != r_image {
-            diffs.push(format!(
-                "service {name}: image {:?} became {r_image:?}",
-                s.image
-            ));
-        }
-        let r_ports = ports_of(r);
-        let r_targets: BTreeSet<u16> = r_ports.iter().map(|(t, _)| *t).collect();
-        let mut o_targets: BTreeSet<u16> = s.ports.iter().map(|p| p.target).collect();
-        o_targets.extend(
-            s.expose
-                .iter()
-                .flat_map(|e| crate::classify::expose_ports(e)),
-        );
-        for t in &o_targets {
-            if !r_targets.contains(t) && !exposed(r, *t) {
-                diffs.push(format!("service {name}: container port {t} missing"));
-            }
-        }
-        for p in &s.ports {
-            let Some(h) = p.published.as_deref().and_then(|x| x.parse::<u16>().ok()) else {
-                continue;
-            };
-            if !r_ports.contains(&(p.target, Some(h))) {
-                diffs.push(format!(
-                    "service {name}: host port {h} → {} not published",
-                    p.target
-                ));
-            }
+            )),
+            Some(r) => match stack.spec.stores.get(b.as_str()) {
+                Some(st) => compare_store(name, st.r#type.value, r, &mut diffs),
+                None => compare_service(name, s, r, &mut diffs),
+            },
         }
     }
-    // Dependency order.
+    compare_dependencies(original, &stack, rendered, &mut diffs);
+    diffs
+}
+
+/// A store is rendered from an image of its type.
+fn compare_store(name: &str, kind: StoreType, r: &Value, diffs: &mut Vec<String>) {
+    let r_image = r.get("image").and_then(Value::as_str);
+    if r_image.and_then(store_type) != Some(kind) {
+        diffs.push(format!(
+            "store {name}: rendered image {r_image:?} is not a {kind} image"
+        ));
+    }
+}
+
+/// A service keeps its image (or build), its container ports and its host ports.
+fn compare_service(name: &str, s: &Service, r: &Value, diffs: &mut Vec<String>) {
+    let r_image = r.get("image").and_then(Value::as_str);
+    if s.build.is_some() {
+        if r.get("build").is_none() {
+            diffs.push(format!(
+                "service {name}: built from source originally, not in rendered compose"
+            ));
+        }
+    } else if s.image.as_deref() != r_image {
+        diffs.push(format!(
+            "service {name}: image {:?} became {r_image:?}",
+            s.image
+        ));
+    }
+    let r_ports = ports_of(r);
+    let r_targets: BTreeSet<u16> = r_ports.iter().map(|(t, _)| *t).collect();
+    let mut o_targets: BTreeSet<u16> = s.ports.iter().map(|p| p.target).collect();
+    o_targets.extend(s.expose.iter().flat_map(|e| expose_ports(e)));
+    for t in &o_targets {
+        if !r_targets.contains(t) && !exposed(r, *t) {
+            diffs.push(format!("service {name}: container port {t} missing"));
+        }
+    }
+    for p in &s.ports {
+        let Some(h) = p.published.as_deref().and_then(|x| x.parse::<u16>().ok()) else {
+            continue;
+        };
+        if !r_ports.contains(&(p.target, Some(h))) {
+            diffs.push(format!(
+                "service {name}: host port {h} → {} not published",
+                p.target
+            ));
+        }
+    }
+}
+
+/// Every original `depends_on`/`links` edge between kept services still holds.
+fn compare_dependencies(
+    original: &NormalizedCompose,
+    stack: &Stack,
+    rendered: &serde_json::Map<String, Value>,
+    diffs: &mut Vec<String>,
+) {
     let graph: BTreeMap<String, Vec<String>> = rendered
         .iter()
         .map(|(k, v)| (k.clone(), deps_of(v)))
@@ -99,7 +112,7 @@ pub fn compare(original: &NormalizedCompose, rendered_compose_json: &Value) -> V
             if stack.dropped.contains_key(&d) {
                 continue;
             }
-            let (a, b) = (bn(name), bn(&d));
+            let (a, b) = (stack.names.of(name), stack.names.of(&d));
             if !reaches(&graph, &a, &b) {
                 diffs.push(format!(
                     "dependency {name} → {d} lost (rendered {a} does not wait for {b})"
@@ -107,7 +120,6 @@ pub fn compare(original: &NormalizedCompose, rendered_compose_json: &Value) -> V
             }
         }
     }
-    diffs
 }
 
 fn exposed(r: &Value, t: u16) -> bool {

@@ -1,7 +1,7 @@
 //! Helpers for the import corpus in `tests/import-corpus`, shared by this crate's tests and the
 //! workspace's end-to-end tests (import → validate → render → compare).
 
-use crate::{ImportOptions, Reader};
+use crate::options::{ImportOptions, Reader};
 use std::path::{Path, PathBuf};
 
 /// The corpus directory of the workspace.

@@ -311,3 +311,33 @@ fn kubernetes_flag_adds_local_cluster_environment() {
         .contains("  k3d: { platform: kubernetes, cluster: k3d }"));
     assert!(out.yaml.contains("  local: { platform: compose }"));
 }
+
+/// The written berth.yaml is the imported spec: it validates without errors and decodes back to
+/// the same spec the importer built.
+#[test]
+fn yaml_reads_back_as_the_imported_spec() {
+    for dir in projects() {
+        let out = run(&dir, Reader::Builtin);
+        let source = berth_spec::Source::new("berth.yaml", out.yaml.as_str());
+        let loaded = berth_spec::validate(&source);
+        let errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.render(&source))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}: {}",
+            dir.display(),
+            errors.join("\n")
+        );
+        let read = serde_json::to_value(loaded.spec.unwrap()).unwrap();
+        assert_eq!(
+            read,
+            serde_json::to_value(&out.spec).unwrap(),
+            "{}",
+            dir.display()
+        );
+    }
+}

@@ -163,3 +163,21 @@ fn build_contexts_follow_the_output_directory() {
         out.yaml
     );
 }
+
+#[test]
+fn include_without_files_is_an_error() {
+    let dir = project(&[(
+        "compose.yaml",
+        "include:\n  - path: []\nservices:\n  api:\n    image: acme/api:1\n",
+    )]);
+    let err = import(&ImportOptions {
+        project_dir: Some(dir.path().to_path_buf()),
+        reader: Reader::Builtin,
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("include entry without path"),
+        "{err}"
+    );
+}

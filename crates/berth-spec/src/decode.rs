@@ -202,7 +202,8 @@ pub(crate) fn missing_key(node: &Node, key: &str, what: &str) -> Diagnostic {
 }
 
 /// Declares a spec struct: fields, docs (which become schema descriptions), which keys are
-/// required, and derives Decode + Serialize + JsonSchema from that one list.
+/// required, and derives Decode + Serialize + JsonSchema from that one list. The serializer leaves
+/// out optional keys that hold their default and always writes required ones.
 macro_rules! spec_struct {
     (
         $(#[$smeta:meta])*
@@ -212,7 +213,7 @@ macro_rules! spec_struct {
         required: [ $($req:ident),* ]
     ) => {
         $(#[$smeta])*
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Default, PartialEq, schemars::JsonSchema)]
         #[serde(default)]
         #[schemars(deny_unknown_fields)]
         #[schemars(extend("required" = [$(crate::decode::key_name(stringify!($req))),*]))]
@@ -230,6 +231,21 @@ macro_rules! spec_struct {
 
         impl $name {
             pub const KEYS: &'static [&'static str] = &[$(crate::decode::key_name(stringify!($field))),*];
+            pub const REQUIRED: &'static [&'static str] = &[$(crate::decode::key_name(stringify!($req))),*];
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = s.serialize_map(None)?;
+                $(
+                    let key = crate::decode::key_name(stringify!($field));
+                    if Self::REQUIRED.contains(&key) || !crate::decode::is_default(&self.$field) {
+                        map.serialize_entry(key, &self.$field)?;
+                    }
+                )*
+                map.end()
+            }
         }
 
         impl crate::decode::Decode for $name {
@@ -350,4 +366,23 @@ pub const fn key_name(field: &'static str) -> &'static str {
 
 pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::{Store, StoreType};
+    use crate::Spanned;
+
+    #[test]
+    fn required_keys_are_serialized_even_when_default() {
+        let store = Store {
+            r#type: Spanned::synthetic(StoreType::Redis),
+            version: Spanned::synthetic("7.2".into()),
+            ..Store::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&store).unwrap(),
+            serde_json::json!({"type": "redis", "version": "7.2"})
+        );
+    }
 }

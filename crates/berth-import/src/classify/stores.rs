@@ -1,0 +1,413 @@
+//! Stores in compose: which images are stores Berth realizes itself, which store containers are
+//! helpers instead, and the `berth_spec::Store` each store service becomes (version from the tag,
+//! storage from its volumes, database from its variables or from the connection strings that
+//! point at it).
+
+use super::drops::common_drops;
+use super::names::{rfc1123, Names};
+use super::url::parse_url;
+use crate::model::{Mount, NormalizedCompose, Service};
+use crate::notes::Notes;
+use berth_spec::{Spanned, Store, StoreType};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Recognizes a well-known store image.
+pub fn store_type(image: &str) -> Option<StoreType> {
+    let (repo, _) = split_image(image);
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    match last {
+        "redis" | "valkey" | "redis-stack-server" => Some(StoreType::Redis),
+        "postgres" | "postgresql" | "postgis" => Some(StoreType::Postgres),
+        "mongo" | "mongodb" | "mongodb-community-server" => Some(StoreType::Mongodb),
+        "rabbitmq" => Some(StoreType::Rabbitmq),
+        _ => None,
+    }
+}
+
+/// Splits `registry/repo:tag@digest` into repository and tag.
+pub fn split_image(image: &str) -> (&str, Option<&str>) {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
+        _ => (no_digest, None),
+    }
+}
+
+/// Version from an image tag: the leading numeric part (`16-alpine` → `16`, `3.13-management` → `3.13`).
+pub fn tag_version(tag: &str) -> Option<String> {
+    let v: String = tag
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let v = v.trim_end_matches('.').to_string();
+    (!v.is_empty()).then_some(v)
+}
+
+/// The store's standard port, from the spec's store facts.
+pub fn port(t: StoreType) -> u16 {
+    berth_spec::resolve::store_facts(t).port
+}
+
+/// URL schemes that address a store of this type.
+pub fn schemes(t: StoreType) -> &'static [&'static str] {
+    match t {
+        StoreType::Redis => &["redis", "rediss"],
+        StoreType::Postgres => &["postgres", "postgresql"],
+        StoreType::Mongodb => &["mongodb"],
+        StoreType::Rabbitmq => &["amqp", "amqps"],
+    }
+}
+
+/// The variables a store image reads its user, password and database (or vhost) from.
+fn config_vars(t: StoreType) -> [&'static [&'static str]; 3] {
+    match t {
+        StoreType::Postgres => [&["POSTGRES_USER"], &["POSTGRES_PASSWORD"], &["POSTGRES_DB"]],
+        StoreType::Mongodb => [
+            &["MONGO_INITDB_ROOT_USERNAME"],
+            &["MONGO_INITDB_ROOT_PASSWORD"],
+            &["MONGO_INITDB_DATABASE"],
+        ],
+        StoreType::Rabbitmq => [
+            &["RABBITMQ_DEFAULT_USER"],
+            &["RABBITMQ_DEFAULT_PASS"],
+            &["RABBITMQ_DEFAULT_VHOST"],
+        ],
+        StoreType::Redis => [&["REDIS_USERNAME"], &["REDIS_PASSWORD"], &[]],
+    }
+}
+
+/// A store of the stack, with the credentials compose gave it: those are not carried over, only
+/// used to recognize app variables that repeat them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedStore {
+    pub store: Store,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl ImportedStore {
+    pub fn kind(&self) -> StoreType {
+        self.store.r#type.value
+    }
+}
+
+/// Which compose services are stores, and which store images are helpers instead.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// Compose service → store type, for the services that become stores.
+    pub store_of: BTreeMap<String, StoreType>,
+    /// Compose services deliberately not carried over, with the reason.
+    pub dropped: BTreeMap<String, String>,
+    /// Store images that depend on a store of their type or run once: they become jobs.
+    pub helper_jobs: BTreeSet<String>,
+}
+
+/// Finds the stores: a well-known store image that is not built. A store image that depends on
+/// another store of its type, or runs once, is a helper job — except MongoDB replica-set
+/// initialisers, which Berth's mongodb store replaces.
+pub fn find(c: &NormalizedCompose, notes: &mut Notes) -> Found {
+    let mut found = Found::default();
+    for (n, s) in &c.services {
+        if let (Some(img), None) = (&s.image, &s.build) {
+            if let Some(t) = store_type(img) {
+                found.store_of.insert(n.clone(), t);
+            }
+        }
+    }
+    for (n, s) in &c.services {
+        let Some(t) = found.store_of.get(n).copied() else {
+            continue;
+        };
+        let depends_on_same = s
+            .depends_on
+            .keys()
+            .any(|d| found.store_of.get(d) == Some(&t));
+        if !depends_on_same && s.restart.as_deref() != Some("no") {
+            continue;
+        }
+        if t == StoreType::Mongodb && initiates_replica_set(s) {
+            found.dropped.insert(
+                n.clone(),
+                "MongoDB replica-set initialisation is done by Berth's mongodb store".to_string(),
+            );
+        } else {
+            found.helper_jobs.insert(n.clone());
+        }
+    }
+    for n in found.dropped.keys().chain(found.helper_jobs.iter()) {
+        found.store_of.remove(n);
+    }
+    for (n, why) in &found.dropped {
+        notes.warn(format!("services.{n}"), format!("dropped: {why}"));
+    }
+    found
+}
+
+fn initiates_replica_set(s: &Service) -> bool {
+    let cmd = s
+        .command
+        .iter()
+        .chain(s.entrypoint.iter())
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    cmd.contains("rs.initiate") || cmd.contains("replSetInitiate")
+}
+
+/// Imports every store, keyed by Berth name.
+pub fn import_all(
+    c: &NormalizedCompose,
+    store_of: &BTreeMap<String, StoreType>,
+    names: &Names,
+    notes: &mut Notes,
+) -> BTreeMap<String, ImportedStore> {
+    store_of
+        .iter()
+        .map(|(n, t)| (names.of(n), import_store(n, &c.services[n], *t, notes)))
+        .collect()
+}
+
+/// One compose store service → a Berth store, noting everything that is not carried over.
+pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> ImportedStore {
+    let p = format!("services.{n}");
+    let mut st = ImportedStore {
+        store: Store {
+            r#type: Spanned::synthetic(t),
+            version: Spanned::synthetic(version(n, s, t, notes).unwrap_or_default()),
+            ..Store::default()
+        },
+        user: None,
+        password: None,
+    };
+    configuration(n, s, &mut st, notes);
+    defaults(&mut st);
+    command_line(&p, s, &mut st, notes);
+    if s.entrypoint.is_some() {
+        notes.warn(
+            format!("{p}.entrypoint"),
+            "store entrypoint dropped: Berth runs the store itself",
+        );
+    }
+    if s.healthcheck.is_some() {
+        notes.infer(
+            format!("{p}.healthcheck"),
+            "Berth gives every store a pinned healthcheck; the compose one is replaced",
+        );
+    }
+    for (i, port) in s.ports.iter().enumerate() {
+        if let Some(pb) = &port.published {
+            notes.warn(
+                format!("{p}.ports[{i}]"),
+                format!("host port {pb}→{} approximated: Berth's compose realization publishes store ports itself", port.target),
+            );
+        }
+    }
+    for (i, m) in s.volumes.iter().enumerate() {
+        storage(&format!("{p}.volumes[{i}]"), m, &mut st.store, notes);
+    }
+    if let Some(r) = &s.restart {
+        notes.infer(
+            format!("{p}.restart"),
+            format!("restart {r:?}: Berth always restarts stores"),
+        );
+    }
+    common_drops(&p, s, notes);
+    st
+}
+
+/// The version the image tag pins, noted either way.
+fn version(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Option<String> {
+    let p = format!("services.{n}");
+    let img = s.image.clone().unwrap_or_default();
+    let (repo, tag) = split_image(&img);
+    let version = tag.and_then(tag_version);
+    let note = if repo.rsplit('/').next() == Some("valkey") {
+        "; valkey approximated as redis"
+    } else {
+        ""
+    };
+    match &version {
+        Some(v) => notes.infer(
+            format!("{p}.image"),
+            format!(
+                "{img} is a well-known store → stores.{} ({} {v}{note})",
+                rfc1123(n),
+                t.as_str()
+            ),
+        ),
+        None => notes.warn(
+            format!("{p}.image"),
+            format!(
+                "{img} → store {}; no version in the tag, Berth pins its default{note}",
+                t.as_str()
+            ),
+        ),
+    }
+    version
+}
+
+/// The store's variables: user, password and database are taken, the rest is dropped.
+fn configuration(n: &str, s: &Service, st: &mut ImportedStore, notes: &mut Notes) {
+    let t = st.kind();
+    let [user_k, pass_k, db_k] = config_vars(t);
+    let b = rfc1123(n);
+    for (k, v) in &s.environment {
+        let path = format!("services.{n}.environment.{k}");
+        if user_k.contains(&k.as_str()) {
+            st.user = v.clone();
+            notes.infer(
+                path,
+                format!("store user is managed by Berth (available as ${{{b}.user}})"),
+            );
+        } else if pass_k.contains(&k.as_str()) {
+            st.password = v.clone();
+            notes.infer(path, format!("store password is generated and managed by Berth (available as ${{{b}.password}}); the compose value is not copied"));
+        } else if db_k.contains(&k.as_str()) && t != StoreType::Rabbitmq {
+            st.store.database = v.clone().map(Spanned::synthetic);
+            notes.infer(path, format!("→ stores.{b}.database"));
+        } else {
+            notes.warn(
+                path,
+                "store configuration variable dropped: Berth configures the store itself",
+            );
+        }
+    }
+}
+
+/// What the store images assume when their variables are not set.
+fn defaults(st: &mut ImportedStore) {
+    match st.kind() {
+        StoreType::Postgres => {
+            let user = st.user.get_or_insert_with(|| "postgres".into());
+            // postgres defaults the database to the user name.
+            if st.store.database.is_none() {
+                st.store.database = Some(Spanned::synthetic(user.clone()));
+            }
+        }
+        StoreType::Rabbitmq if st.user.is_none() => {
+            st.user = Some("guest".into());
+            st.password = st.password.take().or(Some("guest".into()));
+        }
+        _ => {}
+    }
+}
+
+/// A store's command line is dropped; redis's `--requirepass` still tells its password.
+fn command_line(p: &str, s: &Service, st: &mut ImportedStore, notes: &mut Notes) {
+    let Some(cmd) = &s.command else {
+        return;
+    };
+    if st.kind() == StoreType::Redis {
+        if let Some(i) = cmd.iter().position(|a| a == "--requirepass") {
+            st.password = cmd.get(i + 1).cloned();
+        }
+    }
+    let why = if cmd.iter().any(|a| a.contains("replSet")) {
+        "replica set is configured and initialised by Berth's mongodb store"
+    } else {
+        "store command line dropped: Berth runs the store with its own settings"
+    };
+    notes.warn(format!("{p}.command"), why);
+}
+
+/// A store volume becomes its storage; init scripts, config files and further volumes are dropped.
+fn storage(mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
+    let src = m.source.as_deref().unwrap_or("");
+    if m.target.contains("docker-entrypoint-initdb.d") || m.target.starts_with("/etc/") {
+        notes.warn(mp, format!("{src} → {} dropped: store init scripts and config files are not supported; use a job", m.target));
+        return;
+    }
+    let first = store.storage.is_none();
+    match m.kind.as_str() {
+        "volume" if m.source.is_some() => {
+            if first {
+                store.storage = Some(Spanned::synthetic("1Gi".into()));
+                notes.infer(
+                    mp,
+                    format!("volume {src} → storage: 1Gi (compose volumes carry no size)"),
+                );
+            } else {
+                notes.warn(
+                    mp,
+                    format!(
+                        "additional volume {src} at {} folded into the store's single storage",
+                        m.target
+                    ),
+                );
+            }
+        }
+        "bind" => {
+            if first {
+                store.storage = Some(Spanned::synthetic("1Gi".into()));
+            }
+            notes.warn(
+                mp,
+                format!("host bind mount {src} approximated by Berth-managed storage (1Gi)"),
+            );
+        }
+        _ => notes.warn(
+            mp,
+            "anonymous volume dropped: data was not meant to persist",
+        ),
+    }
+}
+
+/// A store without a declared database takes the one every connection string agrees on.
+pub fn infer_databases(
+    c: &NormalizedCompose,
+    store_of: &BTreeMap<String, StoreType>,
+    aliases: &BTreeMap<String, String>,
+    stores: &mut BTreeMap<String, ImportedStore>,
+    names: &Names,
+    notes: &mut Notes,
+) {
+    for (n, t) in store_of {
+        let Some(st) = stores.get_mut(&names.of(n)) else {
+            continue;
+        };
+        if st.store.database.is_some() || !berth_spec::resolve::store_facts(*t).has_db {
+            continue;
+        }
+        let dbs: BTreeSet<String> = c
+            .services
+            .values()
+            .flat_map(|s| s.environment.values().flatten())
+            .filter_map(|v| parse_url(v))
+            .filter(|u| {
+                u.single_host()
+                    .is_some_and(|(h, _)| aliases.get(h) == Some(n))
+                    && schemes(*t).contains(&u.scheme.as_str())
+            })
+            .map(|u| u.path.trim_start_matches('/').to_string())
+            .filter(|db| !db.is_empty())
+            .collect();
+        if let Some(db) = dbs.first().filter(|_| dbs.len() == 1) {
+            notes.infer(
+                format!("services.{n}"),
+                format!("database {db:?} taken from the connection strings that point at it"),
+            );
+            st.store.database = Some(Spanned::synthetic(db.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_images_and_versions() {
+        assert_eq!(tag_version("16-alpine").as_deref(), Some("16"));
+        assert_eq!(tag_version("3.13-management").as_deref(), Some("3.13"));
+        assert_eq!(tag_version("latest"), None);
+        assert_eq!(store_type("bitnami/redis:7.2"), Some(StoreType::Redis));
+        assert_eq!(store_type("ghcr.io/acme/api:1"), None);
+        assert_eq!(
+            split_image("reg:5000/pg:16@sha256:x"),
+            ("reg:5000/pg", Some("16"))
+        );
+        assert_eq!(split_image("reg:5000/pg"), ("reg:5000/pg", None));
+        assert_eq!(port(StoreType::Mongodb), 27017);
+    }
+}
