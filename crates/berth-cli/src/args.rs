@@ -1,7 +1,15 @@
-//! Command-line arguments.
+//! The command line as clap declares it: `berth [GLOBAL] COMMAND …` ([`Cli`]) and the
+//! compose-style flags of `berth import` ([`ImportCli`]). Nothing here reads the environment or
+//! decides anything; `settings` turns these into what the commands take.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::printer::OutputFormat;
+use berth_import::{LocalCluster, Reader};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
+
+/// Seconds `up`, `restart` and `deploy` wait for each start phase by default.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,16 +27,10 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone)]
 pub struct Global {
-    /// The spec file.
-    #[arg(
-        short = 'f',
-        long = "file",
-        global = true,
-        env = "BERTH_FILE",
-        default_value = "berth.yaml"
-    )]
-    pub file: PathBuf,
-    /// Output format for machine-readable results.
+    /// The spec file [env: BERTH_FILE] [default: berth.yaml].
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Output format of results: text, or json/yaml for machines (the result alone on stdout).
     #[arg(long = "output", short = 'o', global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
     /// Disable colors (also honoured: NO_COLOR).
@@ -37,13 +39,6 @@ pub struct Global {
     /// Print less.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-    Yaml,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,7 +55,7 @@ pub enum Command {
         /// Environments to render (repeatable; default: all).
         #[arg(short = 'e', long = "env")]
         environments: Vec<String>,
-        /// Render every environment (the default when no -e is given).
+        /// Render every environment: the default, spelled out (not together with -e).
         #[arg(long, conflicts_with = "environments")]
         all: bool,
         /// Output directory (default: `deploy` next to berth.yaml).
@@ -89,7 +84,7 @@ pub enum Command {
         #[arg(long)]
         build: bool,
         /// Seconds to wait for each start phase to become healthy.
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
         timeout: u64,
     },
     /// Stop and remove an environment's containers (named volumes are kept unless --volumes).
@@ -128,7 +123,7 @@ pub enum Command {
         #[arg(short = 'e', long = "env")]
         environment: Option<String>,
         /// Seconds to wait for it to become healthy.
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
         timeout: u64,
     },
     /// Run a job once in a new container, its output on the terminal; exits with its code.
@@ -144,7 +139,7 @@ pub enum Command {
         /// Recipe name (without it: list the recipes).
         name: Option<String>,
         /// Seconds to wait for each start phase to become healthy.
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
         timeout: u64,
     },
     /// Provision a cloud environment with Terraform (renders deploy/terraform first).
@@ -197,12 +192,119 @@ pub struct InfraArgs {
     pub auto_approve: bool,
     /// Point the AWS provider at an AWS-compatible emulator (e.g. moto or LocalStack) instead
     /// of AWS; runs in a work dir under .berth/ with a local state and without the parts the
-    /// emulator cannot create (docs/terraform.md).
-    #[arg(long, env = "BERTH_AWS_ENDPOINT", value_name = "URL")]
+    /// emulator cannot create (docs/terraform.md) [env: BERTH_AWS_ENDPOINT].
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Output directory of the rendered files (default: `deploy` next to berth.yaml).
     #[arg(long = "out", short = 'O')]
     pub out: Option<PathBuf>,
+}
+
+/// The compose-style flags of `berth import`: `-f` names compose files and `-o` the berth.yaml to
+/// write, so they cannot share clap's global `-f`/`-o` (see [`parse`]).
+#[derive(Debug, Parser)]
+#[command(
+    name = "berth import",
+    about = "Turn a docker compose project into a berth.yaml (stores, services, jobs, secrets, wiring).",
+    after_help = "Reads compose through `docker compose config` when the plugin is installed, else with \
+                  a built-in reader that follows compose's rules. Every compose key that Berth drops or \
+                  approximates is listed in the header of the written file and printed as a warning. \
+                  `berth -o json import …` prints what was written and the warnings as JSON."
+)]
+pub struct ImportCli {
+    /// Compose file (repeatable, merged in order like `docker compose -f`). Default: compose.yaml,
+    /// compose.yml, docker-compose.yaml or docker-compose.yml in the project directory.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Compose profile to activate (repeatable).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Where to write the berth.yaml (`-` for standard output).
+    #[arg(
+        short = 'o',
+        long = "out",
+        default_value = "berth.yaml",
+        value_name = "FILE"
+    )]
+    pub out: PathBuf,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Compose project directory (default: the directory of the first file).
+    #[arg(long = "project-directory", value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
+    /// Stack name (default: compose's project name).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Compose reader: auto (docker compose when present), docker, builtin.
+    #[arg(long, default_value = "auto", value_parser = parse_reader)]
+    pub reader: Reader,
+    /// Also declare a local Kubernetes environment: minikube, kind or k3d.
+    #[arg(long, value_name = "CLUSTER", value_parser = parse_cluster)]
+    pub kubernetes: Option<LocalCluster>,
+    /// Disable colors (also honoured: NO_COLOR).
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print less.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_reader(s: &str) -> Result<Reader, String> {
+    s.parse()
+}
+
+fn parse_cluster(s: &str) -> Result<LocalCluster, String> {
+    s.parse()
+}
+
+/// A parsed command line.
+#[derive(Debug)]
+pub enum Invocation {
+    /// `berth [GLOBAL] COMMAND …` (or no command).
+    Berth(Cli),
+    /// `berth [GLOBAL] import …`: the global flags before `import`, then import's own.
+    Import(Global, ImportCli),
+}
+
+/// Parse argv; clap prints usage errors and help itself and exits (2 for errors, 0 for help).
+pub fn parse(argv: Vec<OsString>) -> Invocation {
+    if let Some((global, import)) = split_import(&argv) {
+        return Invocation::Import(
+            Cli::parse_from(global).global,
+            ImportCli::parse_from(import),
+        );
+    }
+    let cli = Cli::parse_from(normalize(argv));
+    match cli.command {
+        Some(Command::Import { args }) => {
+            let argv = std::iter::once("berth import".to_string()).chain(args);
+            Invocation::Import(cli.global, ImportCli::parse_from(argv))
+        }
+        _ => Invocation::Berth(cli),
+    }
+}
+
+/// When the command line is `berth [GLOBAL FLAGS] import ARGS…`: the argv of the global flags
+/// (`berth GLOBAL…`) and the argv for [`ImportCli`] (`berth import ARGS…`).
+fn split_import(argv: &[OsString]) -> Option<(Vec<OsString>, Vec<OsString>)> {
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i].to_str()?;
+        match a {
+            "import" => {
+                let mut import = vec![OsString::from("berth import")];
+                import.extend(argv[i + 1..].iter().cloned());
+                return Some((argv[..i].to_vec(), import));
+            }
+            "--no-color" | "-q" | "--quiet" => {}
+            "-f" | "--file" | "-o" | "--output" => i += 1,
+            _ if a.starts_with("--file=") || a.starts_with("--output=") => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    None
 }
 
 /// `berth logs api -f` follows, as with docker and kubectl: after the `logs` subcommand, `-f`
@@ -261,5 +363,29 @@ mod tests {
             ["berth", "-f", "logs", "up"]
         );
         assert_eq!(n(&["berth", "up", "-f", "a"]), ["berth", "up", "-f", "a"]);
+    }
+
+    fn parse_words(args: &[&str]) -> Invocation {
+        parse(args.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn import_takes_its_own_flags_and_the_global_ones_before_it() {
+        let Invocation::Import(global, import) = parse_words(&[
+            "berth", "-o", "json", "-q", "import", "-f", "a.yml", "-o", "out.yaml",
+        ]) else {
+            panic!("not an import")
+        };
+        assert_eq!(global.output, OutputFormat::Json);
+        assert!(global.quiet);
+        assert_eq!(import.files, [PathBuf::from("a.yml")]);
+        assert_eq!(import.out, PathBuf::from("out.yaml"));
+        assert!(matches!(
+            parse_words(&["berth", "-f", "import", "validate"]),
+            Invocation::Berth(Cli {
+                command: Some(Command::Validate),
+                ..
+            })
+        ));
     }
 }

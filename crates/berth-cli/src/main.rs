@@ -1,11 +1,12 @@
-//! The `berth` binary: clap args → settings → `commands/<name>.rs`; commands return an exit code.
+//! The `berth` binary: args (clap) → settings (args + environment) → `commands/<name>.rs`.
+//! A command returns its exit status or one error, which is printed here, once.
 
 mod args;
 mod commands;
+mod error;
 mod printer;
 mod project;
-
-use clap::Parser;
+mod settings;
 
 /// Rendering builds and drops hundreds of thousands of small JSON values; with mimalloc the
 /// render benchmark runs about 20% faster than with the system allocator (benches/render.rs
@@ -14,13 +15,15 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(import_argv) = commands::import::split_import(&argv) {
-        let cli = commands::import::ImportCli::parse_from(import_argv);
-        return std::process::ExitCode::from(commands::import::run(cli));
-    }
-    let cli = args::Cli::parse_from(args::normalize(argv));
-    let printer = printer::Printer::new(&cli.global);
-    let code = commands::run(cli, &printer);
-    std::process::ExitCode::from(code)
+    let invocation = args::parse(std::env::args_os().collect());
+    let (global, command) = settings::resolve(invocation, &settings::Environment::capture());
+    let printer = global.printer();
+    let status = match command.and_then(|c| commands::run(c, &global, &printer)) {
+        Ok(status) => status,
+        Err(e) => {
+            printer.failure(&e);
+            e.status()
+        }
+    };
+    status.into()
 }

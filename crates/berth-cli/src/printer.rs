@@ -1,36 +1,59 @@
-//! The one printer: human text on stderr/stdout, JSON for machines, colors only on a terminal.
+//! The one printer: results as text, JSON or YAML ([`Report`]), human messages on stderr,
+//! colors only on a terminal. In JSON and YAML the result is the only thing on stdout.
 
-use crate::args::{Global, OutputFormat};
+use crate::error::CliError;
 use berth_spec::{Diagnostic, Severity, Source};
-use std::io::IsTerminal;
+use serde::Serialize;
+
+/// How results are printed (`-o`, `--output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Yaml,
+}
+
+/// A command's result: serialized as it is for JSON and YAML, or shown as text by [`Report::text`].
+pub trait Report: Serialize {
+    /// The human rendering: data lines through [`Printer::out`], messages on stderr.
+    fn text(&self, printer: &Printer) -> Result<(), CliError>;
+}
+
+/// Built from the global settings (`GlobalSettings::printer`).
+fn unserializable(e: impl std::fmt::Display) -> CliError {
+    CliError::failure(format!("cannot serialize the result: {e}"))
+}
 
 pub struct Printer {
     pub format: OutputFormat,
     pub color: bool,
     pub quiet: bool,
+    /// stderr is a terminal: live progress instead of plain lines.
+    pub terminal: bool,
 }
 
 impl Printer {
-    pub fn new(g: &Global) -> Self {
-        let color = !g.no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::stderr().is_terminal();
-        Self {
-            format: g.output,
-            color,
-            quiet: g.quiet,
+    /// Print a result in the chosen format.
+    pub fn report(&self, report: &impl Report) -> Result<(), CliError> {
+        match self.format {
+            OutputFormat::Text => report.text(self),
+            OutputFormat::Json => self.json(report),
+            OutputFormat::Yaml => self.yaml(report),
         }
     }
 
-    /// A printer for commands that have their own flags instead of the global ones (`import`).
-    pub fn plain(no_color: bool, quiet: bool) -> Self {
-        let color =
-            !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-        Self {
-            format: OutputFormat::Text,
-            color,
-            quiet,
-        }
+    /// Any value as pretty JSON on stdout.
+    pub fn json(&self, value: &impl Serialize) -> Result<(), CliError> {
+        let text = serde_json::to_string_pretty(value).map_err(unserializable)?;
+        self.out(text);
+        Ok(())
+    }
+
+    /// Any value as YAML on stdout.
+    pub fn yaml(&self, value: &impl Serialize) -> Result<(), CliError> {
+        let text = serde_saphyr::to_string(value).map_err(unserializable)?;
+        self.out(text);
+        Ok(())
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -62,7 +85,15 @@ impl Printer {
         eprintln!("{} {}", self.paint("1;31", "error:"), msg.as_ref());
     }
 
-    /// A result on stdout.
+    /// A command's failure: the diagnostics behind it, then the message.
+    pub fn failure(&self, e: &CliError) {
+        if let Some(d) = e.diagnostics() {
+            self.diagnostics(&d.source, &d.list);
+        }
+        self.error(e.to_string());
+    }
+
+    /// A line of a result on stdout.
     pub fn out(&self, text: impl AsRef<str>) {
         let t = text.as_ref();
         if t.ends_with('\n') {

@@ -1,17 +1,9 @@
-//! Loading the project's spec for a command: diagnostics printed, exit code decided.
+//! Loading the project's spec for a command: read, checked, the errors as one [`CliError`]
+//! carrying the diagnostics, the warnings kept for the command to show.
 
-use crate::printer::Printer;
+use crate::error::CliError;
 use berth_spec::{Diagnostic, Source, Spec};
 use std::path::{Path, PathBuf};
-
-/// Exit codes (stable, documented in the README).
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// Invalid spec, failed operation, drift found.
-    pub const FAILED: u8 = 1;
-    /// Usage error: unknown environment, missing file, bad arguments.
-    pub const USAGE: u8 = 2;
-}
 
 pub struct Project {
     pub source: Source,
@@ -28,46 +20,52 @@ impl Project {
             _ => PathBuf::from("."),
         }
     }
+
+    /// The output directory of rendered files: OUT, else `deploy` next to berth.yaml.
+    pub fn out_dir(&self, out: Option<&Path>) -> PathBuf {
+        out.map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root().join("deploy"))
+    }
 }
 
-pub fn read_source(path: &Path, printer: &Printer) -> Result<Source, u8> {
+/// The spec's text; a missing file is a usage error that says how to get one.
+pub fn read_source(path: &Path) -> Result<Source, CliError> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(Source::new(path.display().to_string(), text)),
-            Err(_) => {
-                printer.error(format!("{} is not valid UTF-8 text", path.display()));
-                Err(exit::FAILED)
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            printer.error(format!(
-                "no spec at {}: run `berth init` to write one, or pass `-f FILE`",
+            Err(_) => Err(CliError::failure(format!(
+                "{} is not valid UTF-8 text",
                 path.display()
-            ));
-            Err(exit::USAGE)
-        }
-        Err(e) => {
-            printer.error(format!("cannot read {}: {e}", path.display()));
-            Err(exit::USAGE)
-        }
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(CliError::usage(format!(
+            "no spec at {}: run `berth init` to write one, or pass `-f FILE`",
+            path.display()
+        ))),
+        Err(e) => Err(CliError::usage(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 
-/// Load and check; print diagnostics; Err(exit code) when the spec has errors.
-pub fn load(path: &Path, printer: &Printer) -> Result<Project, u8> {
-    let source = read_source(path, printer)?;
+/// `N error` / `N errors`.
+pub fn error_count(n: usize) -> String {
+    format!("{n} error{}", if n == 1 { "" } else { "s" })
+}
+
+/// Load and check; an invalid spec is an error carrying its diagnostics.
+pub fn load(path: &Path) -> Result<Project, CliError> {
+    let source = read_source(path)?;
     let loaded = berth_spec::validate(&source);
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    if errors > 0 {
-        printer.diagnostics(&source, &loaded.diagnostics);
-        printer.error(format!(
-            "{} is invalid: {errors} error{}",
-            source.path,
-            if errors == 1 { "" } else { "s" }
-        ));
-        return Err(exit::FAILED);
-    }
-    let spec = loaded.spec.ok_or(exit::FAILED)?;
+    let spec = match loaded.spec {
+        Some(spec) if errors == 0 => spec,
+        _ => {
+            let message = format!("{} is invalid: {}", source.path, error_count(errors));
+            return Err(CliError::failure(message).with_diagnostics(source, loaded.diagnostics));
+        }
+    };
     Ok(Project {
         source,
         spec,

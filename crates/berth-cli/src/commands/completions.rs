@@ -1,11 +1,11 @@
 //! `berth completions SHELL`.
 
 use crate::args::Cli;
-use crate::project::exit;
+use crate::error::{CliError, ExitStatus};
 use clap::CommandFactory;
 
-pub fn run(shell: clap_complete::Shell) -> u8 {
+pub fn run(shell: clap_complete::Shell) -> Result<ExitStatus, CliError> {
     let mut cmd = Cli::command();
     clap_complete::generate(shell, &mut cmd, "berth", &mut std::io::stdout());
-    exit::OK
+    Ok(ExitStatus::Success)
 }

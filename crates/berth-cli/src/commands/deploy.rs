@@ -1,65 +1,96 @@
-//! `berth deploy NAME`: a named recipe from `deployments:`: its
-//! environment, `only: stores|services` or a services subset, pre and post commands.
+//! `berth deploy NAME`: a named recipe from `deployments:`: its environment, `only:
+//! stores|services` or a services subset, pre and post commands. Without NAME: the recipes.
 
 use super::drive;
 use super::up::{self, Plan};
-use crate::args::Global;
-use crate::printer::Printer;
-use crate::project::{self, exit, Project};
+use crate::error::{CliError, ExitStatus};
+use crate::printer::{Printer, Report};
+use crate::project::{self, Project};
+use crate::settings::{DeploySettings, GlobalSettings};
 use berth_drive::compose::UpOptions;
-use std::time::Duration;
+use serde::Serialize;
 
-/// The recipes as (name, environment, description) lines.
-pub fn listing(project: &Project) -> String {
-    let w = project
-        .spec
-        .deployments
-        .keys()
-        .map(|k| k.value.len())
-        .max()
-        .unwrap_or(0);
-    let mut s = String::new();
-    for (name, d) in &project.spec.deployments {
-        s.push_str(&format!(
-            "  {:w$}  {}{}\n",
-            name.value,
-            d.environment.value,
-            d.description
-                .as_ref()
-                .map(|x| format!(" — {}", x.value))
-                .unwrap_or_default()
-        ));
-    }
-    s
+/// One recipe of `deployments:`.
+#[derive(Serialize)]
+struct Recipe {
+    name: String,
+    environment: String,
+    description: Option<String>,
 }
 
-pub fn run(g: &Global, printer: &Printer, name: Option<&str>, timeout: u64) -> u8 {
-    let project = match project::load(&g.file, printer) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let Some(name) = name else {
-        if project.spec.deployments.is_empty() {
-            printer.error(format!(
+/// The recipes, in spec order.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Recipes(Vec<Recipe>);
+
+impl Recipes {
+    fn of(project: &Project) -> Self {
+        Recipes(
+            project
+                .spec
+                .deployments
+                .iter()
+                .map(|(name, d)| Recipe {
+                    name: name.value.clone(),
+                    environment: d.environment.value.clone(),
+                    description: d.description.as_ref().map(|x| x.value.clone()),
+                })
+                .collect(),
+        )
+    }
+
+    /// As (name, environment, description) lines.
+    fn listing(&self) -> String {
+        let w = self.0.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        let mut s = String::new();
+        for r in &self.0 {
+            s.push_str(&format!(
+                "  {:w$}  {}{}\n",
+                r.name,
+                r.environment,
+                r.description
+                    .as_ref()
+                    .map(|x| format!(" — {x}"))
+                    .unwrap_or_default()
+            ));
+        }
+        s
+    }
+}
+
+impl Report for Recipes {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        printer.out(format!("recipes:\n{}", self.listing()));
+        Ok(())
+    }
+}
+
+pub fn run(
+    g: &GlobalSettings,
+    printer: &Printer,
+    s: DeploySettings,
+) -> Result<ExitStatus, CliError> {
+    let project = project::load(&g.file)?;
+    let recipes = Recipes::of(&project);
+    let Some(name) = s.name.as_deref() else {
+        if recipes.0.is_empty() {
+            return Err(CliError::usage(format!(
                 "{} has no `deployments:`; add a recipe (see docs/drive.md) or use `berth up`",
                 project.source.path
-            ));
-        } else {
-            printer.out(format!("recipes:\n{}", listing(&project)));
-            printer.error("name a recipe: `berth deploy NAME`");
+            )));
         }
-        return exit::USAGE;
+        printer.report(&recipes)?;
+        return Err(CliError::usage("name a recipe: `berth deploy NAME`"));
     };
     let Some(recipe) = project.spec.deployments.get(name) else {
-        printer.error(format!(
+        return Err(CliError::usage(format!(
             "no recipe `{name}` in `deployments:`{}",
-            if project.spec.deployments.is_empty() {
+            if recipes.0.is_empty() {
                 String::new()
             } else {
-                format!("; the recipes are:\n{}", listing(&project).trim_end())
+                format!("; the recipes are:\n{}", recipes.listing().trim_end())
             }
-        ));
-        return exit::USAGE;
+        )));
     };
     let plan = Plan {
         recipe: Some(name),
@@ -68,14 +99,11 @@ pub fn run(g: &Global, printer: &Printer, name: Option<&str>, timeout: u64) -> u
         pre: recipe.pre.iter().map(|s| s.value.clone()).collect(),
         post: recipe.post.iter().map(|s| s.value.clone()).collect(),
         opts: UpOptions {
-            timeout: Duration::from_secs(timeout),
+            timeout: s.timeout,
             build: false,
         },
     };
     let env = recipe.environment.value.clone();
-    let session = match drive::session(g, printer, Some(&env)) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let session = drive::session(g, printer, Some(&env))?;
     up::execute(printer, &session, &plan)
 }

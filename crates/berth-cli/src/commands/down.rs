@@ -2,29 +2,20 @@
 //! Named volumes (the stores' data) stay unless `--volumes` is given.
 
 use super::drive;
-use crate::args::Global;
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
+use crate::settings::{DownSettings, GlobalSettings};
 use std::time::Instant;
 
-pub fn run(g: &Global, printer: &Printer, env: Option<&str>, volumes: bool) -> u8 {
+pub fn run(g: &GlobalSettings, printer: &Printer, s: DownSettings) -> Result<ExitStatus, CliError> {
     let started = Instant::now();
-    let session = match drive::session(g, printer, env) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let driver = match session.driver() {
-        Ok(d) => d,
-        Err(e) => return drive::report(printer, &e),
-    };
-    let _lock = match driver.lock() {
-        Ok(l) => l,
-        Err(e) => return drive::report(printer, &e),
-    };
+    let session = drive::session(g, printer, s.environment.as_deref())?;
+    let driver = session.driver()?;
+    let _lock = driver.lock()?;
     // Removing containers needs the compose files, not the secrets.
     let result = driver
         .write_files()
-        .and_then(|files| driver.down(&files, volumes));
+        .and_then(|files| driver.down(&files, s.volumes));
     drive::record(
         printer,
         &session,
@@ -33,20 +24,16 @@ pub fn run(g: &Global, printer: &Printer, env: Option<&str>, volumes: bool) -> u
         started,
         result.as_ref().copied(),
     );
-    match result {
-        Ok(()) => {
-            printer.success(format!(
-                "{} ({}) is down{}",
-                session.model.stack,
-                session.model.environment,
-                if volumes {
-                    "; its volumes are removed"
-                } else {
-                    "; volumes kept (`berth down --volumes` deletes the data)"
-                }
-            ));
-            exit::OK
+    result?;
+    printer.success(format!(
+        "{} ({}) is down{}",
+        session.model.stack,
+        session.model.environment,
+        if s.volumes {
+            "; its volumes are removed"
+        } else {
+            "; volumes kept (`berth down --volumes` deletes the data)"
         }
-        Err(e) => drive::report(printer, &e),
-    }
+    ));
+    Ok(ExitStatus::Success)
 }

@@ -2,9 +2,10 @@
 //! deploy, the menu): choosing the environment, building the driver on the real runner and
 //! clock, Ctrl-C handling, the live progress display and the deploy-history record.
 
-use crate::args::Global;
+use crate::error::CliError;
 use crate::printer::Printer;
-use crate::project::{self, exit, Project};
+use crate::project::{self, Project};
+use crate::settings::GlobalSettings;
 use berth_drive::clock::{rfc3339, Clock, SystemClock};
 use berth_drive::compose::{Kind, Observer, Phase};
 use berth_drive::history::{History, Record};
@@ -14,42 +15,39 @@ use berth_drive::{ComposeDriver, DriveError, Workspace};
 use berth_spec::{Model, Platform};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-/// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
-pub const INTERRUPTED: u8 = 130;
 
 pub static RUNNER: SystemRunner = SystemRunner;
 pub static CLOCK: SystemClock = SystemClock;
 pub static SOURCES: HostSources = HostSources;
 
-/// A loaded project with the environment a command works on.
+/// The environment a command works on and the project's `.berth/` workspace.
 pub struct Session {
-    pub project: Project,
     pub model: Model,
+    pub workspace: Workspace,
 }
 
-/// Load the spec and resolve ENV (default: the first compose environment).
-pub fn session(g: &Global, printer: &Printer, env: Option<&str>) -> Result<Session, u8> {
-    let project = project::load(&g.file, printer)?;
+/// Load the spec (its warnings shown) and resolve ENV (default: the first compose environment).
+pub fn session(
+    g: &GlobalSettings,
+    printer: &Printer,
+    env: Option<&str>,
+) -> Result<Session, CliError> {
+    let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
     let model = match env {
-        Some(name) => berth_spec::resolve(&project.spec, name).map_err(|e| {
-            printer.error(e.to_string());
-            exit::USAGE
-        })?,
+        Some(name) => berth_spec::resolve(&project.spec, name)?,
         None => first_compose(&project).ok_or_else(|| {
-            printer.error(format!(
+            CliError::usage(format!(
                 "{} has no compose environment; add one, e.g. `environments: {{ local: {{ platform: compose }} }}`, or name the environment",
                 project.source.path
-            ));
-            exit::USAGE
+            ))
         })?,
     };
-    Ok(Session { project, model })
+    let workspace = g.workspace.workspace(project.root());
+    Ok(Session { model, workspace })
 }
 
 /// The first environment (in spec order) whose platform is compose.
@@ -74,16 +72,11 @@ pub fn compose_envs(project: &Project) -> Vec<String> {
         .collect()
 }
 
-/// The project's `.berth/` workspace, with the settings the environment gives.
-pub fn workspace(project: &Project) -> Workspace {
-    Workspace::from_env(project.root())
-}
-
 impl Session {
     pub fn driver(&self) -> Result<ComposeDriver<'_>, DriveError> {
         ComposeDriver::new(
             &self.model,
-            workspace(&self.project),
+            self.workspace.clone(),
             &RUNNER,
             &CLOCK,
             &SOURCES,
@@ -105,17 +98,7 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
-/// Print a driver error and map it to an exit code.
-pub fn report(printer: &Printer, e: &DriveError) -> u8 {
-    printer.error(e.to_string());
-    match e {
-        DriveError::Interrupted => INTERRUPTED,
-        DriveError::NotCompose { .. } | DriveError::Select(_) => exit::USAGE,
-        _ => exit::FAILED,
-    }
-}
-
-/// Append a deploy-history record (a failure to write it is reported, not fatal).
+/// Append a deploy-history record (a failure to write it is a warning, not fatal).
 pub fn record(
     printer: &Printer,
     session: &Session,
@@ -124,7 +107,6 @@ pub fn record(
     started: Instant,
     result: Result<(), &DriveError>,
 ) {
-    let ws = workspace(&session.project);
     let (outcome, detail) = match result {
         Ok(()) => ("ok", None),
         Err(DriveError::Interrupted) => ("interrupted", None),
@@ -142,8 +124,8 @@ pub fn record(
         detail,
         duration_ms: started.elapsed().as_millis() as u64,
     };
-    if let Err(e) = History::append(&ws.history_path(), rec) {
-        printer.error(format!("cannot record the deploy history: {e}"));
+    if let Err(e) = History::append(&session.workspace.history_path(), rec) {
+        printer.warn(format!("cannot record the deploy history: {e}"));
     }
 }
 
@@ -160,7 +142,7 @@ impl Progress {
     pub fn new(printer: &Printer) -> Self {
         Progress {
             quiet: printer.quiet,
-            tty: std::io::stderr().is_terminal() && !printer.quiet,
+            tty: printer.terminal && !printer.quiet,
             multi: MultiProgress::new(),
             bars: Mutex::new(BTreeMap::new()),
             width: Mutex::new(10),

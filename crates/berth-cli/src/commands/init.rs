@@ -1,20 +1,20 @@
 //! `berth init`: a commented starter berth.yaml that validates as written.
 
-use crate::args::Global;
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
+use crate::settings::{GlobalSettings, InitSettings};
+use berth_drive::fsutil::Content;
 
 const TEMPLATE: &str = include_str!("../../templates/init.yaml");
 
-pub fn run(g: &Global, printer: &Printer, name: Option<String>, force: bool) -> u8 {
-    if g.file.exists() && !force {
-        printer.error(format!(
+pub fn run(g: &GlobalSettings, printer: &Printer, s: InitSettings) -> Result<ExitStatus, CliError> {
+    if g.file.exists() && !s.force {
+        return Err(CliError::usage(format!(
             "{} already exists; pass --force to overwrite it",
             g.file.display()
-        ));
-        return exit::USAGE;
+        )));
     }
-    let name = name.unwrap_or_else(|| {
+    let name = s.name.unwrap_or_else(|| {
         std::env::current_dir()
             .ok()
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -26,22 +26,18 @@ pub fn run(g: &Global, printer: &Printer, name: Option<String>, force: bool) -> 
     let source = berth_spec::Source::new(g.file.display().to_string(), text.as_str());
     let loaded = berth_spec::validate(&source);
     if loaded.diagnostics.iter().any(|d| d.is_error()) {
-        printer.diagnostics(&source, &loaded.diagnostics);
-        printer.error(format!(
+        return Err(CliError::usage(format!(
             "`{name}` cannot be used as the stack name; pass --name NAME"
-        ));
-        return exit::USAGE;
+        ))
+        .with_diagnostics(source, loaded.diagnostics));
     }
-    let tmp = g.file.with_extension("yaml.tmp");
-    if let Err(e) = std::fs::write(&tmp, &text).and_then(|_| std::fs::rename(&tmp, &g.file)) {
-        printer.error(format!("cannot write {}: {e}", g.file.display()));
-        return exit::FAILED;
-    }
+    berth_drive::fsutil::write_atomic(&g.file, text.as_bytes(), Content::State)
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", g.file.display())))?;
     printer.success(format!(
         "wrote {}; next: `berth validate`, then `berth up`",
         g.file.display()
     ));
-    exit::OK
+    Ok(ExitStatus::Success)
 }
 
 fn sanitize(name: &str) -> String {

@@ -1,32 +1,19 @@
 //! `berth logs [SERVICE] [-f] [--tail N]`: the services' logs through `docker compose logs`.
 
 use super::drive;
-use crate::args::Global;
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
+use crate::settings::{GlobalSettings, LogsSettings};
 
-pub fn run(
-    g: &Global,
-    printer: &Printer,
-    env: Option<&str>,
-    service: Option<&str>,
-    follow: bool,
-    tail: Option<u32>,
-) -> u8 {
-    let session = match drive::session(g, printer, env) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let driver = match session.driver() {
-        Ok(d) => d,
-        Err(e) => return drive::report(printer, &e),
-    };
-    match driver
+pub fn run(g: &GlobalSettings, printer: &Printer, s: LogsSettings) -> Result<ExitStatus, CliError> {
+    let session = drive::session(g, printer, s.environment.as_deref())?;
+    let driver = session.driver()?;
+    let code = driver
         .write_files()
-        .and_then(|f| driver.logs(&f, service, follow, tail))
-    {
-        Ok(Some(0)) => exit::OK,
-        Ok(_) => exit::FAILED,
-        Err(e) => drive::report(printer, &e),
-    }
+        .and_then(|f| driver.logs(&f, s.service.as_deref(), s.follow, s.tail))?;
+    // docker compose has shown its own error on its output.
+    Ok(match code {
+        Some(0) => ExitStatus::Success,
+        _ => ExitStatus::Failure,
+    })
 }

@@ -1,55 +1,21 @@
 //! `berth` with no arguments in a terminal: a menu (inquire) of the spec's recipes and of
-//! up/status/down per compose environment. Without a terminal it never prompts: the caller
-//! prints the usage and exits 2.
+//! up/status/down per compose environment; the choice comes back as the settings of the
+//! command to run. The settings choose the menu only when a person can answer (stdin and
+//! stderr are terminals, not in CI); otherwise `berth` prints the usage.
 
-use super::{deploy, down, drive, status, up};
-use crate::args::Global;
-use crate::printer::Printer;
-use crate::project::{self, exit};
-use std::io::IsTerminal;
+use super::drive;
+use crate::error::CliError;
+use crate::project::{self, Project};
+use crate::settings::{
+    CommandSettings, DeploySettings, DownSettings, GlobalSettings, StatusSettings, UpSettings,
+    DEFAULT_TIMEOUT,
+};
 
-/// True when a person can answer prompts (stdin and stderr are terminals, not in CI).
-pub fn interactive() -> bool {
-    std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
-        && std::env::var_os("CI").is_none()
-}
-
-enum Action {
-    Deploy(String),
-    Up(String),
-    Status(String),
-    Down(String),
-    Quit,
-}
-
-pub fn run(g: &Global, printer: &Printer) -> u8 {
-    let project = match project::load(&g.file, printer) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let mut items: Vec<(String, Action)> = Vec::new();
-    for (name, d) in &project.spec.deployments {
-        items.push((
-            format!(
-                "deploy {}  ({}{})",
-                name.value,
-                d.environment.value,
-                d.description
-                    .as_ref()
-                    .map(|x| format!(": {}", x.value))
-                    .unwrap_or_default()
-            ),
-            Action::Deploy(name.value.clone()),
-        ));
-    }
-    for env in drive::compose_envs(&project) {
-        items.push((format!("up {env}"), Action::Up(env.clone())));
-        items.push((format!("status {env}"), Action::Status(env.clone())));
-        items.push((format!("down {env}  (volumes kept)"), Action::Down(env)));
-    }
-    items.push(("quit".into(), Action::Quit));
-    let labels: Vec<String> = items.iter().map(|(l, _)| l.clone()).collect();
+/// Ask what to run; `None` when the person quits.
+pub fn choose(g: &GlobalSettings) -> Result<Option<CommandSettings>, CliError> {
+    let project = project::load(&g.file)?;
+    let (labels, mut commands): (Vec<String>, Vec<Option<CommandSettings>>) =
+        items(&project).into_iter().unzip();
     let choice = inquire::Select::new(
         &format!("{}: what do you want to run?", project.spec.name.value),
         labels.clone(),
@@ -59,21 +25,58 @@ pub fn run(g: &Global, printer: &Printer) -> u8 {
     let label = match choice {
         Ok(l) => l,
         Err(inquire::InquireError::OperationCanceled)
-        | Err(inquire::InquireError::OperationInterrupted) => return exit::OK,
-        Err(e) => {
-            printer.error(format!("cannot show the menu: {e}"));
-            return exit::FAILED;
-        }
+        | Err(inquire::InquireError::OperationInterrupted) => return Ok(None),
+        Err(e) => return Err(CliError::failure(format!("cannot show the menu: {e}"))),
     };
-    let idx = labels
+    Ok(labels
         .iter()
         .position(|l| *l == label)
-        .unwrap_or(labels.len() - 1);
-    match &items[idx].1 {
-        Action::Deploy(name) => deploy::run(g, printer, Some(name), 300),
-        Action::Up(env) => up::run(g, printer, Some(env), Vec::new(), false, 300),
-        Action::Status(env) => status::run(g, printer, Some(env)),
-        Action::Down(env) => down::run(g, printer, Some(env), false),
-        Action::Quit => exit::OK,
+        .and_then(|i| commands[i].take()))
+}
+
+/// The menu's lines and what each runs (quit runs nothing).
+fn items(project: &Project) -> Vec<(String, Option<CommandSettings>)> {
+    let mut items = Vec::new();
+    for (name, d) in &project.spec.deployments {
+        let label = format!(
+            "deploy {}  ({}{})",
+            name.value,
+            d.environment.value,
+            d.description
+                .as_ref()
+                .map(|x| format!(": {}", x.value))
+                .unwrap_or_default()
+        );
+        let deploy = DeploySettings {
+            name: Some(name.value.clone()),
+            timeout: DEFAULT_TIMEOUT,
+        };
+        items.push((label, Some(CommandSettings::Deploy(deploy))));
     }
+    for env in drive::compose_envs(project) {
+        let up = UpSettings {
+            environment: Some(env.clone()),
+            services: Vec::new(),
+            build: false,
+            timeout: DEFAULT_TIMEOUT,
+        };
+        let status = StatusSettings {
+            environment: Some(env.clone()),
+        };
+        let down = DownSettings {
+            environment: Some(env.clone()),
+            volumes: false,
+        };
+        items.push((format!("up {env}"), Some(CommandSettings::Up(up))));
+        items.push((
+            format!("status {env}"),
+            Some(CommandSettings::Status(status)),
+        ));
+        items.push((
+            format!("down {env}  (volumes kept)"),
+            Some(CommandSettings::Down(down)),
+        ));
+    }
+    items.push(("quit".into(), None));
+    items
 }

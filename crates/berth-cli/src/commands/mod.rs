@@ -1,11 +1,12 @@
-//! One module per command; each returns the process exit code.
+//! One module per command. Each takes its settings and returns `Result<ExitStatus, CliError>`;
+//! results go through the printer's [`Report`](crate::printer::Report), a failure back to `main`.
 
 mod completions;
 mod deploy;
 mod diff;
 mod down;
 mod drive;
-pub mod import;
+mod import;
 mod infra;
 mod init;
 mod logs;
@@ -19,71 +20,40 @@ mod status;
 mod up;
 mod validate;
 
-use crate::args::{Cli, Command};
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
+use crate::settings::{CommandSettings, GlobalSettings};
 
-pub fn run(cli: Cli, printer: &Printer) -> u8 {
-    let g = &cli.global;
-    match cli.command {
-        Some(Command::Validate) => validate::run(g, printer),
-        Some(Command::Resolve { environment }) => resolve::run(g, printer, &environment),
-        Some(Command::Render {
-            environments,
-            all: _,
-            out,
-            check,
-        }) => render::run(g, printer, &environments, out, check),
-        Some(Command::Diff { environment, out }) => diff::run(g, printer, environment, out),
-        Some(Command::Infra { action }) => infra::run(g, printer, action),
-        Some(Command::Schema) => schema::run(printer),
-        Some(Command::Init { name, force }) => init::run(g, printer, name, force),
-        Some(Command::Completions { shell }) => completions::run(shell),
-        Some(Command::Import { args }) => {
-            use clap::Parser;
-            let argv = std::iter::once("berth import".to_string()).chain(args);
-            import::run(import::ImportCli::parse_from(argv))
-        }
-        Some(Command::Up {
-            environment,
-            services,
-            build,
-            timeout,
-        }) => up::run(g, printer, environment.as_deref(), services, build, timeout),
-        Some(Command::Down {
-            environment,
-            volumes,
-        }) => down::run(g, printer, environment.as_deref(), volumes),
-        Some(Command::Status { environment }) => status::run(g, printer, environment.as_deref()),
-        Some(Command::Logs {
-            service,
-            follow,
-            tail,
-            environment,
-        }) => logs::run(
-            g,
-            printer,
-            environment.as_deref(),
-            service.as_deref(),
-            follow,
-            tail,
-        ),
-        Some(Command::Restart {
-            service,
-            environment,
-            timeout,
-        }) => restart::run(g, printer, environment.as_deref(), &service, timeout),
-        Some(Command::Run { job, environment }) => {
-            run::run(g, printer, environment.as_deref(), &job)
-        }
-        Some(Command::Deploy { name, timeout }) => {
-            deploy::run(g, printer, name.as_deref(), timeout)
-        }
-        None if menu::interactive() && g.file.exists() => menu::run(g, printer),
-        None => {
+pub fn run(
+    command: CommandSettings,
+    g: &GlobalSettings,
+    printer: &Printer,
+) -> Result<ExitStatus, CliError> {
+    match command {
+        CommandSettings::Validate => validate::run(g, printer),
+        CommandSettings::Resolve { environment } => resolve::run(g, printer, &environment),
+        CommandSettings::Render(s) => render::run(g, printer, s),
+        CommandSettings::Diff(s) => diff::run(g, printer, s),
+        CommandSettings::Infra(s) => infra::run(g, printer, s),
+        CommandSettings::Schema => schema::run(printer),
+        CommandSettings::Init(s) => init::run(g, printer, s),
+        CommandSettings::Completions(shell) => completions::run(shell),
+        CommandSettings::Import(s) => import::run(printer, s),
+        CommandSettings::Up(s) => up::run(g, printer, s),
+        CommandSettings::Down(s) => down::run(g, printer, s),
+        CommandSettings::Status(s) => status::run(g, printer, s),
+        CommandSettings::Logs(s) => logs::run(g, printer, s),
+        CommandSettings::Restart(s) => restart::run(g, printer, s),
+        CommandSettings::Run(s) => run::run(g, printer, s),
+        CommandSettings::Deploy(s) => deploy::run(g, printer, s),
+        CommandSettings::Menu => match menu::choose(g)? {
+            Some(chosen) => run(chosen, g, printer),
+            None => Ok(ExitStatus::Success),
+        },
+        CommandSettings::Help => {
             use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            exit::USAGE
+            let _ = crate::args::Cli::command().print_help();
+            Ok(ExitStatus::Usage)
         }
     }
 }

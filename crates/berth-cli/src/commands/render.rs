@@ -1,85 +1,113 @@
-//! `berth render`: write the artifacts, or with `--check` report drift without writing.
+//! `berth render`: write the artifacts of every environment (or the named ones), or with
+//! `--check` report the drift between the files on disk and the spec without writing.
 
-use crate::args::Global;
-use crate::printer::Printer;
-use crate::project::{self, exit, Project};
+use crate::error::{CliError, ExitStatus};
+use crate::printer::{Printer, Report};
+use crate::project::{self, Project};
+use crate::settings::{Environments, GlobalSettings, RenderSettings};
 use berth_render::ArtifactSet;
-use std::path::PathBuf;
+use serde::Serialize;
+use std::path::Path;
 
-/// Render the selected environments of a loaded project; prints the error and returns the exit
-/// code when an environment is unknown.
-pub fn render_set(
-    project: &Project,
-    printer: &Printer,
-    envs: &[String],
-) -> Result<ArtifactSet, u8> {
-    berth_render::render(&project.spec, envs).map_err(|e| {
-        printer.error(e.to_string());
-        exit::USAGE
-    })
+/// Render the selected environments of a loaded project (an unknown one is a usage error).
+pub fn render_set(project: &Project, envs: &Environments) -> Result<ArtifactSet, CliError> {
+    berth_render::render(&project.spec, envs.names()).map_err(CliError::from)
 }
 
-pub fn out_dir(project: &Project, out: Option<PathBuf>) -> PathBuf {
-    out.unwrap_or_else(|| project.root().join("deploy"))
+/// What `render` wrote.
+#[derive(Serialize)]
+struct Rendered {
+    dir: String,
+    files: usize,
+    /// Paths (relative to `dir`) whose content changed.
+    changed: Vec<String>,
+}
+
+impl Report for Rendered {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        printer.success(format!(
+            "rendered {} files into {} ({} changed)",
+            self.files,
+            self.dir,
+            self.changed.len()
+        ));
+        Ok(())
+    }
+}
+
+/// How the files on disk differ from what the spec renders (`render --check`).
+#[derive(Serialize)]
+struct Drift {
+    dir: String,
+    files: usize,
+    clean: bool,
+    /// Paths (relative to `dir`) whose content differs.
+    changed: Vec<String>,
+    /// Paths (relative to `dir`) that do not exist.
+    missing: Vec<String>,
+}
+
+impl Report for Drift {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        if self.clean {
+            printer.success(format!(
+                "{} files in {} match berth.yaml",
+                self.files, self.dir
+            ));
+        }
+        let dir = Path::new(&self.dir);
+        for p in &self.changed {
+            printer.out(format!("changed  {}", dir.join(p).display()));
+        }
+        for p in &self.missing {
+            printer.out(format!("missing  {}", dir.join(p).display()));
+        }
+        Ok(())
+    }
 }
 
 pub fn run(
-    g: &Global,
+    g: &GlobalSettings,
     printer: &Printer,
-    envs: &[String],
-    out: Option<PathBuf>,
-    check: bool,
-) -> u8 {
-    let project = match project::load(&g.file, printer) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    s: RenderSettings,
+) -> Result<ExitStatus, CliError> {
+    let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
-    let set = match render_set(&project, printer, envs) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let dir = out_dir(&project, out);
+    let set = render_set(&project, &s.environments)?;
+    let dir = project.out_dir(s.out.as_deref());
     printer.info(format!(
         "rendering {} file(s) for {}",
         set.len(),
         project.spec.name.value
     ));
-    if check {
-        let drift = berth_drive::artifacts::drift(&set, &dir);
-        if drift.is_clean() {
-            printer.success(format!(
-                "{} files in {} match berth.yaml",
-                set.len(),
-                dir.display()
-            ));
-            return exit::OK;
-        }
-        for p in &drift.changed {
-            printer.out(format!("changed  {}", dir.join(p).display()));
-        }
-        for p in &drift.missing {
-            printer.out(format!("missing  {}", dir.join(p).display()));
-        }
-        printer.error(format!(
-            "{} file(s) differ from berth.yaml; run `berth render` to update them (`berth diff` shows how)",
-            drift.changed.len() + drift.missing.len()
-        ));
-        return exit::FAILED;
+    if s.check {
+        return check(printer, &set, &dir);
     }
-    match berth_drive::artifacts::write(&set, &dir) {
-        Ok(changed) => {
-            printer.success(format!(
-                "rendered {} files into {} ({} changed)",
-                set.len(),
-                dir.display(),
-                changed.len()
-            ));
-            exit::OK
-        }
-        Err(e) => {
-            printer.error(e.to_string());
-            exit::FAILED
-        }
+    let changed =
+        berth_drive::artifacts::write(&set, &dir).map_err(|e| CliError::failure(e.to_string()))?;
+    printer.report(&Rendered {
+        dir: dir.display().to_string(),
+        files: set.len(),
+        changed,
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+fn check(printer: &Printer, set: &ArtifactSet, dir: &Path) -> Result<ExitStatus, CliError> {
+    let drift = berth_drive::artifacts::drift(set, dir);
+    let report = Drift {
+        dir: dir.display().to_string(),
+        files: set.len(),
+        clean: drift.is_clean(),
+        changed: drift.changed,
+        missing: drift.missing,
+    };
+    printer.report(&report)?;
+    if report.clean {
+        return Ok(ExitStatus::Success);
     }
+    Err(CliError::failure(format!(
+        "{} file(s) differ from berth.yaml; run `berth render` to update them (`berth diff` shows how)",
+        report.changed.len() + report.missing.len()
+    )))
 }

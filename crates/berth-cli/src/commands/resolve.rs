@@ -1,33 +1,25 @@
-//! `berth resolve ENV`: the fully resolved model of one environment.
+//! `berth resolve ENV`: the fully resolved model of one environment (YAML as text).
 
-use crate::args::{Global, OutputFormat};
-use crate::printer::Printer;
-use crate::project::{self, exit};
+use crate::error::{CliError, ExitStatus};
+use crate::printer::{Printer, Report};
+use crate::project;
+use crate::settings::GlobalSettings;
+use berth_spec::Model;
 
-pub fn run(g: &Global, printer: &Printer, environment: &str) -> u8 {
-    let project = match project::load(&g.file, printer) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let model = match berth_spec::resolve(&project.spec, environment) {
-        Ok(m) => m,
-        Err(e) => {
-            printer.error(e.to_string());
-            return exit::USAGE;
-        }
-    };
-    let text = match printer.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&model).map_err(|e| e.to_string()),
-        _ => serde_saphyr::to_string(&model).map_err(|e| e.to_string()),
-    };
-    match text {
-        Ok(t) => {
-            printer.out(t);
-            exit::OK
-        }
-        Err(e) => {
-            printer.error(format!("cannot serialize the model: {e}"));
-            exit::FAILED
-        }
+/// The model reads as YAML for people too.
+impl Report for Model {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        printer.yaml(self)
     }
+}
+
+pub fn run(
+    g: &GlobalSettings,
+    printer: &Printer,
+    environment: &str,
+) -> Result<ExitStatus, CliError> {
+    let project = project::load(&g.file)?;
+    let model = berth_spec::resolve(&project.spec, environment)?;
+    printer.report(&model)?;
+    Ok(ExitStatus::Success)
 }

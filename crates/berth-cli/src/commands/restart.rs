@@ -2,34 +2,23 @@
 //! under the environment's lock (it writes the secrets the service reads).
 
 use super::drive::{self, Progress};
-use crate::args::Global;
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
-use std::time::Duration;
+use crate::settings::{GlobalSettings, RestartSettings};
 
-pub fn run(g: &Global, printer: &Printer, env: Option<&str>, service: &str, timeout: u64) -> u8 {
-    let session = match drive::session(g, printer, env) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let mut driver = match session.driver() {
-        Ok(d) => d,
-        Err(e) => return drive::report(printer, &e),
-    };
+pub fn run(
+    g: &GlobalSettings,
+    printer: &Printer,
+    s: RestartSettings,
+) -> Result<ExitStatus, CliError> {
+    let session = drive::session(g, printer, s.environment.as_deref())?;
+    let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
-    let lock = match driver.lock() {
-        Ok(l) => l,
-        Err(e) => return drive::report(printer, &e),
-    };
+    let lock = driver.lock()?;
     let progress = Progress::new(printer);
-    match driver
+    driver
         .prepare(&lock)
-        .and_then(|p| driver.restart(&p, service, Duration::from_secs(timeout), &progress))
-    {
-        Ok(()) => {
-            printer.success(format!("{service} restarted"));
-            exit::OK
-        }
-        Err(e) => drive::report(printer, &e),
-    }
+        .and_then(|p| driver.restart(&p, &s.service, s.timeout, &progress))?;
+    printer.success(format!("{} restarted", s.service));
+    Ok(ExitStatus::Success)
 }

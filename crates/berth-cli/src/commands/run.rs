@@ -1,46 +1,38 @@
 //! `berth run JOB`: run a job once in a fresh container (`docker compose run --rm`), its
-//! output on the terminal; berth exits with the job's exit code. It holds the environment's
-//! lock (it writes the secrets the job reads); a recipe's post command may still call it, as it
-//! shares the lock of the berth running the recipe.
+//! output on the terminal; berth exits with the job's exit code. No lock is taken, so a
+//! recipe's post command may call it.
 
 use super::drive;
-use crate::args::Global;
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
-use std::io::IsTerminal;
+use crate::settings::{GlobalSettings, RunSettings};
 
-pub fn run(g: &Global, printer: &Printer, env: Option<&str>, job: &str) -> u8 {
-    let session = match drive::session(g, printer, env) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let driver = match session.driver() {
-        Ok(d) => d,
-        Err(e) => return drive::report(printer, &e),
-    };
-    let lock = match driver.lock() {
-        Ok(l) => l,
-        Err(e) => return drive::report(printer, &e),
-    };
-    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+pub fn run(g: &GlobalSettings, printer: &Printer, s: RunSettings) -> Result<ExitStatus, CliError> {
+    let session = drive::session(g, printer, s.environment.as_deref())?;
+    let driver = session.driver()?;
+    let lock = driver.lock()?;
+    let job = &s.job;
     match driver
         .prepare(&lock)
-        .and_then(|p| driver.run_job(&p, job, tty))
+        .and_then(|p| driver.run_job(&p, job, s.tty))?
     {
-        Ok(Some(0)) => {
+        Some(0) => {
             printer.success(format!("{job} completed"));
-            exit::OK
+            Ok(ExitStatus::Success)
         }
-        Ok(code) => {
-            printer.error(format!(
-                "{job} failed ({}); see its output above",
-                code.map(|c| format!("exit {c}"))
-                    .unwrap_or_else(|| "killed by a signal".into())
-            ));
-            code.and_then(|c| u8::try_from(c).ok())
+        code => {
+            let status = code
+                .and_then(|c| u8::try_from(c).ok())
                 .filter(|c| *c != 0)
-                .unwrap_or(exit::FAILED)
+                .map_or(ExitStatus::Failure, ExitStatus::Code);
+            Err(CliError::new(
+                status,
+                format!(
+                    "{job} failed ({}); see its output above",
+                    code.map(|c| format!("exit {c}"))
+                        .unwrap_or_else(|| "killed by a signal".into())
+                ),
+            ))
         }
-        Err(e) => drive::report(printer, &e),
     }
 }

@@ -1,9 +1,9 @@
 //! `berth schema`: the JSON Schema of berth.yaml (checked in as berth.schema.json).
 
+use crate::error::{CliError, ExitStatus};
 use crate::printer::Printer;
-use crate::project::exit;
 
-pub fn run(printer: &Printer) -> u8 {
+pub fn run(printer: &Printer) -> Result<ExitStatus, CliError> {
     printer.out(berth_spec::schema::json());
-    exit::OK
+    Ok(ExitStatus::Success)
 }

@@ -3,12 +3,13 @@
 //! post commands, print the endpoints. `berth deploy NAME` is the same with a recipe.
 
 use super::drive::{self, Progress, Session};
-use crate::args::{Global, OutputFormat};
-use crate::printer::Printer;
-use crate::project::exit;
+use crate::error::{CliError, ExitStatus};
+use crate::printer::{Printer, Report};
+use crate::settings::{GlobalSettings, UpSettings};
 use berth_drive::compose::{UpOptions, UpReport};
 use berth_drive::DriveError;
 use berth_spec::Only;
+use serde::Serialize;
 use std::time::{Duration, Instant};
 
 /// What to start.
@@ -21,44 +22,28 @@ pub struct Plan<'a> {
     pub opts: UpOptions,
 }
 
-pub fn run(
-    g: &Global,
-    printer: &Printer,
-    env: Option<&str>,
-    services: Vec<String>,
-    build: bool,
-    timeout: u64,
-) -> u8 {
-    let session = match drive::session(g, printer, env) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitStatus, CliError> {
+    let session = drive::session(g, printer, s.environment.as_deref())?;
     let plan = Plan {
         recipe: None,
         only: None,
-        services,
+        services: s.services,
         pre: Vec::new(),
         post: Vec::new(),
         opts: UpOptions {
-            timeout: Duration::from_secs(timeout),
-            build,
+            timeout: s.timeout,
+            build: s.build,
         },
     };
     execute(printer, &session, &plan)
 }
 
-/// Bring the plan up; returns the exit code.
-pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> u8 {
+/// Bring the plan up.
+pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> Result<ExitStatus, CliError> {
     let started = Instant::now();
-    let mut driver = match session.driver() {
-        Ok(d) => d,
-        Err(e) => return drive::report(printer, &e),
-    };
+    let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
-    let lock = match driver.lock() {
-        Ok(l) => l,
-        Err(e) => return drive::report(printer, &e),
-    };
+    let lock = driver.lock()?;
     let progress = Progress::new(printer);
     let result = (|| -> Result<UpReport, DriveError> {
         let sel = driver.select(plan.only, &plan.services)?;
@@ -102,20 +87,35 @@ pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> u8 {
         started,
         result.as_ref().map(|_| ()),
     );
-    match result {
-        Ok(report) => {
-            summary(printer, session, &report, started.elapsed());
-            exit::OK
-        }
-        Err(e) => drive::report(printer, &e),
+    printer.report(&Up {
+        report: &result?,
+        session,
+        took: started.elapsed(),
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// What `up` did; serialized as the driver's report.
+struct Up<'a> {
+    report: &'a UpReport,
+    session: &'a Session,
+    took: Duration,
+}
+
+impl Serialize for Up<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.report.serialize(s)
+    }
+}
+
+impl Report for Up<'_> {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        summary(printer, self.session, self.report, self.took);
+        Ok(())
     }
 }
 
 fn summary(printer: &Printer, session: &Session, r: &UpReport, took: Duration) {
-    if printer.format == OutputFormat::Json {
-        printer.out(serde_json::to_string_pretty(r).unwrap_or_default());
-        return;
-    }
     let mut parts = Vec::new();
     for (n, what) in [
         (&r.created, "created"),

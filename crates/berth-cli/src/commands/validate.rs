@@ -1,60 +1,81 @@
-//! `berth validate`: every problem of the spec in one run.
+//! `berth validate`: every problem of the spec in one run, as diagnostics or as a report.
 
-use crate::args::{Global, OutputFormat};
-use crate::printer::Printer;
-use crate::project::{exit, read_source};
+use crate::error::{CliError, ExitStatus};
+use crate::printer::{Printer, Report};
+use crate::project::{error_count, read_source};
+use crate::settings::GlobalSettings;
+use berth_spec::{Diagnostic, Source};
+use serde::Serialize;
 
-pub fn run(g: &Global, printer: &Printer) -> u8 {
-    let source = match read_source(&g.file, printer) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+/// The outcome of the checks.
+#[derive(Serialize)]
+struct Validation<'a> {
+    file: &'a str,
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    diagnostics: &'a [Diagnostic],
+    #[serde(skip)]
+    source: &'a Source,
+    /// Services, stores and environments of a valid spec.
+    #[serde(skip)]
+    counts: [usize; 3],
+}
+
+impl Report for Validation<'_> {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        printer.diagnostics(self.source, self.diagnostics);
+        if !self.valid {
+            return Ok(());
+        }
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        printer.success(format!(
+            "{} is valid: {}, {}, {}{}",
+            self.file,
+            count(self.counts[0], "service"),
+            count(self.counts[1], "store"),
+            count(self.counts[2], "environment"),
+            if self.warnings > 0 {
+                format!(" ({})", count(self.warnings, "warning"))
+            } else {
+                String::new()
+            }
+        ));
+        Ok(())
+    }
+}
+
+pub fn run(g: &GlobalSettings, printer: &Printer) -> Result<ExitStatus, CliError> {
+    let source = read_source(&g.file)?;
     let loaded = berth_spec::validate(&source);
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;
-    if printer.format == OutputFormat::Json {
-        let out = serde_json::json!({
-            "file": source.path,
-            "valid": errors == 0,
-            "errors": errors,
-            "warnings": warnings,
-            "diagnostics": loaded.diagnostics,
-        });
-        printer.out(serde_json::to_string_pretty(&out).unwrap_or_default());
-    } else {
-        printer.diagnostics(&source, &loaded.diagnostics);
-        if errors == 0 {
-            let spec = loaded.spec.as_ref();
-            let count =
-                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-            printer.success(format!(
-                "{} is valid: {}, {}, {}{}",
-                source.path,
-                count(spec.map_or(0, |s| s.services.len()), "service"),
-                count(spec.map_or(0, |s| s.stores.len()), "store"),
-                count(spec.map_or(0, |s| s.environments.len()), "environment"),
-                if warnings > 0 {
-                    format!(" ({})", count(warnings, "warning"))
-                } else {
-                    String::new()
-                }
-            ));
+    let spec = loaded.spec.as_ref();
+    let report = Validation {
+        file: &source.path,
+        valid: errors == 0,
+        errors,
+        warnings,
+        diagnostics: &loaded.diagnostics,
+        source: &source,
+        counts: [
+            spec.map_or(0, |s| s.services.len()),
+            spec.map_or(0, |s| s.stores.len()),
+            spec.map_or(0, |s| s.environments.len()),
+        ],
+    };
+    printer.report(&report)?;
+    if errors == 0 {
+        return Ok(ExitStatus::Success);
+    }
+    Err(CliError::failure(format!(
+        "{} is invalid: {}{}",
+        source.path,
+        error_count(errors),
+        if warnings > 0 {
+            format!(", {warnings} warning(s)")
         } else {
-            printer.error(format!(
-                "{} is invalid: {errors} error{}{}",
-                source.path,
-                if errors == 1 { "" } else { "s" },
-                if warnings > 0 {
-                    format!(", {warnings} warning(s)")
-                } else {
-                    String::new()
-                }
-            ));
+            String::new()
         }
-    }
-    if errors > 0 {
-        exit::FAILED
-    } else {
-        exit::OK
-    }
+    )))
 }
