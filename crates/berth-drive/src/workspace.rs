@@ -80,19 +80,6 @@ impl Workspace {
         }
     }
 
-    /// [`Workspace::new`] with the settings the process environment gives: the terraform
-    /// executable (`BERTH_TERRAFORM`) and the lock a parent berth shares with a recipe's
-    /// command (`BERTH_ENVIRONMENT`, `BERTH_LOCK_PID`).
-    pub fn from_env(root: impl Into<PathBuf>) -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut ws = Workspace::new(root);
-        if let Some(t) = var(TERRAFORM_VAR) {
-            ws.terraform = t;
-        }
-        ws.parent_lock = var("BERTH_ENVIRONMENT").zip(var(LOCK_PID_VAR));
-        ws
-    }
-
     /// Create `.berth/` with its `.gitignore`.
     pub fn ensure(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;

@@ -4,7 +4,7 @@
 
 use crate::diag::{unknown_help, Diagnostic};
 use crate::node::{Node, Value};
-use crate::source::Spanned;
+use crate::source::{Span, Spanned};
 use indexmap::IndexMap;
 
 /// Decoding from a node. Returns None when the node was wrong (a diagnostic was pushed).
@@ -157,6 +157,66 @@ impl<T: Decode> Decode for IndexMap<Spanned<String>, T> {
         Some(out)
     }
 }
+
+/// A value written as one scalar and parsed from its text (durations, quantities, image
+/// references, versions). [`text_value!`] derives its decoder, serializer and JSON Schema.
+pub trait TextValue: Sized + std::fmt::Display {
+    type Error;
+    fn parse(text: &str) -> Result<Self, Self::Error>;
+    /// The diagnostic for a text that does not parse, at `span`; `what` is the field's path.
+    fn diagnostic(error: Self::Error, span: Span, what: &str) -> Diagnostic;
+}
+
+/// Decode a [`TextValue`]: a scalar (B0103 otherwise) whose text parses (its own diagnostic
+/// otherwise).
+pub(crate) fn decode_text<T: TextValue>(
+    node: &Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let text = String::decode(node, what, diags)?;
+    T::parse(&text)
+        .map_err(|e| diags.push(T::diagnostic(e, node.span, what)))
+        .ok()
+}
+
+/// Derives, for a [`TextValue`], what the spec needs of it: Decode (through [`decode_text`]),
+/// Serialize as the written form (its Display) and a JSON Schema of a string.
+macro_rules! text_value {
+    ($ty:ty) => {
+        impl crate::decode::Decode for $ty {
+            fn expected() -> &'static str {
+                "a string"
+            }
+            fn decode(
+                node: &crate::node::Node,
+                what: &str,
+                diags: &mut Vec<crate::diag::Diagnostic>,
+            ) -> Option<Self> {
+                crate::decode::decode_text(node, what, diags)
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl schemars::JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <String as schemars::JsonSchema>::schema_name()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <String as schemars::JsonSchema>::json_schema(generator)
+            }
+        }
+    };
+}
+pub(crate) use text_value;
 
 /// The name of a child of `what` in messages: a dotted path in backticks (`services.api.ports`);
 /// `what` is either "the spec" (the root) or such a path. `step` is `.key` or `[i]`.

@@ -1,20 +1,37 @@
-//! The berth.yaml spec: loading with spans, checks with diagnostics, JSON Schema, and
-//! resolution of one environment into a fully resolved model.
+//! The berth.yaml spec: loading with spans (values decoded once into typed durations,
+//! quantities, image references and versions), checks with diagnostics, JSON Schema, and
+//! resolution of one environment into a fully resolved model. The table of store facts
+//! ([`store`]) and the `extends` chain ([`extends`]) each live in one module.
 
 pub mod check;
 pub mod decode;
 pub mod diag;
+pub mod duration;
+pub mod extends;
+pub mod image;
 pub mod load;
+pub mod model;
 pub mod names;
 pub mod node;
 pub mod quantity;
+pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod store;
+pub mod template;
+pub mod version;
 
 pub use diag::{Diagnostic, Severity};
+pub use duration::Duration;
+pub use image::ImageRef;
 pub use load::{load, Loaded};
+pub use model::Model;
+pub use quantity::{Cpu, Memory};
+pub use resolve::{resolve, ResolveError};
 pub use source::{Source, Span, Spanned};
 pub use spec::*;
+pub use version::Version;
 
 /// Load and check a spec: the spec (when its structure was readable) and every diagnostic,
 /// sorted by position. The spec is only safe to resolve when no diagnostic is an error.
@@ -28,6 +45,7 @@ pub fn validate(source: &Source) -> Loaded {
         .sort_by(|a, b| (a.span.line, a.span.col, a.code).cmp(&(b.span.line, b.span.col, b.code)));
     loaded
 }
+
 /// [`validate`], then the spec only when no diagnostic is an error; otherwise every error
 /// rendered with its source line (for tests, benches and tools that need a valid spec).
 pub fn validate_strict(source: &Source) -> Result<Spec, String> {
@@ -44,10 +62,3 @@ pub fn validate_strict(source: &Source) -> Result<Spec, String> {
         _ => Err(errors.join("\n")),
     }
 }
-
-pub mod model;
-pub mod resolve;
-pub mod template;
-pub use model::Model;
-pub use resolve::{resolve, ResolveError};
-pub mod schema;

@@ -1,7 +1,11 @@
 //! The resolved model of one environment: what every renderer and driver consumes. Plain data,
-//! no spans, every default applied, every reference wired.
+//! no spans, every default applied, every reference wired; durations, quantities, images and
+//! versions stay the typed values the spec decoded, so no later stage parses text again.
 
+use crate::image::ImageRef;
+use crate::quantity::{Cpu, Memory};
 use crate::spec::{Cloud, Cluster, Platform, RealizationKind, Restart, StoreType, WorkloadKind};
+use crate::version::Version;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,16 +38,18 @@ pub struct StoreModel {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: StoreType,
-    pub version: String,
+    pub version: Version,
     pub replicas: u32,
-    pub storage: String,
+    pub storage: Memory,
     /// Database name (postgres, mongodb).
     pub database: Option<String>,
     /// MongoDB replica set name, when one is used.
     pub replica_set: Option<String>,
     pub realization: Realized,
-    /// Pinned container image (container and in-cluster realizations).
-    pub image: String,
+    /// Pinned container image (container and in-cluster realizations; none for external stores,
+    /// shown as an empty text).
+    #[serde(serialize_with = "image_or_empty")]
+    pub image: Option<ImageRef>,
     /// The store's main port (e.g. 5432).
     pub port: u16,
     /// Extra named ports (e.g. rabbitmq management 15672).
@@ -58,6 +64,13 @@ pub struct StoreModel {
     pub resources: ResourcesModel,
     /// What a workload that uses this store receives.
     pub wiring: Wiring,
+}
+
+fn image_or_empty<S: serde::Serializer>(image: &Option<ImageRef>, s: S) -> Result<S::Ok, S::Error> {
+    match image {
+        Some(i) => i.serialize(s),
+        None => s.serialize_str(""),
+    }
 }
 
 /// Where a store runs in this environment.
@@ -233,7 +246,7 @@ pub struct Workload {
     pub name: String,
     pub kind: WorkloadKind,
     /// Full pinned image reference.
-    pub image: String,
+    pub image: ImageRef,
     /// How to build the image, when Berth builds it.
     pub build: Option<BuildModel>,
     pub command: Vec<String>,
@@ -350,10 +363,10 @@ pub struct AutoscaleModel {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResourcesModel {
-    pub cpu_request: String,
-    pub memory_request: String,
-    pub cpu_limit: String,
-    pub memory_limit: String,
+    pub cpu_request: Cpu,
+    pub memory_request: Memory,
+    pub cpu_limit: Cpu,
+    pub memory_limit: Memory,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -370,7 +383,7 @@ pub struct ExposeModel {
 pub struct VolumeModel {
     pub name: String,
     pub path: String,
-    pub size: String,
+    pub size: Memory,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -215,96 +215,110 @@ impl<'a> Builder<'a, '_> {
                 } else {
                     self.trim_trailing_space(span)
                 };
-                let n = Node { value, span };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, n.clone());
-                }
-                Ok(n)
+                Ok(self.anchored(anchor, Node { value, span }))
             }
             Event::SequenceStart(anchor, _) => {
-                let mut items = Vec::new();
-                loop {
-                    let (ev, sp) = self.next()?;
-                    if let Event::SequenceEnd = ev {
-                        break;
-                    }
-                    items.push(self.node(ev, sp, depth + 1)?);
-                }
-                let n = Node {
-                    value: Value::Seq(items),
-                    span,
-                };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, n.clone());
-                }
-                Ok(n)
+                let n = self.sequence(span, depth)?;
+                Ok(self.anchored(anchor, n))
             }
             Event::MappingStart(anchor, _) => {
-                let mut entries: Vec<(Node, Node)> = Vec::new();
-                let mut merged: Vec<(Node, Node)> = Vec::new();
-                loop {
-                    let (ev, sp) = self.next()?;
-                    if let Event::MappingEnd = ev {
-                        break;
-                    }
-                    let key = self.node(ev, sp, depth + 1)?;
-                    let (ev, sp) = self.next()?;
-                    let value = self.node(ev, sp, depth + 1)?;
-                    if key.value == Value::Str("<<".into()) {
-                        // YAML merge key: later explicit keys win over merged ones.
-                        let sources = match value.value {
-                            Value::Seq(items) => items,
-                            _ => vec![value],
-                        };
-                        for src in sources {
-                            if let Value::Map(es) = src.value {
-                                for (k, v) in es {
-                                    if !merged.iter().any(|(mk, _)| mk.value == k.value) {
-                                        merged.push((k, v));
-                                    }
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    if let Some((prev, _)) = entries.iter().find(|(k, _)| k.value == key.value) {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "B0004",
-                                key.span,
-                                format!(
-                                    "duplicate key `{}`",
-                                    key.scalar_text().unwrap_or_default()
-                                ),
-                            )
-                            .note(format!(
-                                "first defined at line {}, column {}",
-                                prev.span.line, prev.span.col
-                            ))
-                            .help("remove one of the two entries; YAML keeps only the last"),
-                        );
-                        entries.retain(|(k, _)| k.value != key.value);
-                    }
-                    entries.push((key, value));
-                }
-                for (k, v) in merged {
-                    if !entries.iter().any(|(ek, _)| ek.value == k.value) {
-                        entries.push((k, v));
-                    }
-                }
-                let n = Node {
-                    value: Value::Map(entries),
-                    span,
-                };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, n.clone());
-                }
-                Ok(n)
+                let n = self.mapping(span, depth)?;
+                Ok(self.anchored(anchor, n))
             }
             _ => Err(Diagnostic::error("B0001", span, "invalid YAML structure")
                 .help("fix the YAML syntax at this place (indentation, quotes, `:` after keys)")),
         }
     }
+
+    /// Keep `n` under its anchor (when it has one) for later aliases.
+    fn anchored(&mut self, anchor: usize, n: Node) -> Node {
+        if anchor > 0 {
+            self.anchors.insert(anchor, n.clone());
+        }
+        n
+    }
+
+    /// The items of a sequence, up to its end.
+    fn sequence(&mut self, span: Span, depth: usize) -> Result<Node, Diagnostic> {
+        let mut items = Vec::new();
+        loop {
+            let (ev, sp) = self.next()?;
+            if let Event::SequenceEnd = ev {
+                break;
+            }
+            items.push(self.node(ev, sp, depth + 1)?);
+        }
+        Ok(Node {
+            value: Value::Seq(items),
+            span,
+        })
+    }
+
+    /// The entries of a mapping, up to its end. A duplicate key is reported and the later entry
+    /// kept; `<<` merge keys add the entries of the merged mappings that are not written.
+    fn mapping(&mut self, span: Span, depth: usize) -> Result<Node, Diagnostic> {
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        loop {
+            let (ev, sp) = self.next()?;
+            if let Event::MappingEnd = ev {
+                break;
+            }
+            let key = self.node(ev, sp, depth + 1)?;
+            let (ev, sp) = self.next()?;
+            let value = self.node(ev, sp, depth + 1)?;
+            if key.value == Value::Str("<<".into()) {
+                merge_into(&mut merged, value);
+                continue;
+            }
+            if let Some((prev, _)) = entries.iter().find(|(k, _)| k.value == key.value) {
+                self.diags.push(duplicate_key(&key, prev));
+                entries.retain(|(k, _)| k.value != key.value);
+            }
+            entries.push((key, value));
+        }
+        for (k, v) in merged {
+            if !entries.iter().any(|(ek, _)| ek.value == k.value) {
+                entries.push((k, v));
+            }
+        }
+        Ok(Node {
+            value: Value::Map(entries),
+            span,
+        })
+    }
+}
+
+/// The entries of a YAML merge key's value (one mapping or a list of them) not merged yet;
+/// later explicit keys win over merged ones.
+fn merge_into(merged: &mut Vec<(Node, Node)>, value: Node) {
+    let sources = match value.value {
+        Value::Seq(items) => items,
+        _ => vec![value],
+    };
+    for src in sources {
+        if let Value::Map(es) = src.value {
+            for (k, v) in es {
+                if !merged.iter().any(|(mk, _)| mk.value == k.value) {
+                    merged.push((k, v));
+                }
+            }
+        }
+    }
+}
+
+/// B0004: `key` was already written at `prev`.
+fn duplicate_key(key: &Node, prev: &Node) -> Diagnostic {
+    Diagnostic::error(
+        "B0004",
+        key.span,
+        format!("duplicate key `{}`", key.scalar_text().unwrap_or_default()),
+    )
+    .note(format!(
+        "first defined at line {}, column {}",
+        prev.span.line, prev.span.col
+    ))
+    .help("remove one of the two entries; YAML keeps only the last")
 }
 
 /// Byte offsets of line starts; lines end at `\n`, `\r\n` or a lone `\r`.

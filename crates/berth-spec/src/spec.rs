@@ -2,7 +2,11 @@
 //! the decoder (with spans and all-errors reporting), the serializer and the JSON Schema.
 
 use crate::decode::{spec_enum, spec_struct};
+use crate::duration::Duration;
+use crate::image::ImageRef;
+use crate::quantity::{Cpu, Memory};
 use crate::source::Spanned;
+use crate::version::Version;
 use indexmap::IndexMap;
 
 /// A mapping keyed by names as written in the file (each key keeps its span).
@@ -51,7 +55,7 @@ spec_struct! {
         /// Build the image from source.
         build: Option<Build>,
         /// Run an existing image (`repo/name:tag`); the tag must be pinned.
-        image: Option<Spanned<String>>,
+        image: Option<Spanned<ImageRef>>,
         /// Command and arguments (list form).
         command: Option<Spanned<Vec<String>>>,
         /// Named container ports; the first is the primary one.
@@ -111,13 +115,13 @@ spec_struct! {
         /// Command run inside the container that must exit 0.
         exec: Option<Spanned<Vec<String>>>,
         /// Time between checks (e.g. `10s`).
-        interval: Option<Spanned<String>>,
+        interval: Option<Spanned<Duration>>,
         /// Time a check may take.
-        timeout: Option<Spanned<String>>,
+        timeout: Option<Spanned<Duration>>,
         /// Failures before the workload counts as unhealthy.
         retries: Option<Spanned<u32>>,
         /// Grace period after start.
-        start_period: Option<Spanned<String>>,
+        start_period: Option<Spanned<Duration>>,
     }
     required: []
 }
@@ -147,10 +151,10 @@ spec_struct! {
 }
 
 spec_struct! {
-    /// Compute resources. `cpu`/`memory` are requests; limits default to 2x cpu and 1x memory.
+    /// Compute resources. `cpu`/`memory` are requests; limits default to the requests.
     pub struct Resources {
-        cpu: Option<Spanned<String>>,
-        memory: Option<Spanned<String>>,
+        cpu: Option<Spanned<Cpu>>,
+        memory: Option<Spanned<Memory>>,
         limits: Option<Limits>,
     }
     required: []
@@ -159,8 +163,8 @@ spec_struct! {
 spec_struct! {
     /// Resource limits.
     pub struct Limits {
-        cpu: Option<Spanned<String>>,
-        memory: Option<Spanned<String>>,
+        cpu: Option<Spanned<Cpu>>,
+        memory: Option<Spanned<Memory>>,
     }
     required: []
 }
@@ -186,7 +190,7 @@ spec_struct! {
         /// Mount path inside the container.
         path: Spanned<String>,
         /// Requested size (Kubernetes quantity, default 1Gi).
-        size: Option<Spanned<String>>,
+        size: Option<Spanned<Memory>>,
     }
     required: [path]
 }
@@ -220,17 +224,17 @@ spec_struct! {
         /// What the store is.
         r#type: Spanned<StoreType>,
         /// Version (`major` or `major.minor[.patch]`); pins images and managed engine versions.
-        version: Spanned<String>,
+        version: Spanned<Version>,
         /// Members (replica set / cluster size) where the realization supports it.
         replicas: Option<Spanned<u32>>,
         /// Persistent storage size (Kubernetes quantity, default 1Gi).
-        storage: Option<Spanned<String>>,
+        storage: Option<Spanned<Memory>>,
         /// Database name (postgres, mongodb; default: the store name).
         database: Option<Spanned<String>>,
         /// MongoDB replica set name (default `rs0` when replicas > 1).
         replica_set: Option<Spanned<String>>,
         /// Override the container image (e.g. a mirror); must be pinned.
-        image: Option<Spanned<String>>,
+        image: Option<Spanned<ImageRef>>,
         /// Host port to publish in compose environments (default: the store's standard port; 0 disables).
         publish: Option<Spanned<u16>>,
         /// CPU and memory of in-cluster/container realizations.
@@ -316,7 +320,7 @@ spec_struct! {
         env: Map<Spanned<String>>,
         expose: Option<Expose>,
         publish: Map<Spanned<u16>>,
-        image: Option<Spanned<String>>,
+        image: Option<Spanned<ImageRef>>,
     }
     required: []
 }

@@ -1,4 +1,5 @@
-//! `${dep.field}` and `${secrets.NAME}` references inside env values and external URLs.
+//! `${dep.field}` and `${secrets.NAME}` references inside env values and external URLs: one
+//! scanner ([`scan`]) that checks (with positions) and resolution ([`parse`], into pieces) share.
 
 /// One piece of a template string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,57 +17,98 @@ pub enum Piece {
 /// Fields a reference may name.
 pub const FIELDS: &[&str] = &["url", "host", "port", "user", "password", "db"];
 
+/// One `${...}` found in a string: char offset and length of the whole `${...}` (for spans), its
+/// byte range, and its parts `(target, field)` (None when malformed or unterminated).
+#[derive(Debug, PartialEq)]
+pub struct Ref<'s> {
+    pub start: usize,
+    pub len: usize,
+    pub bytes: std::ops::Range<usize>,
+    pub parts: Option<(&'s str, &'s str)>,
+}
+
+/// Every `${...}` in `s`; `$${` is an escaped literal `${`. Target and field are letters, digits,
+/// `-` and `_`.
+pub fn scan(s: &str) -> Vec<Ref<'_>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"$${") {
+            i += 3;
+        } else if b[i..].starts_with(b"${") {
+            let start = s[..i].chars().count();
+            match b[i + 2..].iter().position(|&c| c == b'}') {
+                None => {
+                    out.push(Ref {
+                        start,
+                        len: s[i..].chars().count(),
+                        bytes: i..s.len(),
+                        parts: None,
+                    });
+                    break;
+                }
+                Some(rel) => {
+                    let end = i + 2 + rel;
+                    let inner = &s[i + 2..end];
+                    let parts = inner.split_once('.').filter(|(t, f)| {
+                        !t.is_empty()
+                            && !f.is_empty()
+                            && t.bytes()
+                                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                            && f.bytes()
+                                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                    });
+                    out.push(Ref {
+                        start,
+                        len: s[i..=end].chars().count(),
+                        bytes: i..end + 1,
+                        parts,
+                    });
+                    i = end + 1;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Split a template into pieces. `$${` is an escaped literal `${`. Errors give the byte offset of
 /// the bad reference and what is wrong with it.
 pub fn parse(text: &str) -> Result<Vec<Piece>, (usize, String)> {
     let mut out = Vec::new();
     let mut lit = String::new();
-    let mut rest = text;
-    let mut offset = 0;
-    while let Some(i) = rest.find('$') {
-        lit.push_str(&rest[..i]);
-        let after = &rest[i..];
-        if let Some(tail) = after.strip_prefix("$${") {
-            lit.push_str("${");
-            rest = tail;
-            offset += i + 3;
-            continue;
-        }
-        if !after.starts_with("${") {
-            lit.push('$');
-            rest = &after[1..];
-            offset += i + 1;
-            continue;
-        }
-        let Some(end) = after.find('}') else {
-            return Err((offset + i, "unterminated `${`: add the closing `}`".into()));
-        };
-        let inner = after[2..end].trim();
-        let piece = match inner.split_once('.') {
-            Some(("secrets", name)) if !name.is_empty() => Piece::Secret(name.to_string()),
-            Some((dep, field)) if !dep.is_empty() && !field.is_empty() => Piece::Ref {
+    let mut at = 0;
+    for r in scan(text) {
+        lit.push_str(&text[at..r.bytes.start].replace("$${", "${"));
+        let piece = match r.parts {
+            Some(("secrets", name)) => Piece::Secret(name.to_string()),
+            Some((dep, field)) => Piece::Ref {
                 dep: dep.to_string(),
                 field: field.to_string(),
             },
-            _ => {
-                return Err((
-                    offset + i,
-                    format!("`${{{inner}}}` is not a reference: write `${{dependency.field}}` or `${{secrets.NAME}}` (use `$${{` for a literal `${{`)"),
-                ))
-            }
+            None => return Err((r.bytes.start, malformed(&text[r.bytes]))),
         };
         if !lit.is_empty() {
             out.push(Piece::Lit(std::mem::take(&mut lit)));
         }
         out.push(piece);
-        rest = &after[end + 1..];
-        offset += i + end + 1;
+        at = r.bytes.end;
     }
-    lit.push_str(rest);
+    lit.push_str(&text[at..].replace("$${", "${"));
     if !lit.is_empty() {
         out.push(Piece::Lit(lit));
     }
     Ok(out)
+}
+
+fn malformed(reference: &str) -> String {
+    if !reference.ends_with('}') {
+        return "unterminated `${`: add the closing `}`".into();
+    }
+    format!("`{reference}` is not a reference: write `${{dependency.field}}` or `${{secrets.NAME}}` (use `$${{` for a literal `${{`)")
 }
 
 #[cfg(test)]
@@ -91,5 +133,34 @@ mod tests {
         );
         assert!(parse("${nodot}").is_err());
         assert_eq!(parse("x ${a.b").unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn scanning() {
+        let r = scan("a${db.url}b$${x}${bad}${open");
+        assert_eq!(
+            r,
+            vec![
+                Ref {
+                    start: 1,
+                    len: 9,
+                    bytes: 1..10,
+                    parts: Some(("db", "url"))
+                },
+                Ref {
+                    start: 16,
+                    len: 6,
+                    bytes: 16..22,
+                    parts: None
+                },
+                Ref {
+                    start: 22,
+                    len: 6,
+                    bytes: 22..28,
+                    parts: None
+                },
+            ]
+        );
+        assert!(scan("é${a.b}")[0].start == 1);
     }
 }

@@ -34,13 +34,11 @@
 //!   which would collide; then one instance and a header note.
 
 pub mod plan;
-mod quantity;
 mod secrets;
 mod services;
 mod stores;
 
 pub use plan::{plan, ComposePlan};
-pub use quantity::{cpus, memory};
 pub use secrets::{env_file_line, secret_files, MissingSecret};
 
 use crate::artifact::to_yaml;
@@ -149,8 +147,8 @@ pub(crate) fn env_file_entry(name: &str) -> Value {
 /// `deploy.resources` from Kubernetes quantities (limits from limits, reservations from requests).
 pub(crate) fn resources(r: &ResourcesModel) -> Value {
     json!({
-        "limits": { "cpus": cpus(&r.cpu_limit), "memory": memory(&r.memory_limit) },
-        "reservations": { "cpus": cpus(&r.cpu_request), "memory": memory(&r.memory_request) },
+        "limits": { "cpus": r.cpu_limit.compose_cpus(), "memory": r.memory_limit.compose_memory() },
+        "reservations": { "cpus": r.cpu_request.compose_cpus(), "memory": r.memory_request.compose_memory() },
     })
 }
 

@@ -33,19 +33,11 @@ fn data_dir(store: &StoreModel) -> &'static str {
         StoreType::Redis => "/data",
         // From 18 on, the image keeps PGDATA in a versioned directory under /var/lib/postgresql
         // and declares its volume there.
-        StoreType::Postgres if major(&store.version) >= 18 => "/var/lib/postgresql",
+        StoreType::Postgres if store.version.major() >= 18 => "/var/lib/postgresql",
         StoreType::Postgres => "/var/lib/postgresql/data",
         StoreType::Mongodb => "/data/db",
         StoreType::Rabbitmq => "/var/lib/rabbitmq",
     }
-}
-
-fn major(version: &str) -> u32 {
-    version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0)
 }
 
 pub(crate) fn volume_name(store: &StoreModel) -> String {

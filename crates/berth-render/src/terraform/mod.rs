@@ -20,7 +20,7 @@ mod hclfmt;
 
 use crate::ArtifactSet;
 use berth_spec::model::{InfraModel, Realized, SecretSource, StoreModel, SubnetTier};
-use berth_spec::{Model, StoreType};
+use berth_spec::{ImageRef, Memory, Model, StoreType, Version};
 use hcl::expr::Expression;
 use hcl::{Attribute, Body};
 use hclfmt::{block, expr, object, strings, to_hcl};
@@ -192,14 +192,9 @@ fn default_infra(model: &Model) -> InfraModel {
 
 /// `123456789012.dkr.ecr.us-west-2.amazonaws.com/srvthreds/engine:1.2` → `srvthreds/engine`;
 /// images of other registries get `{stack}/{workload}`.
-fn repository_name(model: &Model, workload: &str, image: &str) -> String {
-    let without_tag = match image.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => repo,
-        _ => image,
-    };
-    let without_digest = without_tag.split('@').next().unwrap_or(without_tag);
-    match without_digest.split_once('/') {
-        Some((host, path)) if host.contains(".dkr.ecr.") => path.to_string(),
+fn repository_name(model: &Model, workload: &str, image: &ImageRef) -> String {
+    match &image.registry {
+        Some(host) if host.contains(".dkr.ecr.") => image.repository.clone(),
         _ => format!("{}/{}", model.stack, workload),
     }
 }
@@ -210,35 +205,19 @@ fn is_release_tag(tag: &str) -> bool {
     t.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// `20Gi` → 20 (GiB, rounded up; at least `min`).
-fn gib(size: &str, min: u64) -> u64 {
-    let n: String = size.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let unit = &size[n.len()..];
-    let n: u64 = n.parse().unwrap_or(0);
-    let g = match unit {
-        "Ti" | "T" => n * 1024,
-        "Mi" | "M" => n.div_ceil(1024),
-        _ => n,
-    };
-    g.max(min)
+/// A size in whole GiB, rounded up, at least `min`.
+fn gib(size: &Memory, min: u64) -> u64 {
+    size.gib_ceil().max(min)
 }
 
 /// ElastiCache Redis OSS versions stop at 7.1; a newer 7.x spec version runs on 7.1, a bare
 /// major on its last minor.
-fn redis_engine_version(version: &str) -> String {
-    let mut parts = version.split('.');
-    let major = parts.next().unwrap_or("7");
-    let minor: u32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(99);
-    match major {
-        "6" => "6.2".into(),
-        "7" => format!("7.{}", minor.min(1)),
+fn redis_engine_version(version: &Version) -> String {
+    match version.major() {
+        6 => "6.2".into(),
+        7 => format!("7.{}", version.minor().unwrap_or(99).min(1)),
         _ => "7.1".into(),
     }
-}
-
-/// RabbitMQ `3.13.2` → `3.13` (Amazon MQ picks the patch).
-fn major_minor(version: &str) -> String {
-    version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
 /// An identifier for a module/output name: `session-agent` → `session_agent`.
@@ -607,7 +586,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
         }
         StoreType::Rabbitmq => b
             .add_attribute(("name", limit(&id, 50)))
-            .add_attribute(("engine_version", major_minor(&store.version)))
+            .add_attribute(("engine_version", store.version.major_minor()))
             .add_attribute(("instance_type", infra.mq_instance_type.as_str()))
             // mq.t3.micro runs single-instance brokers only.
             .add_attribute((
@@ -723,6 +702,7 @@ mod tests {
 
     #[test]
     fn storage_sizes_round_up_to_whole_gib_with_a_minimum() {
+        let gib = |size: &str, min| gib(&Memory::parse(size).unwrap(), min);
         assert_eq!(gib("20Gi", 20), 20);
         assert_eq!(gib("5Gi", 20), 20);
         assert_eq!(gib("1Ti", 20), 1024);
@@ -731,6 +711,7 @@ mod tests {
 
     #[test]
     fn redis_versions_map_to_elasticache() {
+        let redis_engine_version = |v: &str| redis_engine_version(&Version::parse(v).unwrap());
         assert_eq!(redis_engine_version("7.2"), "7.1");
         assert_eq!(redis_engine_version("7.0"), "7.0");
         assert_eq!(redis_engine_version("7"), "7.1");

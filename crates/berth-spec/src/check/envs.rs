@@ -1,72 +1,28 @@
-//! Environments (extends, platforms, realizations, host ports, secrets) and deployments.
+//! Checks of environments: `extends` (unknown names, cycles), their own fields and overrides,
+//! then the platform rules on the effective (inherited) values — cluster, cloud and region,
+//! store realizations, host ports, and the secret sources a cloud can read.
 
-use super::services::{self, sources};
-use super::{at, standard_port, unknown, Cx};
+use super::cx::{at, unknown, Cx};
+use super::{fields, refs, secrets};
 use crate::diag::Diagnostic;
+use crate::extends::{self, Chain, End, Placement};
 use crate::names;
 use crate::source::{Span, Spanned};
 use crate::spec::{
-    Cloud, Cluster, Environment, Name, Platform, Realization, RealizationKind, Realizations, Spec,
-    StoreType,
+    Cloud, Cluster, Name, Platform, Realization, RealizationKind, Realizations, Store, StoreType,
+    WorkloadKind,
 };
+use crate::store;
+use crate::template;
 use std::collections::{HashMap, HashSet};
 
-/// An environment followed by what it extends, nearest first; stops at unknown names and cycles.
-pub fn chain<'a>(spec: &'a Spec, name: &str) -> Vec<(&'a Name, &'a Environment)> {
-    let mut out: Vec<(&Name, &Environment)> = Vec::new();
-    let mut next = Some(name);
-    while let Some(n) = next {
-        let Some((k, env)) = spec.environments.get_key_value(n) else {
-            break;
-        };
-        if out.iter().any(|(seen, _)| seen.value == k.value) {
-            break;
-        }
-        out.push((k, env));
-        next = env.extends.as_ref().map(|e| e.value.as_str());
-    }
-    out
-}
-
-/// The first value set along the chain.
-fn inherit<'a, T>(
-    chain: &[(&'a Name, &'a Environment)],
-    f: impl Fn(&'a Environment) -> Option<&'a T>,
-) -> Option<&'a T> {
-    chain.iter().find_map(|(_, e)| f(e))
-}
-
-/// Where a store runs in one environment, and where that was written (None: the default).
-enum Effective {
-    Kind(RealizationKind, Option<Span>),
-    External,
-}
-
-fn realization<'a>(
-    chain: &[(&'a Name, &'a Environment)],
-    store: &str,
-    default: RealizationKind,
-) -> Effective {
-    for (_, env) in chain {
-        match &env.stores {
-            Some(Realizations::All(k)) => return Effective::Kind(k.value, Some(k.span)),
-            Some(Realizations::PerStore(m)) => match m.get(store) {
-                Some(Realization::Kind(k)) => return Effective::Kind(k.value, Some(k.span)),
-                Some(Realization::External(_)) => return Effective::External,
-                None => {}
-            },
-            None => {}
-        }
-    }
-    Effective::Kind(default, None)
-}
-
 pub fn check_environments(cx: &mut Cx) {
-    let spec = cx.spec;
-    for (name, env) in &spec.environments {
+    for i in 0..cx.chains.len() {
+        let chain = cx.chains[i].clone();
+        let name = chain.name();
         cx.label(name, "environment name");
-        if let Some(parent) = &env.extends {
-            if !spec.environments.contains_key(parent.value.as_str()) {
+        if let Some(parent) = &chain.env().extends {
+            if !cx.spec.environments.contains_key(parent.value.as_str()) {
                 let help = unknown(parent, "environments", cx.env_names());
                 cx.push(
                     Diagnostic::error(
@@ -78,20 +34,45 @@ pub fn check_environments(cx: &mut Cx) {
                 );
             }
         }
-        check_environment(cx, name, env);
+        check_environment(cx, &chain);
     }
     extends_cycles(cx);
 }
 
-fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
-    let spec = cx.spec;
-    let chain = chain(spec, name);
-    let platform = inherit(&chain, |e| e.platform.as_ref());
-    let cloud = inherit(&chain, |e| e.cloud.as_ref());
-    let cluster = inherit(&chain, |e| e.cluster.as_ref());
-    let region = inherit(&chain, |e| e.region.as_ref());
+fn check_environment<'a>(cx: &mut Cx<'a>, chain: &Chain<'a>) {
+    own_fields(cx, chain);
+    service_overrides(cx, chain);
+    store_realizations(cx, chain);
+    secret_overrides(cx, chain);
+    let Some(platform) = chain.inherit(|e| e.platform.as_ref()) else {
+        // An unknown or cyclic `extends` is reported on its own; fixing it may bring a platform.
+        if chain.end() == End::Root {
+            let name = chain.name();
+            cx.push(
+                Diagnostic::error(
+                    "B3001",
+                    name.span,
+                    format!("environment `{name}` has no platform"),
+                )
+                .help("add `platform: compose`, `platform: kubernetes` or `platform: native`, or `extends:` an environment that has one"),
+            );
+        }
+        return;
+    };
+    let target = Target::of(chain, platform.value);
+    cluster_cloud_region(cx, chain, platform.value);
+    let containers = allowed_realizations(cx, chain, &target);
+    if matches!(platform.value, Platform::Compose | Platform::Native) {
+        host_ports(cx, chain, &containers);
+    }
+    if target.cloud {
+        cloud_secret_sources(cx, chain);
+    }
+}
 
-    // Own fields that do not depend on the platform.
+/// The environment's own domain (B3007) and namespace (B1001).
+fn own_fields(cx: &mut Cx, chain: &Chain) {
+    let env = chain.env();
     if let Some(d) = &env.domain {
         if !names::is_dns_subdomain(d) {
             cx.push(
@@ -107,7 +88,13 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
     if let Some(ns) = &env.namespace {
         cx.label(ns, "namespace");
     }
-    for (sname, o) in &env.services {
+}
+
+/// The environment's own service overrides: known services (B1110), and the same field checks
+/// as on the service itself.
+fn service_overrides(cx: &mut Cx, chain: &Chain) {
+    let (spec, name) = (cx.spec, chain.name());
+    for (sname, o) in &chain.env().services {
         let Some(svc) = spec.services.get(sname.value.as_str()) else {
             let help = unknown(sname, "services", cx.service_names());
             cx.push(
@@ -120,49 +107,60 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
             );
             continue;
         };
-        let job = svc.kind() == crate::spec::WorkloadKind::Job;
+        let job = svc.kind() == WorkloadKind::Job;
         let r = o.replicas.as_ref().map(|r| r.span);
-        services::job_field(cx, sname, job, r, "replicas", "B2032");
+        fields::job_field(cx, sname, job, r, "replicas", "B2032");
         let a = o.autoscale.as_ref().map(|a| a.span);
-        services::job_field(cx, sname, job, a, "autoscale", "B2031");
+        fields::job_field(cx, sname, job, a, "autoscale", "B2031");
         let e = o.expose.as_ref().map(|e| e.span);
-        services::job_field(cx, sname, job, e, "expose", "B2030");
+        fields::job_field(cx, sname, job, e, "expose", "B2030");
         if let Some(a) = &o.autoscale {
-            services::autoscale(cx, a);
+            fields::autoscale(cx, a);
         }
         if let Some(r) = &o.resources {
-            services::resources(cx, r);
+            fields::resources(cx, r);
         }
         if let Some(e) = &o.expose {
-            services::expose(cx, sname, svc, e);
+            fields::expose(cx, sname, svc, e);
         }
         if let Some(i) = &o.image {
-            services::pinned(cx, i);
+            fields::pinned(cx, i);
         }
-        services::publish(cx, sname, svc, &o.publish);
-        services::env(cx, sname, svc, &o.env);
+        fields::publish(cx, sname, svc, &o.publish);
+        fields::env(cx, sname, svc, &o.env);
     }
-    if let Some(Realizations::PerStore(m)) = &env.stores {
-        for (sname, r) in m {
-            let Some(store) = spec.stores.get(sname.value.as_str()) else {
-                let help = unknown(sname, "stores", cx.store_names());
-                cx.push(
-                    Diagnostic::error(
-                        "B1111",
-                        sname.span,
-                        format!("environment `{name}` realizes unknown store `{sname}`"),
-                    )
-                    .help(help),
-                );
-                continue;
-            };
-            if let Realization::External(e) = r {
-                external_url(cx, sname, store.r#type.value, &e.external);
-            }
+}
+
+/// The environment's own per-store realizations: known stores (B1111), valid external URLs.
+fn store_realizations(cx: &mut Cx, chain: &Chain) {
+    let Some(Realizations::PerStore(m)) = &chain.env().stores else {
+        return;
+    };
+    let (spec, name) = (cx.spec, chain.name());
+    for (sname, r) in m {
+        let Some(store) = spec.stores.get(sname.value.as_str()) else {
+            let help = unknown(sname, "stores", cx.store_names());
+            cx.push(
+                Diagnostic::error(
+                    "B1111",
+                    sname.span,
+                    format!("environment `{name}` realizes unknown store `{sname}`"),
+                )
+                .help(help),
+            );
+            continue;
+        };
+        if let Realization::External(e) = r {
+            external_url(cx, sname, store.r#type.value, &e.external);
         }
     }
-    for (sname, secret) in &env.secrets {
-        if !spec.secrets.contains_key(sname.value.as_str()) {
+}
+
+/// The environment's own secret overrides: known secrets (B1109), exactly one source.
+fn secret_overrides(cx: &mut Cx, chain: &Chain) {
+    let name = chain.name();
+    for (sname, secret) in &chain.env().secrets {
+        if !cx.spec.secrets.contains_key(sname.value.as_str()) {
             let help = unknown(sname, "secrets", cx.secret_names());
             cx.push(
                 Diagnostic::error(
@@ -173,7 +171,7 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
                 .help(help),
             );
         }
-        if services::secret_sources(cx, sname, secret) == 0 {
+        if secrets::secret_sources(cx, sname, secret) == 0 {
             cx.push(
                 Diagnostic::error(
                     "B2023",
@@ -184,51 +182,29 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
             );
         }
     }
+}
 
-    // Platform rules, on the effective (inherited) values.
-    let Some(platform) = platform else {
-        // An unknown or cyclic `extends` is reported on its own; fixing it may bring a platform.
-        let broken = chain.last().is_some_and(|(_, e)| e.extends.is_some());
-        if broken {
-            return;
-        }
-        cx.push(
-            Diagnostic::error(
-                "B3001",
-                name.span,
-                format!("environment `{name}` has no platform"),
-            )
-            .help("add `platform: compose`, `platform: kubernetes` or `platform: native`, or `extends:` an environment that has one"),
-        );
-        return;
+/// B3002–B3006 on the effective cluster, cloud and region.
+fn cluster_cloud_region(cx: &mut Cx, chain: &Chain, platform: Platform) {
+    let name = chain.name();
+    let cloud = chain.inherit(|e| e.cloud.as_ref());
+    let cluster = chain.inherit(|e| e.cluster.as_ref());
+    let region = chain.inherit(|e| e.region.as_ref());
+    let kube = platform == Platform::Kubernetes;
+    let needs_kube = |what: &str, span: Span| {
+        Diagnostic::error(
+            if what == "cluster" { "B3002" } else { "B3003" },
+            span,
+            format!("`{what}` needs platform kubernetes, but `{name}` uses {platform}"),
+        )
+        .help(format!("remove `{what}`, or set `platform: kubernetes`"))
     };
-    let kube = platform.value == Platform::Kubernetes;
     if let (Some(c), false) = (cluster, kube) {
-        cx.push(
-            Diagnostic::error(
-                "B3002",
-                c.span,
-                format!(
-                    "`cluster` needs platform kubernetes, but `{name}` uses {}",
-                    platform.value
-                ),
-            )
-            .help("remove `cluster`, or set `platform: kubernetes`"),
-        );
+        cx.push(needs_kube("cluster", c.span));
     }
     if let Some(c) = cloud {
         if !kube {
-            cx.push(
-                Diagnostic::error(
-                    "B3003",
-                    c.span,
-                    format!(
-                        "`cloud` needs platform kubernetes, but `{name}` uses {}",
-                        platform.value
-                    ),
-                )
-                .help("remove `cloud`, or set `platform: kubernetes`"),
-            );
+            cx.push(needs_kube("cloud", c.span));
         }
         if region.is_none() {
             cx.push(
@@ -241,17 +217,15 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
             );
         }
     }
-    if let Some(r) = region {
-        if !is_region(r) {
-            cx.push(
-                Diagnostic::error(
-                    "B3005",
-                    r.span,
-                    format!("`{}` is not a valid region", r.value),
-                )
-                .help("write an AWS region like `us-west-2` or `eu-central-1`"),
-            );
-        }
+    if let Some(r) = region.filter(|r| !is_region(r)) {
+        cx.push(
+            Diagnostic::error(
+                "B3005",
+                r.span,
+                format!("`{}` is not a valid region", r.value),
+            )
+            .help("write an AWS region like `us-west-2` or `eu-central-1`"),
+        );
     }
     if let Some(c) = cluster {
         if c.value == Cluster::Eks && cloud.map(|c| c.value) != Some(Cloud::Aws) {
@@ -261,129 +235,173 @@ fn check_environment(cx: &mut Cx, name: &Name, env: &Environment) {
             );
         }
     }
+}
 
-    // Store realizations the platform can provide.
-    let is_cloud = kube && cloud.is_some();
-    let (default, allowed): (RealizationKind, &[RealizationKind]) = match (platform.value, is_cloud)
-    {
-        (Platform::Compose, _) => (
-            RealizationKind::Container,
-            &[RealizationKind::Container, RealizationKind::Host],
-        ),
-        (Platform::Native, _) => (RealizationKind::Host, &[RealizationKind::Host]),
-        (Platform::Kubernetes, false) => (
-            RealizationKind::InCluster,
-            &[RealizationKind::InCluster, RealizationKind::Host],
-        ),
-        (Platform::Kubernetes, true) => (
-            RealizationKind::Managed,
-            &[RealizationKind::InCluster, RealizationKind::Managed],
-        ),
-    };
-    let where_ = match (platform.value, is_cloud) {
-        (Platform::Kubernetes, true) => "a cloud kubernetes environment".to_string(),
-        (Platform::Kubernetes, false) => "a local kubernetes environment".to_string(),
-        (p, _) => format!("platform {p}"),
-    };
+/// Where an environment runs, as far as store realizations are concerned.
+struct Target {
+    platform: Platform,
+    /// A kubernetes environment with a cloud.
+    cloud: bool,
+    /// The realization of stores the environment does not place.
+    default: RealizationKind,
+    /// The realizations the platform can provide.
+    allowed: &'static [RealizationKind],
+}
+
+impl Target {
+    fn of(chain: &Chain, platform: Platform) -> Self {
+        use RealizationKind::{Container, Host, InCluster, Managed};
+        let cloud =
+            platform == Platform::Kubernetes && chain.inherit(|e| e.cloud.as_ref()).is_some();
+        let (default, allowed): (RealizationKind, &'static [RealizationKind]) =
+            match (platform, cloud) {
+                (Platform::Compose, _) => (Container, &[Container, Host]),
+                (Platform::Native, _) => (Host, &[Host]),
+                (Platform::Kubernetes, false) => (InCluster, &[InCluster, Host]),
+                (Platform::Kubernetes, true) => (Managed, &[InCluster, Managed]),
+            };
+        Target {
+            platform,
+            cloud,
+            default,
+            allowed,
+        }
+    }
+
+    /// The environment in words, for messages.
+    fn describe(&self) -> String {
+        match (self.platform, self.cloud) {
+            (Platform::Kubernetes, true) => "a cloud kubernetes environment".to_string(),
+            (Platform::Kubernetes, false) => "a local kubernetes environment".to_string(),
+            (p, _) => format!("platform {p}"),
+        }
+    }
+}
+
+/// B3008: every written realization is one the platform can provide. Returns the stores that
+/// run as containers.
+fn allowed_realizations<'a>(
+    cx: &mut Cx<'a>,
+    chain: &Chain<'a>,
+    target: &Target,
+) -> Vec<(&'a Name, &'a Store)> {
+    let spec = cx.spec;
     let mut containers = Vec::new();
     for (sname, store) in &spec.stores {
-        match realization(&chain, sname, default) {
-            Effective::Kind(k, Some(span)) if !allowed.contains(&k) => {
-                let mut ok: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
-                ok.push("{ external: URL }");
-                cx.push(
-                    Diagnostic::error(
-                        "B3008",
-                        span,
-                        format!("store `{sname}` cannot be `{k}` in {where_}"),
-                    )
-                    .note(format!("in environment `{name}`"))
-                    .help(format!("use one of: {}", ok.join(", "))),
-                );
-            }
-            Effective::Kind(RealizationKind::Container, _) => containers.push((sname, store)),
-            _ => {}
+        let kind = match chain.placement(sname) {
+            Some(Placement::Kind(k)) => Spanned::new(k.value, k.span),
+            Some(Placement::External(_)) => continue,
+            None => Spanned::synthetic(target.default),
+        };
+        if !kind.span.is_none() && !target.allowed.contains(&kind.value) {
+            let mut ok: Vec<&str> = target.allowed.iter().map(|k| k.as_str()).collect();
+            ok.push("{ external: URL }");
+            cx.push(
+                Diagnostic::error(
+                    "B3008",
+                    kind.span,
+                    format!(
+                        "store `{sname}` cannot be `{}` in {}",
+                        kind.value,
+                        target.describe()
+                    ),
+                )
+                .note(format!("in environment `{}`", chain.name()))
+                .help(format!("use one of: {}", ok.join(", "))),
+            );
+        } else if kind.value == RealizationKind::Container {
+            containers.push((sname, store));
         }
     }
+    containers
+}
 
-    // Host ports: services' published ports and container stores' ports must not collide.
-    if matches!(platform.value, Platform::Compose | Platform::Native) {
-        let mut taken: HashMap<u16, (String, Span)> = HashMap::new();
-        let mut claim = |cx: &mut Cx, port: u16, who: String, span: Span| {
-            if let Some((first, fspan)) = taken.get(&port) {
-                cx.push(
-                    Diagnostic::error(
-                        "B3010",
-                        span,
-                        format!("host port {port} of {who} is already published by {first}"),
-                    )
-                    .note(format!("{first} publishes it at {} (environment `{name}`)", at(*fspan)))
-                    .help("publish one of them on another host port (`publish:`), or set a store's `publish: 0`"),
-                );
-            } else {
-                taken.insert(port, (who, span));
-            }
-        };
-        for (sname, svc) in &spec.services {
-            let mut ports: Vec<&Name> = svc.publish.keys().collect();
-            for (_, e) in chain.iter().rev() {
-                if let Some(o) = e.services.get(sname.value.as_str()) {
-                    ports.extend(o.publish.keys());
-                }
-            }
-            let mut done = HashSet::new();
-            for p in ports {
-                if !done.insert(p.value.as_str()) {
-                    continue;
-                }
-                let host = chain
-                    .iter()
-                    .find_map(|(_, e)| {
-                        e.services
-                            .get(sname.value.as_str())?
-                            .publish
-                            .get(p.value.as_str())
-                    })
-                    .or_else(|| svc.publish.get(p.value.as_str()));
-                if let Some(h) = host.filter(|h| h.value != 0) {
-                    claim(cx, h.value, format!("service `{sname}`"), h.span);
-                }
-            }
+/// B3010: services' published ports and container stores' ports do not collide on the host.
+fn host_ports(cx: &mut Cx, chain: &Chain, containers: &[(&Name, &Store)]) {
+    let mut taken = HostPorts {
+        env: chain.name(),
+        taken: HashMap::new(),
+    };
+    for (sname, svc) in &cx.spec.services {
+        let mut ports: Vec<&Name> = svc.publish.keys().collect();
+        for o in chain.service_overrides(sname).rev() {
+            ports.extend(o.publish.keys());
         }
-        for (sname, store) in containers {
-            if store.r#type.span.is_none() {
+        let mut done = HashSet::new();
+        for p in ports {
+            if !done.insert(p.value.as_str()) {
                 continue;
             }
-            let main = match &store.publish {
-                Some(p) if p.value == 0 => continue,
-                Some(p) => (p.value, p.span),
-                None => (standard_port(store.r#type.value), sname.span),
-            };
-            claim(cx, main.0, format!("store `{sname}`"), main.1);
-            if store.r#type.value == StoreType::Rabbitmq {
-                claim(cx, 15672, format!("store `{sname}` (management)"), main.1);
+            let key = p.value.as_str();
+            let host = chain
+                .service_overrides(sname)
+                .find_map(|o| o.publish.get(key))
+                .or_else(|| svc.publish.get(key));
+            if let Some(h) = host.filter(|h| h.value != 0) {
+                taken.claim(cx, h.value, format!("service `{sname}`"), h.span);
             }
         }
     }
+    for (sname, store) in containers {
+        if store.r#type.span.is_none() {
+            continue;
+        }
+        let facts = store::facts(store.r#type.value);
+        let (port, span) = match &store.publish {
+            Some(p) if p.value == 0 => continue,
+            Some(p) => (p.value, p.span),
+            None => (facts.port, sname.span),
+        };
+        taken.claim(cx, port, format!("store `{sname}`"), span);
+        for (what, extra) in facts.extra_ports {
+            taken.claim(cx, *extra, format!("store `{sname}` ({what})"), span);
+        }
+    }
+}
 
-    // Cloud environments read secrets through ExternalSecrets, which only knows AWS.
-    if is_cloud {
-        for (sname, secret) in &spec.secrets {
-            let over = chain
-                .iter()
-                .find_map(|(_, e)| e.secrets.get(sname.value.as_str()));
-            let src = over.map_or_else(|| sources(secret), sources);
-            if let Some((kind @ ("env" | "file"), span)) = src.first() {
-                cx.push(
-                    Diagnostic::warning(
-                        "B3011",
-                        *span,
-                        format!("secret `{sname}` comes from `{kind}`, which a cloud environment cannot read"),
-                    )
-                    .note(format!("in environment `{name}`"))
-                    .help(format!("set `secrets: {{ {sname}: {{ aws: <name> }} }}` in `{name}` (ExternalSecrets reads AWS Secrets Manager)")),
-                );
-            }
+/// Host ports claimed so far in one environment, and by whom.
+struct HostPorts<'a> {
+    env: &'a Name,
+    taken: HashMap<u16, (String, Span)>,
+}
+
+impl HostPorts<'_> {
+    fn claim(&mut self, cx: &mut Cx, port: u16, who: String, span: Span) {
+        let Some((first, fspan)) = self.taken.get(&port) else {
+            self.taken.insert(port, (who, span));
+            return;
+        };
+        cx.push(
+            Diagnostic::error(
+                "B3010",
+                span,
+                format!("host port {port} of {who} is already published by {first}"),
+            )
+            .note(format!(
+                "{first} publishes it at {} (environment `{}`)",
+                at(*fspan),
+                self.env
+            ))
+            .help("publish one of them on another host port (`publish:`), or set a store's `publish: 0`"),
+        );
+    }
+}
+
+/// B3011: cloud environments read secrets through ExternalSecrets, which only knows AWS.
+fn cloud_secret_sources(cx: &mut Cx, chain: &Chain) {
+    let name = chain.name();
+    for (sname, secret) in &cx.spec.secrets {
+        let src = secrets::sources(chain.secret(sname).unwrap_or(secret));
+        if let Some((kind @ ("env" | "file"), span)) = src.first() {
+            cx.push(
+                Diagnostic::warning(
+                    "B3011",
+                    *span,
+                    format!("secret `{sname}` comes from `{kind}`, which a cloud environment cannot read"),
+                )
+                .note(format!("in environment `{name}`"))
+                .help(format!("set `secrets: {{ {sname}: {{ aws: <name> }} }}` in `{name}` (ExternalSecrets reads AWS Secrets Manager)")),
+            );
         }
     }
 }
@@ -400,38 +418,17 @@ fn is_region(r: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
+/// B3009 (a URL of the store's type, with a host) and B1105 (the secrets it reads).
 fn external_url(cx: &mut Cx, store: &str, t: StoreType, url: &Spanned<String>) {
-    let schemes: &[&str] = match t {
-        StoreType::Redis => &["redis", "rediss"],
-        StoreType::Postgres => &["postgres", "postgresql"],
-        StoreType::Mongodb => &["mongodb", "mongodb+srv"],
-        StoreType::Rabbitmq => &["amqp", "amqps"],
-    };
-    let example = format!("{}://host:{}", schemes[0], standard_port(t));
-    let problem = match url.split_once("://") {
-        None => Some("it has no `scheme://`".to_string()),
-        Some((scheme, rest)) => {
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            let host = authority.rsplit('@').next().unwrap_or_default();
-            if !schemes.contains(&scheme) {
-                Some(format!("scheme `{scheme}` does not fit a {t} store"))
-            } else if host.is_empty() || host.starts_with(':') {
-                Some("it has no host".to_string())
-            } else if host.chars().any(char::is_whitespace) {
-                Some("the host contains spaces".to_string())
-            } else {
-                None
-            }
-        }
-    };
-    for r in super::refs::scan(url) {
+    let facts = store::facts(t);
+    for r in template::scan(url) {
         if let Some(("secrets", name)) = r.parts {
             if !cx.spec.secrets.contains_key(name) {
                 let help = unknown(name, "secrets", cx.secret_names());
                 cx.push(
                     Diagnostic::error(
                         "B1105",
-                        super::refs::sub_span(url, r.start, r.len),
+                        refs::sub_span(url, r.start, r.len),
                         format!("unknown secret `{name}` in the external URL of `{store}`"),
                     )
                     .help(help),
@@ -439,7 +436,8 @@ fn external_url(cx: &mut Cx, store: &str, t: StoreType, url: &Spanned<String>) {
             }
         }
     }
-    if let Some(why) = problem {
+    if let Some(why) = url_problem(url, t) {
+        let example = format!("{}://host:{}", facts.schemes[0], facts.port);
         cx.push(
             Diagnostic::error(
                 "B3009",
@@ -448,120 +446,48 @@ fn external_url(cx: &mut Cx, store: &str, t: StoreType, url: &Spanned<String>) {
             )
             .help(format!(
                 "write a URL like `{example}` (schemes: {}); put credentials in a secret with `${{secrets.NAME}}`",
-                schemes.join(", ")
+                facts.schemes.join(", ")
             )),
         );
     }
 }
 
-fn extends_cycles(cx: &mut Cx) {
-    let spec = cx.spec;
-    let envs = &spec.environments;
-    let mut reported: HashSet<Vec<usize>> = HashSet::new();
-    for start in 0..envs.len() {
-        let mut path: Vec<usize> = Vec::new();
-        let mut cur = Some(start);
-        while let Some(i) = cur {
-            if let Some(pos) = path.iter().position(|&p| p == i) {
-                let mut cycle = path[pos..].to_vec();
-                let mut key = cycle.clone();
-                key.sort_unstable();
-                if reported.insert(key) {
-                    // Start at the environment declared first.
-                    let min = cycle
-                        .iter()
-                        .enumerate()
-                        .min_by_key(|(_, v)| **v)
-                        .map_or(0, |(i, _)| i);
-                    cycle.rotate_left(min);
-                    let name = |i: usize| envs.get_index(i).map_or("?", |(k, _)| k.value.as_str());
-                    let mut names: Vec<&str> = cycle.iter().map(|&i| name(i)).collect();
-                    names.push(name(cycle[0]));
-                    let span = envs
-                        .get_index(cycle[0])
-                        .and_then(|(_, e)| e.extends.as_ref())
-                        .map_or(Span::NONE, |e| e.span);
-                    cx.push(
-                        Diagnostic::error("B1202", span, format!("`extends` cycle: {}", names.join(" -> ")))
-                            .help("remove one `extends` so the chain ends in an environment that extends nothing"),
-                    );
-                }
-                break;
-            }
-            path.push(i);
-            cur = envs
-                .get_index(i)
-                .and_then(|(_, e)| e.extends.as_ref())
-                .and_then(|p| envs.get_index_of(p.value.as_str()));
-        }
+/// What is wrong with an external URL of a store of type `t`, if anything.
+fn url_problem(url: &str, t: StoreType) -> Option<String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some("it has no `scheme://`".to_string());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    if !store::facts(t).schemes.contains(&scheme) {
+        Some(format!("scheme `{scheme}` does not fit a {t} store"))
+    } else if host.is_empty() || host.starts_with(':') {
+        Some("it has no host".to_string())
+    } else if host.chars().any(char::is_whitespace) {
+        Some("the host contains spaces".to_string())
+    } else {
+        None
     }
 }
 
-/// Deployment names are typed at the command line and never become DNS or Kubernetes names, so
-/// besides RFC 1123 labels they may use `_` (the seed deployment CLI names them `s_a_dbs`).
-fn deployment_name(cx: &mut Cx, name: &Name) {
-    let b = name.as_bytes();
-    let ok = !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric();
-    if !ok {
+/// B1202: each `extends` cycle once, at the `extends` of the environment declared first.
+fn extends_cycles(cx: &mut Cx) {
+    let envs = &cx.spec.environments;
+    for cycle in extends::cycles(cx.spec) {
+        let name = |i: usize| envs.get_index(i).map_or("?", |(k, _)| k.value.as_str());
+        let mut names: Vec<&str> = cycle.iter().map(|&i| name(i)).collect();
+        names.push(name(cycle[0]));
+        let span = envs
+            .get_index(cycle[0])
+            .and_then(|(_, e)| e.extends.as_ref())
+            .map_or(Span::NONE, |e| e.span);
         cx.push(
             Diagnostic::error(
-                "B1001",
-                name.span,
-                format!("deployment name `{name}` is not a valid name"),
+                "B1202",
+                span,
+                format!("`extends` cycle: {}", names.join(" -> ")),
             )
-            .help("use 1-63 lowercase letters, digits, `-` and `_`, starting and ending with a letter or digit"),
+            .help("remove one `extends` so the chain ends in an environment that extends nothing"),
         );
-    }
-}
-
-pub fn check_deployments(cx: &mut Cx) {
-    let spec = cx.spec;
-    for (name, d) in &spec.deployments {
-        deployment_name(cx, name);
-        let env = &d.environment;
-        if !env.span.is_none() && !spec.environments.contains_key(env.value.as_str()) {
-            let help = unknown(env, "environments", cx.env_names());
-            cx.push(
-                Diagnostic::error(
-                    "B4001",
-                    env.span,
-                    format!("deployment `{name}` targets unknown environment `{env}`"),
-                )
-                .help(help),
-            );
-        }
-        for s in &d.services {
-            if cx.is_service(s) {
-                continue;
-            }
-            let help = if cx.is_store(s) {
-                format!("`{s}` is a store; stores come with the services that use them, or use `only: stores`")
-            } else {
-                unknown(s, "services", cx.service_names())
-            };
-            cx.push(
-                Diagnostic::error(
-                    "B4002",
-                    s.span,
-                    format!("deployment `{name}` names unknown service `{s}`"),
-                )
-                .help(help),
-            );
-        }
-        if let (Some(only), false) = (&d.only, d.services.is_empty()) {
-            cx.push(
-                Diagnostic::error(
-                    "B4003",
-                    only.span,
-                    format!("deployment `{name}` has both `only` and `services`"),
-                )
-                .help("keep `only: stores|services` for a half of the stack, or `services:` for a subset"),
-            );
-        }
     }
 }

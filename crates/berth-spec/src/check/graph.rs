@@ -1,6 +1,6 @@
 //! Dependency cycles across `uses` and `before` edges.
 
-use super::Cx;
+use super::cx::{at, Cx};
 use crate::diag::Diagnostic;
 use crate::source::Span;
 use crate::spec::WorkloadKind;
@@ -95,7 +95,7 @@ fn report(cx: &mut Cx, edges: &[Vec<Edge>], cycle: &[(usize, usize)]) {
         } else {
             format!("`{}` uses `{}`", name(*v), name(e.to))
         };
-        d = d.note(format!("{how} ({})", super::at(e.span)));
+        d = d.note(format!("{how} ({})", at(e.span)));
     }
     cx.push(d.help("break the cycle: remove one of these `uses`/`before` entries"));
 }

@@ -1,67 +1,13 @@
-//! `${dep.field}` and `${secrets.NAME}` references inside env values.
+//! Checks of the `${dep.field}` and `${secrets.NAME}` references inside env values (found by
+//! [`crate::template::scan`]).
 
-use super::Cx;
+use super::cx::{unknown, Cx};
 use crate::diag::Diagnostic;
 use crate::source::{Span, Spanned};
-use crate::spec::{Service, StoreType};
+use crate::spec::Service;
+use crate::template::{scan, FIELDS};
 
-/// Fields a reference may name.
-pub const FIELDS: &[&str] = &["url", "host", "port", "user", "password", "db"];
 const SERVICE_FIELDS: &[&str] = &["url", "host", "port"];
-
-/// One `${...}` found in a string: char offset and length of the whole `${...}`, and its parts
-/// (None when malformed).
-#[derive(Debug, PartialEq)]
-pub struct Ref<'s> {
-    pub start: usize,
-    pub len: usize,
-    pub parts: Option<(&'s str, &'s str)>,
-}
-
-/// Every `${...}` in `s`; `$${` is an escaped literal `${`.
-pub fn scan(s: &str) -> Vec<Ref<'_>> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"$${") {
-            i += 3;
-        } else if b[i..].starts_with(b"${") {
-            let start = s[..i].chars().count();
-            match b[i + 2..].iter().position(|&c| c == b'}') {
-                None => {
-                    out.push(Ref {
-                        start,
-                        len: s[i..].chars().count(),
-                        parts: None,
-                    });
-                    break;
-                }
-                Some(rel) => {
-                    let end = i + 2 + rel;
-                    let inner = &s[i + 2..end];
-                    let parts = inner.split_once('.').filter(|(t, f)| {
-                        !t.is_empty()
-                            && !f.is_empty()
-                            && t.bytes()
-                                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-                            && f.bytes()
-                                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-                    });
-                    out.push(Ref {
-                        start,
-                        len: s[i..=end].chars().count(),
-                        parts,
-                    });
-                    i = end + 1;
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
 
 /// The span of a piece of a scalar: precise when the scalar sits on one line as written (plain
 /// or quoted without escapes), else the whole scalar.
@@ -84,120 +30,97 @@ pub fn check_value(cx: &mut Cx, owner: &str, svc: &Service, value: &Spanned<Stri
     }
     for r in scan(value) {
         let span = sub_span(value, r.start, r.len);
-        let Some((target, field)) = r.parts else {
-            cx.push(
+        match r.parts {
+            None => cx.push(
                 Diagnostic::error(
                     "B1108",
                     span,
                     "malformed reference: expected `${name.field}` or `${secrets.NAME}`",
                 )
                 .help("write `${dep.url}` (fields: url, host, port, user, password, db), or `$${` for a literal `${`"),
-            );
-            continue;
-        };
-        if target == "secrets" {
-            if !cx.spec.secrets.contains_key(field) {
-                let help = super::unknown(field, "secrets", cx.secret_names());
-                cx.push(
-                    Diagnostic::error(
-                        "B1105",
-                        span,
-                        format!("unknown secret `{field}` in a reference"),
-                    )
-                    .help(help),
-                );
-            }
-            continue;
-        }
-        let store = cx.spec.stores.get(target);
-        if store.is_none() && !cx.is_service(target) {
-            let help = super::unknown(
-                target,
-                "stores or services",
-                cx.store_names().chain(cx.service_names()),
-            );
-            cx.push(
-                Diagnostic::error(
-                    "B1101",
-                    span,
-                    format!("reference to unknown store or service `{target}`"),
-                )
-                .help(help),
-            );
-            continue;
-        }
-        if !FIELDS.contains(&field) {
-            let help = super::unknown(field, "fields", FIELDS.iter().copied());
-            cx.push(
-                Diagnostic::error(
-                    "B1107",
-                    span,
-                    format!("`{field}` is not a field of a reference"),
-                )
-                .help(help),
-            );
-            continue;
-        }
-        let allowed: &[&str] = match store.map(|s| s.r#type.value) {
-            None => SERVICE_FIELDS,
-            Some(StoreType::Redis | StoreType::Rabbitmq) => &FIELDS[..5],
-            Some(_) => FIELDS,
-        };
-        if !allowed.contains(&field) {
-            let kind = match store {
-                Some(s) => format!("a {} store", s.r#type.value),
-                None => "a service".to_string(),
-            };
-            cx.push(
-                Diagnostic::error(
-                    "B1107",
-                    span,
-                    format!("`{target}` is {kind}, which has no `{field}`"),
-                )
-                .help(format!("use one of: {}", allowed.join(", "))),
-            );
-            continue;
-        }
-        if !svc.uses.iter().any(|u| u.value == target) {
-            cx.push(
-                Diagnostic::error(
-                    "B1106",
-                    span,
-                    format!("`{owner}` references `{target}` but does not use it"),
-                )
-                .help(format!("add `{target}` to `uses` of `{owner}`")),
-            );
+            ),
+            Some(("secrets", name)) => secret_ref(cx, name, span),
+            Some((target, field)) => dep_ref(cx, owner, svc, (target, field), span),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scanning() {
-        let r = scan("a${db.url}b$${x}${bad}${open");
-        assert_eq!(
-            r,
-            vec![
-                Ref {
-                    start: 1,
-                    len: 9,
-                    parts: Some(("db", "url"))
-                },
-                Ref {
-                    start: 16,
-                    len: 6,
-                    parts: None
-                },
-                Ref {
-                    start: 22,
-                    len: 6,
-                    parts: None
-                },
-            ]
+/// B1105: `${secrets.NAME}` names a declared secret.
+fn secret_ref(cx: &mut Cx, name: &str, span: Span) {
+    if !cx.spec.secrets.contains_key(name) {
+        let help = unknown(name, "secrets", cx.secret_names());
+        cx.push(
+            Diagnostic::error(
+                "B1105",
+                span,
+                format!("unknown secret `{name}` in a reference"),
+            )
+            .help(help),
         );
-        assert!(scan("é${a.b}")[0].start == 1);
+    }
+}
+
+/// `${target.field}`: a known store or service (B1101), a field it has (B1107), in `uses` of
+/// the owner (B1106).
+fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str), span: Span) {
+    let store = cx.spec.stores.get(target);
+    if store.is_none() && !cx.is_service(target) {
+        let help = unknown(
+            target,
+            "stores or services",
+            cx.store_names().chain(cx.service_names()),
+        );
+        cx.push(
+            Diagnostic::error(
+                "B1101",
+                span,
+                format!("reference to unknown store or service `{target}`"),
+            )
+            .help(help),
+        );
+        return;
+    }
+    if !FIELDS.contains(&field) {
+        let help = unknown(field, "fields", FIELDS.iter().copied());
+        cx.push(
+            Diagnostic::error(
+                "B1107",
+                span,
+                format!("`{field}` is not a field of a reference"),
+            )
+            .help(help),
+        );
+        return;
+    }
+    // A store has every field but `db`, which only stores with databases have.
+    let allowed: &[&str] = match store.map(|s| crate::store::facts(s.r#type.value)) {
+        None => SERVICE_FIELDS,
+        Some(facts) if !facts.has_db => &FIELDS[..5],
+        Some(_) => FIELDS,
+    };
+    if !allowed.contains(&field) {
+        let kind = match store {
+            Some(s) => format!("a {} store", s.r#type.value),
+            None => "a service".to_string(),
+        };
+        cx.push(
+            Diagnostic::error(
+                "B1107",
+                span,
+                format!("`{target}` is {kind}, which has no `{field}`"),
+            )
+            .help(format!("use one of: {}", allowed.join(", "))),
+        );
+        return;
+    }
+    if !svc.uses.iter().any(|u| u.value == target) {
+        cx.push(
+            Diagnostic::error(
+                "B1106",
+                span,
+                format!("`{owner}` references `{target}` but does not use it"),
+            )
+            .help(format!("add `{target}` to `uses` of `{owner}`")),
+        );
     }
 }

@@ -1,0 +1,64 @@
+//! Checks of each store on its own: its name, and the fields that depend on its type.
+
+use super::cx::{at, Cx};
+use super::fields;
+use crate::diag::Diagnostic;
+use crate::spec::StoreType;
+
+pub fn check_stores(cx: &mut Cx) {
+    let spec = cx.spec;
+    for (name, store) in &spec.stores {
+        cx.label(name, "store name");
+        if let Some((svc, _)) = spec.services.get_key_value(name.value.as_str()) {
+            cx.push(
+                Diagnostic::error(
+                    "B1004",
+                    name.span,
+                    format!("`{name}` is both a service and a store"),
+                )
+                .note(format!("the service is declared at {}", at(svc.span)))
+                .help("rename one of them; `uses`, references and host names need one meaning"),
+            );
+        }
+        if let Some(r) = &store.replicas {
+            if r.value < 1 {
+                cx.push(
+                    Diagnostic::error("B2019", r.span, "store `replicas` must be at least 1")
+                        .help("use `replicas: 1` for a single instance"),
+                );
+            }
+        }
+        let t = store.r#type.value;
+        let typed = !store.r#type.span.is_none();
+        if let Some(rs) = &store.replica_set {
+            if typed && t != StoreType::Mongodb {
+                cx.push(
+                    Diagnostic::error(
+                        "B2020",
+                        rs.span,
+                        format!("`replica_set` is only for mongodb, but `{name}` is {t}"),
+                    )
+                    .help("remove `replica_set`"),
+                );
+            }
+        }
+        if let Some(db) = &store.database {
+            if typed && !crate::store::facts(t).has_db {
+                cx.push(
+                    Diagnostic::error(
+                        "B2021",
+                        db.span,
+                        format!("`database` is only for postgres and mongodb, but `{name}` is {t}"),
+                    )
+                    .help("remove `database`"),
+                );
+            }
+        }
+        if let Some(image) = &store.image {
+            fields::pinned(cx, image);
+        }
+        if let Some(r) = &store.resources {
+            fields::resources(cx, r);
+        }
+    }
+}

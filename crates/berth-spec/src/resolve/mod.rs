@@ -1,0 +1,139 @@
+//! Resolution: one environment of a checked spec → a fully resolved [`Model`]. Pure: defaults,
+//! `extends` (read through [`crate::extends`]), store realizations, secret sources and the
+//! wiring contract (docs/wiring.md).
+
+mod context;
+mod infra;
+mod resources;
+mod stores;
+mod workloads;
+
+use crate::extends::{Chain, End};
+use crate::model::Model;
+use crate::spec::Spec;
+use context::Resolver;
+
+pub use stores::url_host_port;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("unknown environment `{name}`; {help}")]
+    UnknownEnvironment { name: String, help: String },
+    #[error("environment `{0}` has no platform (set `platform:` or `extends:`)")]
+    NoPlatform(String),
+}
+
+fn unknown_environment(spec: &Spec, name: &str) -> ResolveError {
+    ResolveError::UnknownEnvironment {
+        name: name.to_string(),
+        help: crate::diag::unknown_help(
+            name,
+            "environments",
+            spec.environments.keys().map(|k| k.value.as_str()),
+        ),
+    }
+}
+
+/// Resolve environment `env_name` of a spec that passed its checks.
+pub fn resolve(spec: &Spec, env_name: &str) -> Result<Model, ResolveError> {
+    let chain = Chain::of(spec, env_name).ok_or_else(|| unknown_environment(spec, env_name))?;
+    if let End::Unknown(parent) = chain.end() {
+        return Err(unknown_environment(spec, parent));
+    }
+    let platform = chain
+        .inherit(|e| e.platform.as_ref())
+        .ok_or_else(|| ResolveError::NoPlatform(env_name.to_string()))?
+        .value;
+    let setting = |f: fn(&crate::spec::Environment) -> Option<&crate::source::Spanned<String>>| {
+        chain.inherit(f).map(|v| v.value.clone())
+    };
+    let stack = spec.name.value.clone();
+    let tag = setting(|e| e.tag.as_ref())
+        .or_else(|| spec.version.as_ref().map(|v| v.value.clone()))
+        .unwrap_or_else(|| "dev".to_string());
+    let mut r = Resolver::new(spec, &chain, platform);
+    let stores: Vec<_> = spec
+        .stores
+        .iter()
+        .map(|(name, store)| stores::store(&mut r, name, store))
+        .collect();
+    let workloads = workloads::workloads(&mut r, &stores, &tag);
+    Ok(Model {
+        environment: env_name.to_string(),
+        platform,
+        cluster: r.cluster,
+        cloud: r.cloud,
+        region: setting(|e| e.region.as_ref()),
+        domain: r.domain.map(str::to_string),
+        namespace: setting(|e| e.namespace.as_ref()).unwrap_or_else(|| stack.clone()),
+        registry: spec.registry.as_ref().map(|r| r.value.clone()),
+        tag,
+        stores,
+        workloads,
+        secrets: r.secrets.into_values().collect(),
+        infra: r.cloud.map(|_| infra::infra_model(&stack, &chain)),
+        stack,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn spec(text: &str) -> Spec {
+        let src = crate::Source::new("t.yaml", text.to_string());
+        let loaded = crate::validate(&src);
+        assert!(!loaded.diagnostics.iter().any(|d| d.is_error()));
+        loaded.spec.unwrap()
+    }
+
+    #[test]
+    fn host_stores_in_a_cluster_are_reached_by_name_and_cloud_passwords_live_in_aws() {
+        let s = spec(
+            "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [redis, pg] }\n\
+             stores:\n  redis: { type: redis, version: \"7\" }\n  pg: { type: postgres, version: \"16\" }\n\
+             environments:\n  local: { platform: compose, stores: { redis: host } }\n\
+             \x20 mk: { platform: kubernetes, cluster: minikube, stores: { redis: host } }\n\
+             \x20 cloud: { platform: kubernetes, cloud: aws, region: us-east-1, stores: { redis: in-cluster } }\n",
+        );
+        let mk = resolve(&s, "mk").unwrap();
+        let redis = mk.store("redis").unwrap();
+        assert_eq!(
+            redis.realization,
+            Realized::Host {
+                address: "host.minikube.internal".into()
+            }
+        );
+        assert_eq!(redis.wiring.host, EnvValue::lit("redis"));
+        let local = resolve(&s, "local").unwrap();
+        assert_eq!(
+            local.store("redis").unwrap().wiring.host,
+            EnvValue::lit("host.docker.internal")
+        );
+        assert_eq!(
+            mk.secret("redis-password").unwrap().source,
+            SecretSource::Generate { length: 32 }
+        );
+        let cloud = resolve(&s, "cloud").unwrap();
+        assert_eq!(
+            cloud.secret("redis-password").unwrap().source,
+            SecretSource::Aws {
+                name: "t/cloud/redis-password".into(),
+                generate: Some(32)
+            }
+        );
+        assert!(matches!(
+            cloud.secret("pg-connection").unwrap().source,
+            SecretSource::Aws { generate: None, .. }
+        ));
+    }
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(
+            url_host_port("mongodb://u:p@db.example.com:27017/app?x=1"),
+            Some(("db.example.com".into(), 27017))
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! The stores of one environment: where each runs, its image, ports and credentials, and the
+//! wiring a workload that uses it receives.
+
+use super::context::Resolver;
+use super::resources::resources_model;
+use crate::extends::Placement;
+use crate::model::{EnvValue, PortModel, Realized, SecretSource, StoreModel, Wiring};
+use crate::quantity::Memory;
+use crate::spec::{Platform, RealizationKind, Store, StoreType};
+use crate::store::{self, StoreFacts};
+use indexmap::IndexMap;
+
+/// What a store is, whatever runs it: members, database and replica set.
+struct Shape {
+    replicas: u32,
+    database: Option<String>,
+    replica_set: Option<String>,
+}
+
+impl Shape {
+    fn of(name: &str, store: &Store, facts: &StoreFacts) -> Self {
+        let replicas = store.replicas.as_ref().map(|r| r.value).unwrap_or(1);
+        let replica_set = match &store.replica_set {
+            _ if facts.kind != StoreType::Mongodb => None,
+            Some(rs) => Some(rs.value.clone()),
+            None if replicas > 1 => Some("rs0".to_string()),
+            None => None,
+        };
+        Shape {
+            replicas,
+            database: database(name, store, facts),
+            replica_set,
+        }
+    }
+}
+
+/// The database of a store that has databases: as written, else the store's name.
+fn database(name: &str, store: &Store, facts: &StoreFacts) -> Option<String> {
+    facts.has_db.then(|| {
+        store
+            .database
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_else(|| name.to_string())
+    })
+}
+
+fn storage(store: &Store) -> Memory {
+    store
+        .storage
+        .as_ref()
+        .map(|s| s.value.clone())
+        .unwrap_or_else(|| Memory::gibibytes(1))
+}
+
+/// Resolve store `name` in this environment.
+pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
+    let facts = store::facts(store.r#type.value);
+    let realization = match r.chain.placement(name) {
+        Some(Placement::Kind(k)) => k.value,
+        Some(Placement::External(ext)) => return external(r, name, store, &ext.external.value),
+        None => r.default_realization(),
+    };
+    let shape = Shape::of(name, store, facts);
+    let publish = if r.publishes() {
+        match store.publish.as_ref().map(|p| p.value) {
+            Some(0) => None,
+            Some(p) => Some(p),
+            None => Some(facts.port),
+        }
+    } else {
+        None
+    };
+    let extra_ports = facts
+        .extra_ports
+        .iter()
+        .map(|&(port_name, port)| PortModel {
+            name: port_name.into(),
+            port,
+            publish: publish.map(|_| port),
+        })
+        .collect();
+    let (realized, password_secret, wiring) = match realization {
+        RealizationKind::Managed => managed(r, name, facts, &shape),
+        _ => runs_here(r, name, store, realization, &shape),
+    };
+    let image = store.image.as_ref().map(|i| i.value.clone());
+    StoreModel {
+        name: name.to_string(),
+        kind: facts.kind,
+        version: store.version.value.clone(),
+        replicas: shape.replicas,
+        storage: storage(store),
+        database: shape.database,
+        replica_set: shape.replica_set,
+        publish: publish
+            .filter(|_| realized == Realized::Container || r.platform == Platform::Native),
+        realization: realized,
+        image: Some(image.unwrap_or_else(|| facts.image_for(&store.version.value))),
+        port: facts.port,
+        extra_ports,
+        user: facts.user.to_string(),
+        password_secret,
+        resources: resources_model(store.resources.as_ref(), 250, facts.memory_mib),
+        wiring,
+    }
+}
+
+/// A managed cloud store: Terraform writes its connection into Secrets Manager.
+fn managed(
+    r: &mut Resolver,
+    name: &str,
+    facts: &StoreFacts,
+    shape: &Shape,
+) -> (Realized, String, Wiring) {
+    let secret = format!("{name}-connection");
+    let source = SecretSource::Aws {
+        name: r.aws_name(name),
+        generate: None,
+    };
+    let purpose = format!("connection to managed store `{name}` (written by Terraform)");
+    let keys = ["url", "host", "port", "user", "password"];
+    r.add_secret(&secret, source, &keys, purpose);
+    let field = |k: &str| EnvValue::secret(&secret, k);
+    let wiring = Wiring {
+        url: field("url"),
+        host: field("host"),
+        port: field("port"),
+        user: facts.has_db.then(|| field("user")),
+        password: Some(field("password")),
+        db: shape.database.clone().map(EnvValue::lit),
+    };
+    (Realized::Managed, secret, wiring)
+}
+
+/// A store Berth runs (container, in-cluster) or that runs on the developer's host: a generated
+/// password, and a URL to where workloads reach it.
+fn runs_here(
+    r: &mut Resolver,
+    name: &str,
+    store: &Store,
+    realization: RealizationKind,
+    shape: &Shape,
+) -> (Realized, String, Wiring) {
+    let facts = store::facts(store.r#type.value);
+    let secret = format!("{name}-password");
+    // In a cloud environment nothing on a laptop holds state: the password of a store run in
+    // the cluster is generated by Terraform into Secrets Manager, like a declared `generate`
+    // secret, and read through External Secrets.
+    let source = if r.is_cloud() {
+        SecretSource::Aws {
+            name: r.aws_name(&secret),
+            generate: Some(32),
+        }
+    } else {
+        SecretSource::Generate { length: 32 }
+    };
+    let purpose = format!("password of store `{name}`");
+    r.add_secret(&secret, source, &["value"], purpose);
+    let (realized, host, port) = match realization {
+        RealizationKind::Host => {
+            let address = r.host_address();
+            let port = store
+                .publish
+                .as_ref()
+                .map(|p| p.value)
+                .filter(|p| *p != 0)
+                .unwrap_or(facts.port);
+            // In a cluster the store is reached through a Service named after it (ExternalName
+            // → the host address): workloads use the same name as in compose, and so do MongoDB
+            // replica set members (`mongo:27017`).
+            let host = match r.platform {
+                Platform::Kubernetes => name.to_string(),
+                _ => address.clone(),
+            };
+            (Realized::Host { address }, host, port)
+        }
+        RealizationKind::InCluster => (Realized::InCluster, name.to_string(), facts.port),
+        _ => (Realized::Container, name.to_string(), facts.port),
+    };
+    let members = realized == Realized::InCluster && shape.replica_set.is_some();
+    let hosts = if members && shape.replicas > 1 {
+        (0..shape.replicas)
+            .map(|i| format!("{name}-{i}.{name}-headless:{port}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        format!("{host}:{port}")
+    };
+    let password = EnvValue::secret(&secret, "value");
+    let db = shape.database.as_deref();
+    let wiring = Wiring {
+        url: facts.url(&password, &hosts, db, shape.replica_set.as_deref()),
+        host: EnvValue::lit(&host),
+        port: EnvValue::lit(port.to_string()),
+        user: Some(EnvValue::lit(facts.user)),
+        password: Some(password),
+        db: shape.database.clone().map(EnvValue::lit),
+    };
+    (realized, secret, wiring)
+}
+
+/// A store that already exists at `url` (a template that may read secrets).
+fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreModel {
+    let facts = store::facts(store.r#type.value);
+    let url_value = r.template_value(url, &IndexMap::new());
+    let literal = url_value.render(|_, _| String::new());
+    let (host, port) = url_host_port(&literal).unwrap_or((name.to_string(), facts.port));
+    let password_secret = url_value
+        .secret_refs()
+        .next()
+        .map(|(s, _)| s.to_string())
+        .unwrap_or_default();
+    let database = database(name, store, facts);
+    StoreModel {
+        name: name.to_string(),
+        kind: facts.kind,
+        version: store.version.value.clone(),
+        replicas: store.replicas.as_ref().map(|r| r.value).unwrap_or(1),
+        storage: storage(store),
+        database: database.clone(),
+        replica_set: store.replica_set.as_ref().map(|r| r.value.clone()),
+        realization: Realized::External {
+            url: url_value.clone(),
+        },
+        image: None,
+        port,
+        extra_ports: Vec::new(),
+        publish: None,
+        user: facts.user.to_string(),
+        password_secret,
+        resources: resources_model(store.resources.as_ref(), 250, facts.memory_mib),
+        wiring: Wiring {
+            url: url_value,
+            host: EnvValue::lit(host),
+            port: EnvValue::lit(port.to_string()),
+            user: None,
+            password: None,
+            db: database.map(EnvValue::lit),
+        },
+    }
+}
+
+/// Host and port of a URL like `scheme://user:pw@host:port/path`.
+pub fn url_host_port(url: &str) -> Option<(String, u16)> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let hostport = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    let first = hostport.split(',').next()?;
+    match first.rsplit_once(':') {
+        Some((h, p)) => Some((h.to_string(), p.parse().ok()?)),
+        None => None,
+    }
+}
