@@ -437,7 +437,7 @@ mod tests {
     fn required_keys_are_serialized_even_when_default() {
         let store = Store {
             r#type: Spanned::synthetic(StoreType::Redis),
-            version: Spanned::synthetic("7.2".into()),
+            version: Spanned::synthetic(crate::Version::parse("7.2").unwrap()),
             ..Store::default()
         };
         assert_eq!(

@@ -28,10 +28,10 @@ pub fn import_health(
     }
     let (first, rest) = h.test.split_first()?;
     let mut health = Health {
-        interval: h.interval.clone().map(Spanned::synthetic),
-        timeout: h.timeout.clone().map(Spanned::synthetic),
+        interval: duration(&hp, "interval", h.interval.as_deref(), notes),
+        timeout: duration(&hp, "timeout", h.timeout.as_deref(), notes),
         retries: h.retries.map(Spanned::synthetic),
-        start_period: h.start_period.clone().map(Spanned::synthetic),
+        start_period: duration(&hp, "start_period", h.start_period.as_deref(), notes),
         ..Health::default()
     };
     let words = words(first, rest, &h.test);
@@ -136,6 +136,27 @@ fn describe(h: &Health) -> String {
         ),
         (None, Some(port)) => format!("tcp probe on port {}", port.value),
         (None, None) => "exec probe".into(),
+    }
+}
+
+/// A compose duration as a Berth duration; one Berth cannot write (a fraction such as `1.5s`)
+/// is dropped with a warning, so the default applies.
+fn duration(
+    hp: &str,
+    key: &str,
+    text: Option<&str>,
+    notes: &mut Notes,
+) -> Option<Spanned<berth_spec::Duration>> {
+    let text = text?;
+    match berth_spec::Duration::parse(text) {
+        Ok(d) => Some(Spanned::synthetic(d)),
+        Err(e) => {
+            notes.warn(
+                format!("{hp}.{key}"),
+                format!("{e}; dropped, the default applies"),
+            );
+            None
+        }
     }
 }
 

@@ -74,8 +74,14 @@ fn quantities(set: &ResourceSet, path: &str, notes: &mut Notes) -> Limits {
         );
     }
     Limits {
-        cpu: set.cpus.map(|c| Spanned::synthetic(cpu_quantity(c))),
-        memory: set.memory.map(|m| Spanned::synthetic(mem_quantity(m))),
+        cpu: set
+            .cpus
+            .and_then(|c| berth_spec::Cpu::parse(&cpu_quantity(c)).ok())
+            .map(Spanned::synthetic),
+        memory: set
+            .memory
+            .and_then(|m| berth_spec::Memory::parse(&mem_quantity(m)).ok())
+            .map(Spanned::synthetic),
         ..Limits::default()
     }
 }

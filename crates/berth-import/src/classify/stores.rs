@@ -45,7 +45,7 @@ pub fn tag_version(tag: &str) -> Option<String> {
 
 /// The store's standard port, from the spec's store facts.
 pub fn port(t: StoreType) -> u16 {
-    berth_spec::resolve::store_facts(t).port
+    berth_spec::store::facts(t).port
 }
 
 /// URL schemes that address a store of this type.
@@ -174,7 +174,11 @@ pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Im
     let mut st = ImportedStore {
         store: Store {
             r#type: Spanned::synthetic(t),
-            version: Spanned::synthetic(version(n, s, t, notes).unwrap_or_default()),
+            version: Spanned::synthetic(
+                version(n, s, t, notes)
+                    .and_then(|v| berth_spec::Version::parse(&v).ok())
+                    .unwrap_or_default(),
+            ),
             ..Store::default()
         },
         user: None,
@@ -322,7 +326,7 @@ fn storage(mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
     match m.kind.as_str() {
         "volume" if m.source.is_some() => {
             if first {
-                store.storage = Some(Spanned::synthetic("1Gi".into()));
+                store.storage = Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1)));
                 notes.infer(
                     mp,
                     format!("volume {src} → storage: 1Gi (compose volumes carry no size)"),
@@ -339,7 +343,7 @@ fn storage(mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
         }
         "bind" => {
             if first {
-                store.storage = Some(Spanned::synthetic("1Gi".into()));
+                store.storage = Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1)));
             }
             notes.warn(
                 mp,
@@ -366,7 +370,7 @@ pub fn infer_databases(
         let Some(st) = stores.get_mut(&names.of(n)) else {
             continue;
         };
-        if st.store.database.is_some() || !berth_spec::resolve::store_facts(*t).has_db {
+        if st.store.database.is_some() || !berth_spec::store::facts(*t).has_db {
             continue;
         }
         let dbs: BTreeSet<String> = c

@@ -65,7 +65,7 @@ fn image(d: &mut Draft, image: Option<&str>, notes: &mut Notes) {
     let Some(img) = image else {
         return;
     };
-    d.svc.image = Some(Spanned::synthetic(img.to_string()));
+    d.svc.image = Some(Spanned::synthetic(berth_spec::ImageRef::parse(img)));
     let (_, tag) = split_image(img);
     if tag.is_none() || tag == Some("latest") {
         notes.warn(
@@ -211,7 +211,7 @@ fn volume(d: &mut Draft, m: &Mount, vp: &str, notes: &mut Notes) {
             let vname = rfc1123(src);
             d.svc.volumes.entry(Spanned::synthetic(vname.clone())).or_insert(Volume {
                 path: Spanned::synthetic(m.target.clone()),
-                size: Some(Spanned::synthetic("1Gi".into())),
+                size: Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1))),
                 ..Volume::default()
             });
             notes.infer(vp, format!("named volume {src} → volumes.{vname} (size 1Gi assumed)"));
