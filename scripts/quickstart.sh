@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The quickstart for a newcomer with Docker: builds berth, builds the local images the demo
+# The quickstart for a newcomer with Docker: installs the docker compose v2 plugin when Docker
+# has none (scripts/install-compose-plugin.sh), builds berth, builds the local images the demo
 # needs (no registry required), brings the demo API up on Redis, PostgreSQL and RabbitMQ with
 # `berth up`, and prints its endpoints. Run it again at any time: it converges, nothing is
 # recreated. Stop with: berth -f examples/quickstart/berth.yaml down [--volumes]
@@ -13,8 +14,12 @@ say() { printf '\n==> %s\n' "$*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { echo "quickstart: $1 is required ($2)" >&2; exit 1; }; }
 need docker "https://docs.docker.com/engine/install/"
 need cargo "https://rustup.rs"
+need python3 "https://www.python.org/downloads/"
 docker info >/dev/null 2>&1 || { echo "quickstart: the Docker engine is not reachable (is it running? may this user use it?)" >&2; exit 1; }
-docker compose version >/dev/null 2>&1 || { echo "quickstart: the docker compose v2 plugin is required (scripts/install-oracles.sh installs one)" >&2; exit 1; }
+if ! docker compose version >/dev/null 2>&1; then
+  say "docker compose v2 is missing: installing the plugin (scripts/install-compose-plugin.sh)"
+  scripts/install-compose-plugin.sh
+fi
 
 if [[ "${BERTH_INSTALL:-0}" == 1 ]]; then
   say "cargo install --path crates/berth-cli"

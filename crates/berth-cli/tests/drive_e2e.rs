@@ -5,6 +5,7 @@
 
 mod common;
 
+use berth_testkit::{local_image, require, Oracle, DOCKER_COMPOSE, DOCKER_ENGINE};
 use common::{repo_root, Berth};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -25,24 +26,14 @@ fn docker(args: &[&str]) -> std::process::Output {
     Command::new("docker")
         .args(args)
         .output()
-        .expect("`docker` must be installed: the Docker engine is a test oracle")
+        .expect("docker runs")
 }
 
-fn require_images(images: &[&str]) {
-    let v = docker(&["compose", "version"]);
-    assert!(
-        v.status.success(),
-        "`docker compose` is missing (scripts/install-oracles.sh installs it)"
-    );
-    for image in images {
-        let out = docker(&["image", "inspect", "--format", "{{.Id}}", image]);
-        assert!(
-            out.status.success(),
-            "image {image} is missing: run scripts/build-images.sh and \
-             examples/quickstart/app/build-image.sh (no registry is reachable here)"
-        );
-    }
-}
+/// The demo API image the quickstart runs.
+const DEMO: Oracle = berth_testkit::image(
+    "berth-local/berth-demo:dev",
+    "examples/quickstart/app/build-image.sh builds it",
+);
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -192,13 +183,15 @@ fn quickstart(api: u16, redis: u16, pg: u16) -> String {
 
 #[test]
 fn quickstart_lifecycle_converges_persists_and_restarts() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        DEMO,
+        local_image("berth-local/redis:7"),
+        local_image("berth-local/postgres:15"),
+        local_image("berth-local/rabbitmq:3"),
+    );
     let _g = docker_lock();
-    require_images(&[
-        "berth-local/berth-demo:dev",
-        "berth-local/redis:7",
-        "berth-local/postgres:15",
-        "berth-local/rabbitmq:3",
-    ]);
     let (api, redis, pg) = (free_port(), free_port(), free_port());
     let spec = quickstart(api, redis, pg);
     let stack = Stack::new("qs", &spec);
@@ -376,8 +369,13 @@ deployments:
 
 #[test]
 fn failing_health_check_exits_non_zero_with_the_logs() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/base:bookworm"),
+        local_image("berth-local/redis:7"),
+    );
     let _g = docker_lock();
-    require_images(&["berth-local/base:bookworm", "berth-local/redis:7"]);
     let stack = Stack::new("fail", &SMALL.replace("PORT", &free_port().to_string()));
     let r = stack
         .berth(["up", "-s", "broken", "--timeout", "120"])
@@ -403,8 +401,13 @@ fn failing_health_check_exits_non_zero_with_the_logs() {
 
 #[test]
 fn ctrl_c_during_up_releases_the_lock_and_the_next_up_converges() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/base:bookworm"),
+        local_image("berth-local/redis:7"),
+    );
     let _g = docker_lock();
-    require_images(&["berth-local/base:bookworm", "berth-local/redis:7"]);
     let stack = Stack::new("int", &SMALL.replace("PORT", &free_port().to_string()));
     let log = stack.dir.path().join("up.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -459,8 +462,12 @@ fn ctrl_c_during_up_releases_the_lock_and_the_next_up_converges() {
 
 #[test]
 fn lock_refuses_a_concurrent_up_and_recipes_run_their_hooks() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/redis:7")
+    );
     let _g = docker_lock();
-    require_images(&["berth-local/redis:7"]);
     let port = free_port();
     let stack = Stack::new("lock", &SMALL.replace("PORT", &port.to_string()));
     let first = Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -535,8 +542,12 @@ deployments:
 
 #[test]
 fn status_logs_and_down_need_no_secret_values_and_write_none() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/base:bookworm")
+    );
     let _g = docker_lock();
-    require_images(&["berth-local/base:bookworm"]);
     let stack = Stack::new("sec", ENV_SECRET);
     let berth_dir = stack.dir.path().join(".berth");
     let secrets = berth_dir.join("secrets.json");

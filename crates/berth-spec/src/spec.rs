@@ -378,7 +378,7 @@ pub enum Realization {
 spec_struct! {
     /// A store that already exists elsewhere.
     pub struct External {
-        /// Connection URL (credentials belong in a secret: use `${secret:NAME}` placeholders).
+        /// Connection URL (credentials belong in a secret: use `${secrets.NAME}` placeholders).
         external: Spanned<String>,
     }
     required: [external]
@@ -390,7 +390,7 @@ spec_enum! {
 }
 
 spec_struct! {
-    /// A named recipe (seed deployment CLI): what to deploy where, with commands around it.
+    /// A named recipe (`berth deploy NAME`): what to deploy where, with commands around it.
     pub struct Deployment {
         environment: Name,
         description: Option<Spanned<String>>,

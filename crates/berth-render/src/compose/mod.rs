@@ -4,8 +4,8 @@
 //! in which order, what to wait for, which secrets are needed).
 //!
 //! Layout, under `<out>/compose/<env>/`:
-//! - `compose.stores.yaml`: `docker compose -p STACK -f compose.stores.yaml up` (seed 001's
-//!   database file). Stores realized as containers, plus `<store>-init` for a MongoDB replica set.
+//! - `compose.stores.yaml`: `docker compose -p STACK -f compose.stores.yaml up` (the
+//!   databases on their own). Stores realized as containers, plus `<store>-init` for a MongoDB replica set.
 //! - `compose.services.yaml`: used with the stores file (`-f stores -f services`); `depends_on`
 //!   names stores defined there. Both files declare the same top-level `name` and the one bridge
 //!   network `<stack>-net`, so each reads on its own and they merge cleanly.
@@ -26,7 +26,7 @@
 //!   runs a single-member set whatever `replicas` says (noted in the header).
 //! - Shared builds: workloads with the same context and Dockerfile keep their own `build` (and
 //!   target); BuildKit builds each shared stage once and serves the rest from its cache, which
-//!   is seed 001's builder pattern without a separate builder image. The header names them.
+//!   is the builder pattern without a separate builder image. The header names them.
 //! - Secure by default: workloads get `read_only` + tmpfs `/tmp`, `no-new-privileges`,
 //!   `cap_drop: [ALL]`; stores keep what their images need, plus `no-new-privileges`. Published
 //!   ports bind to 127.0.0.1.

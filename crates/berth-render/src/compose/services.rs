@@ -51,8 +51,8 @@ pub(crate) fn context(build: &BuildModel, opts: &ComposeOptions) -> String {
 }
 
 /// Workloads built from the same context and Dockerfile share their common stages: BuildKit
-/// builds each stage once and every target reuses it from the cache (the builder pattern of
-/// seed 001, without a separate builder image). Listed in the header so readers see it.
+/// builds each stage once and every target reuses it from the cache (the builder pattern,
+/// without a separate builder image). Listed in the header so readers see it.
 fn builder_notes(model: &Model, opts: &ComposeOptions) -> Vec<String> {
     let mut groups: Vec<((String, String), Vec<&str>)> = Vec::new();
     for w in &model.workloads {

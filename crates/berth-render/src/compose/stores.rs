@@ -229,7 +229,7 @@ fn healthcheck(store: &StoreModel) -> Value {
     })
 }
 
-/// One-shot `rs.initiate` (seed 001), idempotent: an initialised set is left alone. It waits
+/// One-shot `rs.initiate`, idempotent: an initialised set is left alone. It waits
 /// until the member is writable primary, so dependents that wait for its successful completion
 /// find a usable replica set. Members are addressed by service name (single-member set).
 fn mongo_init(model: &Model, store: &StoreModel) -> Value {

@@ -5,7 +5,7 @@ use crate::diag::Diagnostic;
 use crate::spec::Name;
 
 /// Deployment names are typed at the command line and never become DNS or Kubernetes names, so
-/// besides RFC 1123 labels they may use `_` (the seed deployment CLI names them `s_a_dbs`).
+/// besides RFC 1123 labels they may use `_` (teams' existing deployment scripts name them `s_a_dbs`).
 fn deployment_name(cx: &mut Cx, name: &Name) {
     let b = name.as_bytes();
     let ok = !b.is_empty()
