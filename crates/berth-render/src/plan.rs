@@ -4,7 +4,8 @@
 //! module and the files it consists of). Pure, like the rest of render; plans serialize, so
 //! they can be shown as they are.
 
-use crate::{compose, terraform, ArtifactSet};
+use crate::artifact::ArtifactSet;
+use crate::{compose, terraform};
 use berth_spec::Model;
 use serde::Serialize;
 

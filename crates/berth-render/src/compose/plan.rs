@@ -7,8 +7,8 @@
 //! precedes); the secrets the environment needs and where each value comes from; and the
 //! endpoints a started service publishes on the host.
 
+use super::common::{dir, SERVICES_FILE, STORES_FILE};
 use super::stores::{init_service, runs_in_compose};
-use super::{dir, SERVICES_FILE, STORES_FILE};
 use berth_spec::model::{Check, DepKind, SecretSource, StoreModel, Workload};
 use berth_spec::{Model, StoreType};
 use serde::Serialize;

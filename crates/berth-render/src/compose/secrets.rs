@@ -1,9 +1,9 @@
 //! Secret env files (`.secrets/<name>.env`, written by the driver at `berth up`, never
 //! committed) and `.env.example`, which names every variable they hold without a value.
 
+use super::common::{dir, env_file_path, HEADER};
 use super::stores::{password_var, runs_in_compose};
-use super::{dir, env_file_path, HEADER};
-use crate::ArtifactSet;
+use crate::artifact::ArtifactSet;
 use berth_spec::model::EnvValue;
 use berth_spec::Model;
 

@@ -1,10 +1,10 @@
 //! `compose.services.yaml`: the workloads, layered over the stores file
 //! (`-f compose.stores.yaml -f compose.services.yaml`).
 
-use super::stores::{init_service, runs_in_compose};
-use super::{
+use super::common::{
     env_file_entry, esc, network, networks_section, plain, resources, secs, ComposeOptions,
 };
+use super::stores::{init_service, runs_in_compose};
 use berth_spec::model::{BuildModel, Check, DepKind, Realized, Workload};
 use berth_spec::{Model, Restart};
 use serde_json::{json, Map, Value};

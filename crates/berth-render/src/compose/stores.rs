@@ -1,7 +1,7 @@
 //! `compose.stores.yaml`: the stores Berth runs as containers, plus the one-shot MongoDB
 //! replica set initialiser. Runs on its own (`deploy: dbs`).
 
-use super::{env_file_entry, esc, network, networks_section, resources, secs};
+use super::common::{env_file_entry, esc, network, networks_section, resources, secs};
 use berth_spec::model::{Realized, StoreModel};
 use berth_spec::{Model, StoreType};
 use serde_json::{json, Map, Value};
