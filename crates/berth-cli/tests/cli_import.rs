@@ -2,21 +2,7 @@
 //! edits, reports dropped keys by path, never overwrites silently, and fails clearly on bad input.
 
 mod common;
-use common::{repo_root, Berth};
-use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
+use common::{copy_dir, repo_root, Berth};
 
 fn corpus(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
