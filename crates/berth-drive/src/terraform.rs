@@ -109,6 +109,10 @@ pub enum Error {
     Io(String),
     #[error("{action} cancelled: nothing was changed")]
     Declined { action: &'static str },
+    #[error(
+        "interrupted: {0}; terraform's state lock may need `terraform force-unlock` if it says so"
+    )]
+    Interrupted(String),
 }
 
 /// Run the action; `progress` gets every line terraform prints.
@@ -219,9 +223,12 @@ fn step(
             }
             lines.push(l.to_string());
         })
-        .map_err(|e| Error::Spawn {
-            program: cmd.program.clone(),
-            source: e,
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::Interrupted => Error::Interrupted(e.to_string()),
+            _ => Error::Spawn {
+                program: cmd.program.clone(),
+                source: e,
+            },
         })?
         .unwrap_or(-1);
     if code != 0 {

@@ -3,7 +3,18 @@
 
 use crate::error::ImportError;
 use crate::options::{ImportOptions, Inputs};
-use berth_drive::process::{Cmd, Runner};
+use berth_drive::process::{tail, Cmd, Limits, Runner};
+use std::io::ErrorKind;
+use std::time::Duration;
+
+/// The bounds of `docker compose config`: a YAML alias bomb or a huge project makes it grow
+/// without end, so it is stopped (with everything it started) at 1.5 GiB of address space
+/// (about 300 MB resident for the Go runtime) or after 60 seconds. `--reader builtin` has its
+/// own bounds and rejects such files at once.
+pub const CONFIG_LIMITS: Limits = Limits {
+    memory: Some(1536 << 20),
+    timeout: Some(Duration::from_secs(60)),
+};
 
 /// What a hermetic run keeps from the process environment: only what the docker CLI needs.
 const DOCKER_ENV: [&str; 6] = [
@@ -55,6 +66,7 @@ pub fn config_cmd(inputs: &Inputs, opts: &ImportOptions) -> Cmd {
         }
     }
     cmd.args(["config", "--format", "json"])
+        .limits(CONFIG_LIMITS)
 }
 
 /// Runs `docker compose … config --format json` and returns its JSON.
@@ -65,16 +77,45 @@ pub fn config(
 ) -> Result<serde_json::Value, ImportError> {
     let out = runner
         .output(&config_cmd(inputs, opts))
-        .map_err(|e| ImportError::DockerUnavailable(e.to_string()))?;
+        .map_err(|e| match e.kind() {
+            ErrorKind::Interrupted => ImportError::Interrupted,
+            ErrorKind::TimedOut => ImportError::Docker(format!("{e}; {BUILTIN_HINT}")),
+            _ => ImportError::DockerUnavailable(e.to_string()),
+        })?;
     if !out.success() {
         let err = out.stderr.trim().to_string();
         if err.contains("is not a docker command") || err.contains("unknown command") {
             return Err(ImportError::DockerUnavailable(err));
         }
-        return Err(ImportError::Docker(err));
+        return Err(ImportError::Docker(failure(out.code, &err)));
     }
     serde_json::from_str(&out.stdout)
         .map_err(|e| ImportError::Docker(format!("unreadable JSON from docker compose: {e}")))
+}
+
+const BUILTIN_HINT: &str =
+    "`--reader builtin` reads the project without docker and within fixed bounds";
+
+/// What a failed `docker compose config` said (its last lines), or how it ended when it said
+/// nothing.
+fn failure(code: Option<i32>, stderr: &str) -> String {
+    if stderr.is_empty() {
+        return match code {
+            Some(c) => format!("exit {c} without a message; {BUILTIN_HINT}"),
+            None => format!("killed by a signal without a message; {BUILTIN_HINT}"),
+        };
+    }
+    let lines = stderr.lines().count();
+    if lines <= 10 {
+        return stderr.to_string();
+    }
+    let head = stderr.lines().next().unwrap_or("");
+    let hint = if stderr.contains("memory limit") {
+        format!("; {BUILTIN_HINT}")
+    } else {
+        String::new()
+    };
+    format!("{head}{}{hint}", tail(stderr))
 }
 
 #[cfg(test)]

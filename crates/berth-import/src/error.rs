@@ -23,6 +23,8 @@ pub enum ImportError {
     DockerUnavailable(String),
     #[error("docker compose config failed: {0}")]
     Docker(String),
+    #[error("interrupted: `docker compose config` was stopped")]
+    Interrupted,
     #[error("unexpected compose model: {0}")]
     Model(String),
 }

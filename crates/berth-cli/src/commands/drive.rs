@@ -90,9 +90,14 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
     FLAG.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));
         let f = flag.clone();
-        // Children (docker compose, hooks) get the terminal's SIGINT themselves; Berth stops
-        // waiting and leaves cleanly. A failure to install only loses the clean message.
-        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        // Captured children (docker compose, hooks) run in their own process groups, so the
+        // terminal's SIGINT does not reach them: Berth stops them (SIGTERM, then SIGKILL)
+        // and leaves cleanly. SIGTERM to Berth does the same. A failure to install only
+        // loses the clean stop.
+        let _ = ctrlc::set_handler(move || {
+            f.store(true, Ordering::SeqCst);
+            berth_drive::process::cancel();
+        });
         flag
     })
     .clone()
@@ -110,10 +115,7 @@ pub fn record(
     let (outcome, detail) = match result {
         Ok(()) => ("ok", None),
         Err(DriveError::Interrupted) => ("interrupted", None),
-        Err(e) => (
-            "failed",
-            Some(e.to_string().lines().next().unwrap_or("").to_string()),
-        ),
+        Err(e) => ("failed", Some(cause(&e.to_string()))),
     };
     let rec = Record {
         time: rfc3339(CLOCK.now()),
@@ -126,6 +128,23 @@ pub fn record(
     };
     if let Err(e) = History::append(&session.workspace.history_path(), rec) {
         printer.warn(format!("cannot record the deploy history: {e}"));
+    }
+}
+
+/// The cause of a failure for the history: its first two lines (the second often holds the
+/// tool's own message, e.g. after "`docker compose down` failed (exit 1):"), at most 300
+/// characters.
+fn cause(message: &str) -> String {
+    let text: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(2)
+        .collect();
+    let text = text.join(" ");
+    match text.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
     }
 }
 

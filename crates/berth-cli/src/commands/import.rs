@@ -72,6 +72,8 @@ pub fn run(printer: &Printer, s: ImportSettings) -> Result<ExitStatus, CliError>
             )));
         }
     }
+    // Ctrl-C and SIGTERM stop the `docker compose config` child (its whole process group).
+    super::drive::cancel_flag();
     let outcome = berth_import::import(&options(&s)).map_err(import_error)?;
     // The emitted spec must pass Berth's own checks before anything is written.
     let target = match &s.target {
@@ -124,6 +126,7 @@ fn options(s: &ImportSettings) -> ImportOptions {
 fn import_error(e: ImportError) -> CliError {
     match e {
         ImportError::NoComposeFile(_) | ImportError::Io { .. } => CliError::usage(e.to_string()),
+        ImportError::Interrupted => CliError::new(ExitStatus::Interrupted, e.to_string()),
         _ => CliError::failure(e.to_string()),
     }
 }

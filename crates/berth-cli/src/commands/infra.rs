@@ -24,6 +24,8 @@ pub fn run(
 ) -> Result<ExitStatus, CliError> {
     let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
+    // Ctrl-C and SIGTERM stop terraform (SIGTERM to its process group, which it handles).
+    super::drive::cancel_flag();
     let env = &s.environment;
     let (model, rendered) = cloud_model(&project, env)?;
     if s.action != Action::Plan && !s.auto_approve && !s.interactive {
@@ -126,7 +128,10 @@ fn terraform(
     drive::run(&SystemRunner, opts, &mut |_, line| {
         printer.info(format!("  {line}"))
     })
-    .map_err(|e| CliError::failure(e.to_string()))
+    .map_err(|e| match e {
+        drive::Error::Interrupted(_) => CliError::new(ExitStatus::Interrupted, e.to_string()),
+        e => CliError::failure(e.to_string()),
+    })
 }
 
 /// Ask on the terminal whether to go on with the plan's counts.
