@@ -164,3 +164,43 @@ mod tests {
         assert!(scan("é${a.b}")[0].start == 1);
     }
 }
+
+/// The one rule for `$` between compose and Berth. Compose text writes a literal `$` as `$$`
+/// (anything else after `$` is interpolation, already done by the time Berth reads it); a
+/// spec's text is literal except its `${...}` references, where `$${` is a literal `${`.
+pub mod dollar {
+    /// Literal text as compose text: `$` → `$$` (what render writes).
+    pub fn to_compose(literal: &str) -> String {
+        literal.replace('$', "$$")
+    }
+
+    /// Compose text (interpolated) as literal text: `$$` → `$`.
+    pub fn from_compose(text: &str) -> String {
+        text.replace("$$", "$")
+    }
+
+    /// Literal text as a spec value that is read as a template (environment values): a
+    /// literal `${` becomes `$${`.
+    pub fn to_template(literal: &str) -> String {
+        literal.replace("${", "$${")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn compose_text_and_literals_round_trip() {
+            let compose = "cost $$5 and $$HOME, $${X}";
+            let literal = from_compose(compose);
+            assert_eq!(literal, "cost $5 and $HOME, ${X}");
+            assert_eq!(to_compose(&literal), compose);
+            assert_eq!(to_template(&literal), "cost $5 and $HOME, $${X}");
+            assert_eq!(
+                super::super::parse(&to_template(&literal)).map(|p| p.len()),
+                Ok(1),
+                "one literal piece, no reference"
+            );
+        }
+    }
+}

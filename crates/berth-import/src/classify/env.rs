@@ -70,7 +70,8 @@ fn env_value(k: &str, v: &str, d: &mut Draft, facts: &Facts, notes: &mut Notes) 
     if is_credential(k) && !v.is_empty() && !matches!(v, "true" | "false") {
         return EnvOut::Secret;
     }
-    EnvOut::Value(v.to_string())
+    // Environment values are templates: a literal `${` is written `$${`.
+    EnvOut::Value(berth_spec::template::dollar::to_template(v))
 }
 
 /// A one-host URL that reaches a store (with a matching scheme) or a service of the stack.

@@ -200,8 +200,12 @@ impl NormalizedCompose {
     /// Builds the typed model from canonical (docker-compose-config-shaped) JSON.
     ///
     /// Both readers go through here so that representation quirks are smoothed in one place.
+    /// The canonical compose model (both readers give `docker compose config`'s form, where a
+    /// literal `$` is `$$`) as literal values: `$$` → `$`, so render's escaping gives `$$`
+    /// back and never `$$$$`.
     pub fn from_canonical(mut v: Value, project_dir: &Path) -> Result<Self, serde_json::Error> {
         clean::clean(&mut v, &project_dir.to_string_lossy());
+        unescape_dollars(&mut v);
         let mut c: NormalizedCompose = serde_json::from_value(v)?;
         for s in c.services.values_mut() {
             s.networks.remove("default");
@@ -222,5 +226,15 @@ impl NormalizedCompose {
             }
         }
         Ok(c)
+    }
+}
+
+/// Every string value of compose's canonical text as the literal it stands for.
+fn unescape_dollars(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains("$$") => *s = berth_spec::template::dollar::from_compose(s),
+        Value::Array(a) => a.iter_mut().for_each(unescape_dollars),
+        Value::Object(m) => m.values_mut().for_each(unescape_dollars),
+        _ => {}
     }
 }

@@ -46,9 +46,10 @@ pub(crate) fn networks_section(model: &Model) -> Value {
     Value::Object(m)
 }
 
-/// Escape literal text for compose interpolation: `$` → `$$`.
+/// Escape literal text for compose interpolation: `$` → `$$`
+/// ([`berth_spec::template::dollar`], the rule import reads compose with).
 pub(crate) fn esc(s: &str) -> String {
-    s.replace('$', "$$")
+    berth_spec::template::dollar::to_compose(s)
 }
 
 /// The env file of a workload or store, relative to the compose dir.
