@@ -8,12 +8,13 @@
 //!   `.berth/compose/<env>/` (only changed files are rewritten); both are always passed
 //!   (`-f compose.stores.yaml -f compose.services.yaml`), so orphans are judged against the
 //!   whole stack even when a recipe starts only part of it.
-//! - Secrets: only the commands that start containers (`up`, `restart`, `run`, and `deploy`
-//!   through `up`) materialise secret values and write the `.secrets/*.env` files, and only
-//!   under the environment's lock ([`ComposeDriver::prepare`] takes it as an argument).
-//!   `status`, `logs` and `down` run on the compose files alone ([`ComposeDriver::write_files`]):
-//!   docker compose reads env files when it creates containers, not to list, show the logs of,
-//!   restart or remove them, so a missing `env:` variable never stops them.
+//! - Secrets: only the commands that create containers (`up`, `run`, and `deploy` through
+//!   `up`) materialise secret values and write the `.secrets/*.env` files, and only under the
+//!   environment's lock ([`ComposeDriver::prepare`] takes it as an argument). `status`,
+//!   `logs`, `down` and `restart` run on the compose files alone
+//!   ([`ComposeDriver::write_files`]): docker compose reads env files when it creates
+//!   containers, not to list, show the logs of, restart or remove them, so a missing `env:`
+//!   variable never stops them.
 //! - Order: Berth, not compose, sequences the start. Stores first, then the workloads level by
 //!   level (a workload after the services and jobs it needs), each level
 //!   `docker compose up -d --no-deps NAMES` and then waited for by polling
@@ -56,6 +57,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Why a wait fails when a container it watches disappears.
+const GONE: &str = "lost its container while Berth waited for it: it was removed (`docker rm`, or `berth down` from another shell); run `berth up` to start it again";
 
 /// How many log lines a failure report shows.
 pub const LOG_LINES: u32 = 20;
@@ -239,6 +243,7 @@ impl<'a> ComposeDriver<'a> {
     pub fn prepare(&self, lock: &EnvLock) -> Result<Prepared, DriveError> {
         debug_assert_eq!(lock.env, self.env(), "the lock of another environment");
         let files = self.write_files()?;
+        self.refuse_lost_secrets()?;
         let values = secrets::materialise(
             &self.plan.secrets,
             &self.ws.root,
@@ -250,6 +255,60 @@ impl<'a> ComposeDriver<'a> {
             dir: files.dir,
             changed: files.changed + written,
         })
+    }
+
+    /// Refuse to generate a store's secret afresh when the store's data volume exists: the
+    /// value it was initialised with is lost (`.berth/secrets.json` deleted or replaced).
+    fn refuse_lost_secrets(&self) -> Result<(), DriveError> {
+        let path = self.ws.secrets_path();
+        let fresh = secrets::ungenerated(&self.plan.secrets, &path)?;
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let existing = self.volumes()?;
+        let (mut names, mut stores, mut volumes) = (Vec::new(), Vec::new(), Vec::new());
+        for secret in fresh {
+            for store in self.model.stores.iter().filter(|s| {
+                secret.needed_by.contains(&s.name)
+                    && existing.contains(&berth_render::compose::volume_name(s))
+            }) {
+                names.push(secret.name.clone());
+                stores.push(store.name.clone());
+                volumes.push(format!(
+                    "{}_{}",
+                    self.project(),
+                    berth_render::compose::volume_name(store)
+                ));
+            }
+        }
+        if names.is_empty() {
+            return Ok(());
+        }
+        for v in [&mut names, &mut stores, &mut volumes] {
+            v.sort();
+            v.dedup();
+        }
+        Err(DriveError::SecretsLost {
+            path,
+            secrets: names,
+            stores,
+            volumes,
+        })
+    }
+
+    /// The compose volume names of the project's existing Docker volumes.
+    fn volumes(&self) -> Result<BTreeSet<String>, DriveError> {
+        let label = format!("label=com.docker.compose.project={}", self.project());
+        let cmd = Cmd::new("docker").args([
+            "volume",
+            "ls",
+            "--filter",
+            &label,
+            "--format",
+            "{{.Label \"com.docker.compose.volume\"}}",
+        ]);
+        let out = self.exec(&cmd)?;
+        Ok(out.stdout.lines().map(|l| l.trim().to_string()).collect())
     }
 
     /// The selection of `only` and a subset of services (empty: all) on this plan.
@@ -271,13 +330,16 @@ impl<'a> ComposeDriver<'a> {
     }
 
     fn exec(&self, cmd: &Cmd) -> Result<Output, DriveError> {
-        let out = self
-            .runner
-            .output(cmd)
-            .map_err(|source| DriveError::Spawn {
-                command: cmd.display(),
-                source,
-            })?;
+        let out = self.runner.output(cmd).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::Interrupted {
+                DriveError::Interrupted
+            } else {
+                DriveError::Spawn {
+                    command: cmd.display(),
+                    source,
+                }
+            }
+        })?;
         if self.cancelled() {
             return Err(DriveError::Interrupted);
         }
@@ -412,6 +474,8 @@ impl<'a> ComposeDriver<'a> {
     ) -> Result<(), DriveError> {
         let start = self.clock.instant();
         let mut last: BTreeMap<&str, Phase> = BTreeMap::new();
+        // Targets that had a container during this wait: one that loses it fails at once.
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         loop {
             if self.cancelled() {
                 return Err(DriveError::Interrupted);
@@ -427,7 +491,14 @@ impl<'a> ComposeDriver<'a> {
             {
                 let cs: Vec<&Container> =
                     containers.iter().filter(|c| &c.service == name).collect();
-                let p = phase(*kind, *healthcheck, &cs);
+                if !cs.is_empty() {
+                    seen.insert(name);
+                }
+                let p = if cs.is_empty() && seen.contains(name.as_str()) {
+                    Phase::Failed(GONE.into())
+                } else {
+                    phase(*kind, *healthcheck, &cs)
+                };
                 if last.get(name.as_str()) != Some(&p) {
                     obs.update(name, &p, elapsed);
                     last.insert(name, p.clone());
@@ -454,9 +525,14 @@ impl<'a> ComposeDriver<'a> {
             }
             if elapsed >= timeout {
                 let logs = self.tail_logs(&pending[0]);
+                let health = containers
+                    .iter()
+                    .find(|c| c.service == pending[0])
+                    .and_then(|c| self.last_health_output(&c.id));
                 return Err(DriveError::Timeout {
                     pending,
                     waited_s: elapsed.as_secs(),
+                    health,
                     logs,
                 });
             }

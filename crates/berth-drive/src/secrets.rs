@@ -167,6 +167,25 @@ pub fn materialise(
     Ok(values)
 }
 
+/// The generated secrets of `secrets` that `store_path` holds no (or not every) value of:
+/// what the next start would generate afresh.
+pub fn ungenerated<'a>(
+    secrets: &'a [SecretNeed],
+    store_path: &Path,
+) -> Result<Vec<&'a SecretNeed>, SecretError> {
+    let store = SecretStore::load(store_path)?;
+    Ok(secrets
+        .iter()
+        .filter(|s| s.generated())
+        .filter(|s| {
+            let held = store.generated.get(&s.name);
+            !s.keys
+                .iter()
+                .all(|k| held.is_some_and(|h| h.contains_key(k)))
+        })
+        .collect())
+}
+
 /// Generate the keys of `secret` that `entry` does not hold yet; true when it did any.
 fn generate_missing(
     secret: &SecretNeed,

@@ -1,5 +1,6 @@
 //! `berth restart SERVICE`: restart one service or store and wait until it is healthy again,
-//! under the environment's lock (it writes the secrets the service reads).
+//! under the environment's lock. It needs no secret value: the container keeps the
+//! environment it was created with (`berth up` recreates it when a value changed).
 
 use super::drive::{self, Progress};
 use crate::error::{CliError, ExitStatus};
@@ -14,11 +15,11 @@ pub fn run(
     let session = drive::session(g, printer, s.environment.as_deref())?;
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
-    let lock = driver.lock()?;
+    let _lock = driver.lock()?;
     let progress = Progress::new(printer);
     driver
-        .prepare(&lock)
-        .and_then(|p| driver.restart(&p, &s.service, s.timeout, &progress))?;
+        .write_files()
+        .and_then(|f| driver.restart(&f, &s.service, s.timeout, &progress))?;
     printer.success(format!("{} restarted", s.service));
     Ok(ExitStatus::Success)
 }

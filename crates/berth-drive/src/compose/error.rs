@@ -45,14 +45,23 @@ pub enum DriveError {
         health: Option<String>,
         logs: String,
     },
-    #[error("timed out after {waited_s}s waiting for {}\n{}", pending.join(", "), logs_block(pending.first().map(String::as_str).unwrap_or(""), logs))]
+    #[error("timed out after {waited_s}s waiting for {}{}\n{}", pending.join(", "), health.as_ref().map(|h| format!("\nlast health check of `{}`: {h}", pending[0])).unwrap_or_default(), logs_block(pending.first().map(String::as_str).unwrap_or(""), logs))]
     Timeout {
         pending: Vec<String>,
         waited_s: u64,
+        /// The first pending service's last health-probe output.
+        health: Option<String>,
         logs: String,
     },
     #[error("stores not running: {}; start them first (`berth up`, or a recipe with `only: stores`)", stores.join(", "))]
     StoresNotRunning { stores: Vec<String> },
+    #[error("{} holds no value for {}, but the data of {} already exists in Docker volume(s) {}: a new password would not match the one the data was initialised with (the store would refuse the services' logins). Restore {} from a backup, or delete the data with `berth down --volumes` and run `berth up` again", path.display(), secrets.iter().map(|s| format!("secret `{s}`")).collect::<Vec<_>>().join(", "), stores.join(", "), volumes.join(", "), path.display())]
+    SecretsLost {
+        path: PathBuf,
+        secrets: Vec<String>,
+        stores: Vec<String>,
+        volumes: Vec<String>,
+    },
     #[error("interrupted; containers started so far keep running: run `berth up` again to converge, or `berth down` to stop")]
     Interrupted,
     #[error("{stage} command `{command}` failed{}", code.map(|c| format!(" (exit {c})")).unwrap_or_else(|| " (killed by a signal)".into()))]

@@ -149,10 +149,12 @@ impl ComposeDriver<'_> {
             })
     }
 
-    /// Restart one service (or store) and wait until it is healthy again.
+    /// Restart one service (or store) and wait until it is healthy again. Needs the compose
+    /// files only: `docker compose restart` keeps the container, and with it the environment
+    /// it was created with, so no secret value is read.
     pub fn restart(
         &self,
-        _prepared: &Prepared,
+        _files: &Files,
         service: &str,
         timeout: Duration,
         obs: &dyn Observer,

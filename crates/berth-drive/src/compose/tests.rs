@@ -15,6 +15,10 @@ struct FakeDocker {
     /// service → (state, health, exit code); default running + healthy.
     behaviour: BTreeMap<String, (&'static str, &'static str, i64)>,
     cancel_on_ps: Option<Arc<AtomicBool>>,
+    /// Services in state `gone` that a `ps` listed: the next ones do not.
+    listed_gone: Mutex<Vec<String>>,
+    /// The compose volumes `docker volume ls` lists.
+    volumes: Vec<&'static str>,
 }
 
 impl FakeDocker {
@@ -24,6 +28,8 @@ impl FakeDocker {
             started: Mutex::new(Vec::new()),
             behaviour: BTreeMap::new(),
             cancel_on_ps: None,
+            listed_gone: Mutex::new(Vec::new()),
+            volumes: Vec::new(),
         }
     }
     fn with(mut self, svc: &str, state: &'static str, health: &'static str, code: i64) -> Self {
@@ -53,6 +59,14 @@ impl Runner for FakeDocker {
                 stderr: String::new(),
             })
         };
+        if a.first().map(String::as_str) == Some("inspect") && a[2].contains("Health") {
+            return ok(
+                r#"{"Status":"starting","Log":[{"ExitCode":1,"Output":"answered 404"}]}"#.into(),
+            );
+        }
+        if a.first().map(String::as_str) == Some("volume") {
+            return ok(self.volumes.join("\n"));
+        }
         if a.first().map(String::as_str) != Some("compose") {
             return ok(String::new());
         }
@@ -66,11 +80,20 @@ impl Runner for FakeDocker {
                 if let Some(c) = &self.cancel_on_ps {
                     c.store(true, Ordering::SeqCst);
                 }
+                let mut listed_gone = self.listed_gone.lock().unwrap();
                 let lines: Vec<String> = self
                     .started
                     .lock()
                     .unwrap()
                     .iter()
+                    .filter(|s| {
+                        if self.behaviour.get(*s).is_none_or(|b| b.0 != "gone") {
+                            return true;
+                        }
+                        let first = !listed_gone.contains(s);
+                        listed_gone.push(s.to_string());
+                        first
+                    })
                     .map(|s| {
                         let (state, health, code) =
                             self.behaviour.get(s).copied().unwrap_or(("running", "healthy", 0));
@@ -230,13 +253,35 @@ fn waiting_times_out_on_the_fake_clock() {
     let (r, _, _dir) = run_up(&docker);
     match r.unwrap_err() {
         DriveError::Timeout {
-            pending, waited_s, ..
+            pending,
+            waited_s,
+            health,
+            ..
         } => {
             assert_eq!(pending, ["db"]);
             assert_eq!(waited_s, 30);
+            assert_eq!(health.as_deref(), Some("exit 1: answered 404"));
         }
         e => panic!("{e}"),
     }
+}
+
+#[test]
+fn a_container_that_disappears_fails_the_wait_at_once() {
+    let docker = FakeDocker::new().with("db", "gone", "starting", 0);
+    let (r, _, _dir) = run_up(&docker);
+    let msg = r.unwrap_err().to_string();
+    assert!(
+        msg.starts_with("store `db` lost its container while Berth waited"),
+        "{msg}"
+    );
+    let polls = docker
+        .compose_calls()
+        .iter()
+        .filter(|c| c.starts_with("ps"))
+        .count();
+    // `ps` before the start, the poll that saw it, the poll that missed it.
+    assert_eq!(polls, 3, "{:?}", docker.compose_calls());
 }
 
 #[test]
@@ -491,6 +536,47 @@ fn the_plan_decides_waves_health_and_jobs() {
         assert!(updates.contains(&u.to_string()), "{u}: {updates:?}");
     }
     // A restarted helper is waited for as the job it is.
-    d.restart(&prepared, "docs-init", Duration::from_secs(5), &Silent)
+    let files = d.write_files().unwrap();
+    d.restart(&files, "docs-init", Duration::from_secs(5), &Silent)
         .unwrap();
+}
+
+#[test]
+fn a_lost_secrets_file_is_refused_while_the_store_data_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model("local");
+    let clock = FakeClock::new();
+    let ws = Workspace::new(dir.path());
+    let mut docker = FakeDocker::new();
+    // First start: no volume yet, the passwords are generated.
+    let d = ComposeDriver::new(&m, ws.clone(), &docker, &clock, &HostSources).unwrap();
+    d.prepare(&d.lock().unwrap()).unwrap();
+    let generated = std::fs::read_to_string(ws.secrets_path()).unwrap();
+    // The file is lost while postgres's volume holds data initialised with its password.
+    std::fs::remove_file(ws.secrets_path()).unwrap();
+    docker.volumes = vec!["db-data"];
+    let d = ComposeDriver::new(&m, ws.clone(), &docker, &clock, &HostSources).unwrap();
+    let err = d.prepare(&d.lock().unwrap()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, DriveError::SecretsLost { stores, .. } if stores == &["db"]),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("shop_db-data") && msg.contains("berth down --volumes"),
+        "{msg}"
+    );
+    assert!(!ws.secrets_path().exists(), "nothing regenerated");
+    // Restoring the file is the way back; without the volume, new values are fine.
+    std::fs::write(ws.secrets_path(), &generated).unwrap();
+    d.prepare(&d.lock().unwrap()).unwrap();
+    // Without the store's data, new values are fine.
+    docker.volumes = Vec::new();
+    std::fs::remove_file(ws.secrets_path()).unwrap();
+    let d = ComposeDriver::new(&m, ws.clone(), &docker, &clock, &HostSources).unwrap();
+    d.prepare(&d.lock().unwrap()).unwrap();
+    assert_ne!(
+        std::fs::read_to_string(ws.secrets_path()).unwrap(),
+        generated
+    );
 }

@@ -42,6 +42,7 @@ mod stores;
 pub use common::{dir, ComposeOptions, HEADER, SERVICES_FILE, STORES_FILE};
 pub use plan::{plan, ComposePlan};
 pub use secrets::{env_file_line, secret_files, MissingSecret};
+pub use stores::volume_name;
 
 use crate::artifact::to_yaml;
 use crate::artifact::ArtifactSet;

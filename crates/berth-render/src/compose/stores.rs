@@ -40,7 +40,8 @@ fn data_dir(store: &StoreModel) -> &'static str {
     }
 }
 
-pub(crate) fn volume_name(store: &StoreModel) -> String {
+/// The compose volume holding a store's data (docker names it `<project>_<volume>`).
+pub fn volume_name(store: &StoreModel) -> String {
     format!("{}-data", store.name)
 }
 
