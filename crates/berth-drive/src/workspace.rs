@@ -80,9 +80,24 @@ impl Workspace {
         }
     }
 
-    /// Create `.berth/` with its `.gitignore`.
+    /// Create `.berth/` with its `.gitignore`; `.berth/` is 0700 whatever the umask (it
+    /// holds secrets), tightened when it was created otherwise, and `secrets.json` 0600.
     pub fn ensure(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = |p: &Path, mode: u32| -> std::io::Result<()> {
+                match std::fs::metadata(p) {
+                    Ok(m) if m.permissions().mode() & 0o777 != mode => {
+                        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                    }
+                    _ => Ok(()),
+                }
+            };
+            private(&self.dir, 0o700)?;
+            private(&self.secrets_path(), 0o600)?;
+        }
         fsutil::write_if_changed(
             &self.dir.join(".gitignore"),
             b"# berth state: rendered files, generated secrets, history, locks. Never commit.\n*\n",
@@ -129,13 +144,11 @@ impl Workspace {
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p).map_err(io)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut file = opts.open(&path).map_err(io)?;
         if !try_lock(&file).map_err(io)? {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
@@ -245,6 +258,23 @@ mod tests {
         assert!(matches!(parent.lock("local"), Err(LockError::Busy { .. })));
         drop(held);
         parent.lock("local").unwrap();
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn ensure_makes_the_workspace_private_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        std::fs::create_dir_all(&ws.dir).unwrap();
+        std::fs::set_permissions(&ws.dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::fs::write(ws.secrets_path(), "{}").unwrap();
+        std::fs::set_permissions(ws.secrets_path(), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        ws.ensure().unwrap();
+        assert_eq!(mode(&ws.dir), 0o700);
+        assert_eq!(mode(&ws.secrets_path()), 0o600);
     }
 
     #[test]
