@@ -148,11 +148,12 @@ pub fn publish(p: &str, s: &Service, svc: &mut berth_spec::Service, notes: &mut 
 
 /// Host IP, protocol, mode and other options of a published port are not carried over.
 fn port_options(pp: &str, port: &Port, notes: &mut Notes) {
-    if let Some(ip) = &port.host_ip {
+    // Berth publishes on 127.0.0.1: what a loopback host IP asks for.
+    if let Some(ip) = port.host_ip.as_deref().filter(|ip| !is_loopback(ip)) {
         notes.warn(
             pp,
             format!(
-                "host IP {ip} for port {} dropped: Berth publishes on all interfaces locally",
+                "host IP {ip} for port {} not kept: Berth publishes on 127.0.0.1 only",
                 port.target
             ),
         );
@@ -172,6 +173,11 @@ fn port_options(pp: &str, port: &Port, notes: &mut Notes) {
     for k in port.extra.keys() {
         notes.warn(format!("{pp}.{k}"), "port option dropped");
     }
+}
+
+fn is_loopback(ip: &str) -> bool {
+    ip.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

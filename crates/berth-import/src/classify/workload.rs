@@ -144,10 +144,8 @@ fn restart(d: &mut Draft, r: &str, kind: WorkloadKind, notes: &mut Notes) {
     }
     let (policy, note) = match r {
         "always" => (Restart::Always, None),
-        "unless-stopped" => (
-            Restart::Always,
-            Some("unless-stopped approximated as always"),
-        ),
+        // Berth's `always` is compose's `unless-stopped`.
+        "unless-stopped" => (Restart::Always, None),
         "no" => (Restart::Never, None),
         x if x.starts_with("on-failure") => (
             Restart::OnFailure,
