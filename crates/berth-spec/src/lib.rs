@@ -38,9 +38,18 @@ pub use version::Version;
 /// Load and check a spec: the spec (when its structure was readable) and every diagnostic,
 /// sorted by position. The spec is only safe to resolve when no diagnostic is an error.
 pub fn validate(source: &Source) -> Loaded {
+    validate_with(source, &|_| true)
+}
+
+/// [`validate`], also checking that the project files a spec mounts exist (B2028): `exists`
+/// answers for a path relative to berth.yaml.
+pub fn validate_with(source: &Source, exists: &dyn Fn(&str) -> bool) -> Loaded {
     let mut loaded = load(source);
     if let Some(spec) = &loaded.spec {
         loaded.diagnostics.extend(check::check(spec));
+        loaded
+            .diagnostics
+            .extend(check::missing_files(spec, exists));
     }
     loaded
         .diagnostics
