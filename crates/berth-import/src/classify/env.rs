@@ -113,7 +113,7 @@ fn url_reference(
         notes,
         Some(format!("{k} points at service {dep} → uses {dep}")),
     );
-    let primary = ports.first().map(|(_, p)| p.value);
+    let primary = ports.first().map(|(_, p)| p.number);
     if port.is_none() || port != primary || u.scheme != "http" {
         return Some(EnvOut::Value(v.to_string()));
     }

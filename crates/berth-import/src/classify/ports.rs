@@ -8,7 +8,7 @@ use berth_spec::Spanned;
 use std::collections::BTreeMap;
 
 /// Named container ports of one workload, primary first.
-pub type Ports = berth_spec::Map<Spanned<u16>>;
+pub type Ports = berth_spec::Map<Spanned<berth_spec::Port>>;
 
 /// Conventional name for a container port.
 fn port_name(port: u16) -> Option<&'static str> {
@@ -34,7 +34,7 @@ pub fn name_for(port: u16, ports: &Ports) -> String {
 pub fn name_of(port: u16, ports: &Ports) -> Option<String> {
     ports
         .iter()
-        .find(|(_, p)| p.value == port)
+        .find(|(_, p)| p.number == port)
         .map(|(n, _)| n.value.clone())
 }
 
@@ -44,6 +44,7 @@ pub fn add(port: u16, ports: &mut Ports) -> String {
         return n;
     }
     let n = name_for(port, ports);
+    let port = berth_spec::Port::tcp(port);
     ports.insert(Spanned::synthetic(n.clone()), Spanned::synthetic(port));
     n
 }

@@ -174,11 +174,11 @@ pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Im
     let mut st = ImportedStore {
         store: Store {
             r#type: Spanned::synthetic(t),
-            version: Spanned::synthetic(
+            version: Some(Spanned::synthetic(
                 version(n, s, t, notes)
                     .and_then(|v| berth_spec::Version::parse(&v).ok())
                     .unwrap_or_default(),
-            ),
+            )),
             ..Store::default()
         },
         user: None,

@@ -124,7 +124,8 @@ fn service_overrides(cx: &mut Cx, chain: &Chain) {
             fields::expose(cx, sname, svc, e);
         }
         if let Some(i) = &o.image {
-            fields::pinned(cx, i);
+            let production = chain.production().then(|| chain.name().value.as_str());
+            fields::pinned(cx, i, production);
         }
         fields::publish(cx, sname, svc, &o.publish);
         fields::env(cx, sname, svc, &o.env);
@@ -311,9 +312,28 @@ fn allowed_realizations<'a>(
             );
         } else if kind.value == RealizationKind::Container {
             containers.push((sname, store));
+        } else if kind.value == RealizationKind::Managed && store.version().is_none() {
+            managed_version(cx, chain, sname, store);
         }
     }
     containers
+}
+
+/// B2025: a managed store needs an engine version, and its image does not say one.
+fn managed_version(cx: &mut Cx, chain: &Chain, sname: &Name, store: &Store) {
+    let Some(image) = &store.image else { return };
+    cx.push(
+        Diagnostic::error(
+            "B2025",
+            image.span,
+            format!(
+                "managed store `{sname}` needs a version, and image `{}` does not say one",
+                image.value
+            ),
+        )
+        .note(format!("in environment `{}`", chain.name()))
+        .help("add `version:` (the managed engine version, e.g. `\"7.1\"`)"),
+    );
 }
 
 /// B3010: services' published ports and container stores' ports do not collide on the host.
