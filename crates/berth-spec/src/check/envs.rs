@@ -357,8 +357,14 @@ fn host_ports(cx: &mut Cx, chain: &Chain, containers: &[(&Name, &Store)]) {
                 .service_overrides(sname)
                 .find_map(|o| o.publish.get(key))
                 .or_else(|| svc.publish.get(key));
+            // A TCP and a UDP port may share a host port number.
+            let proto = svc
+                .ports
+                .get(key)
+                .map(|p| p.value.protocol)
+                .unwrap_or_default();
             if let Some(h) = host.filter(|h| h.value != 0) {
-                taken.claim(cx, h.value, format!("service `{sname}`"), h.span);
+                taken.claim_protocol(cx, (h.value, proto), format!("service `{sname}`"), h.span);
             }
         }
     }
@@ -382,13 +388,23 @@ fn host_ports(cx: &mut Cx, chain: &Chain, containers: &[(&Name, &Store)]) {
 /// Host ports claimed so far in one environment, and by whom.
 struct HostPorts<'a> {
     env: &'a Name,
-    taken: HashMap<u16, (String, Span)>,
+    taken: HashMap<(u16, crate::Protocol), (String, Span)>,
 }
 
 impl HostPorts<'_> {
     fn claim(&mut self, cx: &mut Cx, port: u16, who: String, span: Span) {
-        let Some((first, fspan)) = self.taken.get(&port) else {
-            self.taken.insert(port, (who, span));
+        self.claim_protocol(cx, (port, crate::Protocol::Tcp), who, span);
+    }
+
+    fn claim_protocol(
+        &mut self,
+        cx: &mut Cx,
+        (port, proto): (u16, crate::Protocol),
+        who: String,
+        span: Span,
+    ) {
+        let Some((first, fspan)) = self.taken.get(&(port, proto)) else {
+            self.taken.insert((port, proto), (who, span));
             return;
         };
         cx.push(
