@@ -402,6 +402,9 @@ pub struct ResourcesModel {
     pub memory_request: Memory,
     pub cpu_limit: Cpu,
     pub memory_limit: Memory,
+    /// Whether the spec wrote them (else they are Berth's defaults).
+    #[serde(skip)]
+    pub written: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
