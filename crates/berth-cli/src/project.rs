@@ -54,10 +54,16 @@ pub fn error_count(n: usize) -> String {
     format!("{n} error{}", if n == 1 { "" } else { "s" })
 }
 
+/// Load and check, with the project files the spec mounts looked up next to it.
+pub fn validate(source: &Source, path: &Path) -> berth_spec::Loaded {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    berth_spec::validate_with(source, &|rel| dir.join(rel).exists())
+}
+
 /// Load and check; an invalid spec is an error carrying its diagnostics.
 pub fn load(path: &Path) -> Result<Project, CliError> {
     let source = read_source(path)?;
-    let loaded = berth_spec::validate(&source);
+    let loaded = validate(&source, path);
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let spec = match loaded.spec {
         Some(spec) if errors == 0 => spec,

@@ -67,16 +67,27 @@ fn dropped_keys_are_warnings_with_their_path() {
         ])
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    for key in [
-        "services.proxy.sysctls",
-        "services.proxy.cap_add",
-        "services.proxy.dns",
-    ] {
+    // One warning for the service, its losses below it by key.
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|l| **l == "warning: services.proxy")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    for key in ["sysctls", "cap_add", "dns"] {
         assert!(
             run.stderr
                 .lines()
-                .any(|l| l.starts_with("warning: ") && l.contains(key)),
-            "no warning naming {key}:\n{}",
+                .any(|l| l.starts_with(&format!("  - {key}: "))),
+            "no warning naming services.proxy.{key}:\n{}",
             run.stderr
         );
     }
@@ -166,4 +177,44 @@ fn import_is_listed_in_help() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("--profile"), "{}", run.stdout);
     assert!(run.stdout.contains("--kubernetes"), "{}", run.stdout);
+}
+
+#[test]
+fn an_import_that_does_not_validate_is_written_as_rejected_with_its_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  api:\n    image: acme/api:1.0.0\n    sysctls: [net.core.somaxconn=1024]\n    environment:\n      \"BAD NAME\": x\n",
+    )
+    .unwrap();
+    let run = Berth::new()
+        .dir(dir.path())
+        .args(["import", "--reader", "builtin"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!dir.path().join("berth.yaml").exists());
+    let rejected = std::fs::read_to_string(dir.path().join("berth.yaml.rejected")).unwrap();
+    assert!(rejected.contains("BAD NAME"), "{rejected}");
+    let line = rejected
+        .lines()
+        .position(|l| l.contains("BAD NAME"))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr
+            .contains(&format!("--> berth.yaml.rejected:{line}:")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("warning: services.api\n  - sysctls: dropped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rename it to berth.yaml"),
+        "{}",
+        run.stderr
+    );
 }

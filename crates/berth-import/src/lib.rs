@@ -9,8 +9,12 @@
 //!
 //! Rules, in short:
 //! - A service whose image is a well-known store (redis/valkey, postgres, mongo, rabbitmq) and
-//!   that is not built becomes a store; its tag gives the version, its volumes the storage, and
-//!   its credential variables are dropped because Berth generates them. Store helpers (a store
+//!   that is not built becomes a store that keeps its exact image and is published only where
+//!   compose published it; its volumes give the storage, and its credential variables are
+//!   dropped because Berth generates them.
+//! - Workloads keep their entrypoint, command, ports with protocols, named volumes under their
+//!   real names (shared, external), project files (`files`) and compose secrets as files at the
+//!   same paths (`secret_files`). Store helpers (a store
 //!   image that depends on another store of its type, or runs once) become jobs, except MongoDB
 //!   replica-set initialisers, which Berth's mongodb store replaces.
 //! - `restart: "no"`, or being awaited with `service_completed_successfully`, makes a job; the

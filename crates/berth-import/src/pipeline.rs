@@ -64,6 +64,7 @@ pub fn import_with(
     let mut stack = classify(&compose, opts.kubernetes);
     warn_profile_disabled(&mut stack, &compose, opts, reader, runner);
     warn_obsolete_version(&mut stack, &inputs, &sources);
+    drop_missing_files(&mut stack, &compose, &inputs.project_dir);
     if let Some(out_dir) = &opts.output_dir {
         rebase_build_contexts(&mut stack, &inputs, out_dir);
     }
@@ -133,17 +134,60 @@ fn warn_obsolete_version(stack: &mut Stack, inputs: &Inputs, sources: &[String])
     }
 }
 
-/// Build contexts are written relative to the directory the berth.yaml goes to.
+/// A bind-mounted project path that does not exist (compose would create an empty folder) cannot
+/// be a `files` entry; it is dropped with a warning.
+fn drop_missing_files(
+    stack: &mut Stack,
+    compose: &NormalizedCompose,
+    project_dir: &std::path::Path,
+) {
+    let names = stack.names.0.clone();
+    for (compose_name, name) in names {
+        let mounts = compose
+            .services
+            .get(&compose_name)
+            .map(|s| &s.volumes[..])
+            .unwrap_or_default();
+        let Some(w) = stack.spec.services.get_mut(name.as_str()) else {
+            continue;
+        };
+        w.files.retain(|target, source| {
+            let exists = project_dir.join(&source.value).exists();
+            if !exists {
+                let i = mounts.iter().position(|m| m.target == target.value).unwrap_or(0);
+                stack.notes.warn(
+                    format!("services.{compose_name}.volumes[{i}]"),
+                    format!(
+                        "bind mount {} → {} dropped: not in the project (compose would create an empty folder)",
+                        source.value, target.value
+                    ),
+                );
+            }
+            exists
+        });
+    }
+}
+
+/// Build contexts, project files and secret files are written relative to the directory the
+/// berth.yaml goes to.
 fn rebase_build_contexts(stack: &mut Stack, inputs: &Inputs, out_dir: &std::path::Path) {
     let cwd = std::env::current_dir().unwrap_or_default();
     let out_dir = normalize_path(&cwd.join(out_dir));
-    let contexts = stack
-        .spec
-        .services
-        .values_mut()
-        .filter_map(|w| w.build.as_mut()?.context.as_mut());
-    for context in contexts {
-        let abs = normalize_path(&inputs.project_dir.join(&context.value));
-        context.value = relative_to(&abs, &out_dir);
+    let rebase = |path: &mut String| {
+        let abs = normalize_path(&inputs.project_dir.join(&*path));
+        *path = relative_to(&abs, &out_dir);
+    };
+    for w in stack.spec.services.values_mut() {
+        if let Some(context) = w.build.as_mut().and_then(|b| b.context.as_mut()) {
+            rebase(&mut context.value);
+        }
+        for source in w.files.values_mut() {
+            rebase(&mut source.value);
+        }
+    }
+    for s in stack.spec.secrets.values_mut() {
+        if let Some(file) = s.file.as_mut() {
+            rebase(&mut file.value);
+        }
     }
 }

@@ -8,11 +8,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn model(fixture: &str) -> Model {
+    model_of(fixture, "local")
+}
+
+fn model_of(fixture: &str, env: &str) -> Model {
     let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
     let src = Source::new(fixture, text);
     let spec = berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"));
-    berth_spec::resolve(&spec, "local").unwrap()
+    berth_spec::resolve(&spec, env).unwrap()
 }
 
 fn yaml(set: &ArtifactSet, path: &str) -> Value {
@@ -115,7 +119,8 @@ fn services_file_structure() {
         assert!(api["environment"].get(secret_var).is_none(), "{secret_var}");
     }
     assert_eq!(api["env_file"][0]["path"], ".secrets/api.env");
-    assert_eq!(api["env_file"][0]["required"], true);
+    // Not required: the directory passes `docker compose config` before `berth up`.
+    assert_eq!(api["env_file"][0]["required"], false);
     assert_eq!(api["ports"][0], "127.0.0.1:3000:3000");
     assert_eq!(api["expose"][0], "3000");
     assert_eq!(api["healthcheck"]["test"][0], "CMD-SHELL");
@@ -123,12 +128,18 @@ fn services_file_structure() {
         .as_str()
         .unwrap()
         .contains("http://127.0.0.1:3000/health"));
-    assert_eq!(api["read_only"], true);
-    assert_eq!(api["tmpfs"][0], "/tmp");
-    assert_eq!(api["cap_drop"][0], "ALL");
+    // A local environment keeps the image's behaviour: no read-only root, no dropped
+    // capabilities (the hardened defaults: `production_environments_...` below); resources
+    // as written.
+    assert!(api.get("read_only").is_none());
+    assert!(api.get("cap_drop").is_none());
     assert_eq!(api["security_opt"][0], "no-new-privileges:true");
     assert_eq!(api["deploy"]["resources"]["limits"]["cpus"], "0.1");
     assert_eq!(api["deploy"]["resources"]["reservations"]["memory"], "128M");
+    // No resources written: no default limits outside production.
+    assert!(doc["services"]["migrate"]["deploy"]
+        .get("resources")
+        .is_none());
     let migrate = &doc["services"]["migrate"];
     assert_eq!(migrate["restart"], "on-failure");
     assert_eq!(migrate["command"][0], "node");
@@ -469,5 +480,127 @@ fn oracle_examples() {
         seen >= 5,
         "only {seen} compose environments found under {}",
         root.display()
+    );
+}
+
+#[test]
+fn imported_project_keeps_what_compose_meant() {
+    let set = compose::render(&model("imported.yaml"));
+    let doc = yaml(&set, "compose/local/compose.services.yaml");
+    let svc = |n: &str| doc["services"][n].clone();
+    assert_eq!(svc("web")["image"], "nginx:1.27-alpine");
+    assert_eq!(
+        svc("web")["volumes"],
+        serde_json::json!([
+            "shared_uploads:/srv/uploads",
+            "../../../nginx.conf:/etc/nginx/conf.d/default.conf:ro",
+            "../../../site:/usr/share/nginx/html:ro"
+        ])
+    );
+    // Declared writable paths: a read-only root with those paths on tmpfs.
+    assert_eq!(svc("web")["read_only"], true);
+    assert_eq!(
+        svc("web")["tmpfs"],
+        serde_json::json!(["/var/cache/nginx", "/var/run"])
+    );
+    assert_eq!(
+        svc("worker")["entrypoint"],
+        serde_json::json!(["/bin/sh", "-c"])
+    );
+    assert_eq!(svc("worker")["volumes"][0], "shared_uploads:/data/uploads");
+    assert!(svc("worker").get("read_only").is_none());
+    assert_eq!(svc("dns")["expose"], serde_json::json!(["53/udp", "9153"]));
+    assert_eq!(svc("dns")["ports"][0], "127.0.0.1:1053:53/udp");
+    assert_eq!(
+        svc("db")["secrets"],
+        serde_json::json!([{ "source": "db-root-password", "target": "/run/secrets/db_root_password" }])
+    );
+    assert_eq!(svc("db")["environment"]["discovery.type"], "single-node");
+    assert_eq!(
+        doc["volumes"],
+        serde_json::json!({
+            "shared_uploads": {},
+            "legacy_data": { "external": true, "name": "legacy_data" },
+            "db_data": {}
+        })
+    );
+    assert_eq!(
+        doc["secrets"]["db-root-password"]["file"],
+        ".secrets/db-root-password.secret"
+    );
+    let m = model("imported.yaml");
+    let files = secret_files(&m, &|s, _| Some(format!("value-of-{s}"))).unwrap();
+    assert_eq!(
+        files.get_str("compose/local/.secrets/db-root-password.secret"),
+        Some("value-of-db-root-password")
+    );
+    let plan = compose::plan(&m);
+    let need = plan.secrets.iter().find(|s| s.name == "db-root-password");
+    assert_eq!(need.unwrap().needed_by, ["db"]);
+}
+
+#[test]
+fn production_environments_get_the_hardened_defaults() {
+    let set = compose::render(&model_of("imported.yaml", "prod"));
+    let doc = yaml(&set, "compose/prod/compose.services.yaml");
+    for name in ["web", "worker", "dns", "db"] {
+        let s = &doc["services"][name];
+        assert_eq!(s["read_only"], true, "{name}");
+        assert_eq!(s["tmpfs"][0], "/tmp", "{name}");
+        assert_eq!(s["cap_drop"][0], "ALL", "{name}");
+        assert_eq!(s["deploy"]["resources"]["limits"]["cpus"], "0.1", "{name}");
+    }
+    assert_eq!(
+        doc["services"]["web"]["tmpfs"],
+        serde_json::json!(["/tmp", "/var/cache/nginx", "/var/run"])
+    );
+}
+
+#[test]
+fn oracle_imported_project_reads_back_from_a_clean_render() {
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
+    let m = model("imported.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("deploy");
+    // A clean render: no `.secrets/` written, as a teammate without Berth checks it out.
+    berth_drive::artifacts::write(&compose::render(&m), &out).unwrap();
+    std::fs::write(tmp.path().join("nginx.conf"), "server {}\n").unwrap();
+    std::fs::create_dir(tmp.path().join("site")).unwrap();
+    let dir = out.join(compose::dir(&m));
+    let args = [
+        "-p",
+        "kept",
+        "-f",
+        "compose.stores.yaml",
+        "-f",
+        "compose.services.yaml",
+        "config",
+        "--format",
+        "json",
+    ];
+    let run = docker_compose(&dir, &args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let config: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let web = &config["services"]["web"]["volumes"];
+    assert_eq!(web[1]["type"], "bind");
+    assert_eq!(web[1]["read_only"], true);
+    assert_eq!(
+        web[1]["source"],
+        tmp.path().join("nginx.conf").to_string_lossy().as_ref()
+    );
+    assert_eq!(
+        config["volumes"]["shared_uploads"]["name"],
+        "kept_shared_uploads"
+    );
+    assert_eq!(config["volumes"]["legacy_data"]["external"], true);
+    assert_eq!(config["services"]["dns"]["ports"][0]["protocol"], "udp");
+    assert_eq!(config["services"]["worker"]["entrypoint"][0], "/bin/sh");
+    assert_eq!(
+        config["services"]["db"]["secrets"][0]["target"],
+        "/run/secrets/db_root_password"
     );
 }

@@ -20,6 +20,28 @@ use crate::diag::Diagnostic;
 use crate::spec::Spec;
 use cx::Cx;
 
+/// B2028: every `files` source exists, as `exists` (a path relative to berth.yaml) says. The
+/// caller owns the file system; this stays pure.
+pub fn missing_files(spec: &Spec, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (name, svc) in &spec.services {
+        for source in svc.files.values() {
+            let relative = !source.starts_with('/') && !source.is_empty();
+            if relative && !source.span.is_none() && !exists(&source.value) {
+                out.push(
+                    Diagnostic::error(
+                        "B2028",
+                        source.span,
+                        format!("`{}` (a file of `{name}`) does not exist", source.value),
+                    )
+                    .help("create it next to berth.yaml, or fix the path (relative to berth.yaml)"),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// Every semantic problem of the spec (errors and warnings).
 pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     let mut cx = Cx::new(spec);
@@ -32,4 +54,27 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     deployments::check_deployments(&mut cx);
     unused::check_unused(&mut cx);
     cx.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{validate_with, Source};
+
+    #[test]
+    fn missing_project_files_point_at_their_source() {
+        let text = "name: demo\nservices:\n  web:\n    image: nginx:1.27\n    health: { exec: [true] }\n    files:\n      /etc/nginx/conf.d/default.conf: nginx.conf\n      /etc/nginx/html: ./html\n";
+        let source = Source::new("berth.yaml", text);
+        let loaded = validate_with(&source, &|p| p == "nginx.conf");
+        let missing: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "B2028")
+            .map(|d| (d.span.line, d.span.col, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            missing,
+            [(8, 24, "`./html` (a file of `web`) does not exist")]
+        );
+        assert!(validate_with(&source, &|_| true).diagnostics.is_empty());
+    }
 }

@@ -180,20 +180,46 @@ pub(crate) fn decode_text<T: TextValue>(
         .ok()
 }
 
+/// [`decode_text`], but a scalar whose text does not parse gives the default value.
+pub(crate) fn decode_text_or_default<T: TextValue + Default>(
+    node: &Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let text = String::decode(node, what, diags)?;
+    Some(
+        T::parse(&text)
+            .map_err(|e| diags.push(T::diagnostic(e, node.span, what)))
+            .unwrap_or_default(),
+    )
+}
+
 /// Derives, for a [`TextValue`], what the spec needs of it: Decode (through [`decode_text`]),
 /// Serialize as the written form (its Display) and a JSON Schema of a string.
+/// With `default_when_bad`, a text that does not parse decodes (after its diagnostic) to the
+/// type's default, so later checks know the key was written.
 macro_rules! text_value {
+    ($ty:ty, default_when_bad) => {
+        crate::decode::text_value!(@rest $ty, |node, what, diags| {
+            crate::decode::decode_text_or_default(node, what, diags)
+        });
+    };
     ($ty:ty) => {
+        crate::decode::text_value!(@rest $ty, |node, what, diags| {
+            crate::decode::decode_text(node, what, diags)
+        });
+    };
+    (@rest $ty:ty, |$node:ident, $what:ident, $diags:ident| $body:block) => {
         impl crate::decode::Decode for $ty {
             fn expected() -> &'static str {
                 "a string"
             }
             fn decode(
-                node: &crate::node::Node,
-                what: &str,
-                diags: &mut Vec<crate::diag::Diagnostic>,
+                $node: &crate::node::Node,
+                $what: &str,
+                $diags: &mut Vec<crate::diag::Diagnostic>,
             ) -> Option<Self> {
-                crate::decode::decode_text(node, what, diags)
+                $body
             }
         }
 
@@ -437,7 +463,7 @@ mod tests {
     fn required_keys_are_serialized_even_when_default() {
         let store = Store {
             r#type: Spanned::synthetic(StoreType::Redis),
-            version: Spanned::synthetic(crate::Version::parse("7.2").unwrap()),
+            version: Some(Spanned::synthetic(crate::Version::parse("7.2").unwrap())),
             ..Store::default()
         };
         assert_eq!(

@@ -109,6 +109,15 @@ impl<'a> Chain<'a> {
         self.envs().find_map(|e| e.secrets.get(name))
     }
 
+    /// Whether the environment is production-grade: `production` as written along the chain,
+    /// else true for cloud environments.
+    pub fn production(&self) -> bool {
+        match self.inherit(|e| e.production.as_ref()) {
+            Some(p) => p.value,
+            None => self.inherit(|e| e.cloud.as_ref()).is_some(),
+        }
+    }
+
     /// The nearest value `f` finds in the `infra` sections along the chain.
     pub fn infra<T: ?Sized>(&self, f: impl Fn(&'a Infra) -> Option<&'a T>) -> Option<&'a T> {
         self.envs().find_map(|e| e.infra.as_ref().and_then(&f))

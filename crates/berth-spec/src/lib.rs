@@ -13,6 +13,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod node;
+pub mod port;
 pub mod quantity;
 pub mod resolve;
 pub mod schema;
@@ -27,6 +28,7 @@ pub use duration::Duration;
 pub use image::ImageRef;
 pub use load::{load, Loaded};
 pub use model::Model;
+pub use port::{Port, Protocol};
 pub use quantity::{Cpu, Memory};
 pub use resolve::{resolve, ResolveError};
 pub use source::{Source, Span, Spanned};
@@ -36,9 +38,18 @@ pub use version::Version;
 /// Load and check a spec: the spec (when its structure was readable) and every diagnostic,
 /// sorted by position. The spec is only safe to resolve when no diagnostic is an error.
 pub fn validate(source: &Source) -> Loaded {
+    validate_with(source, &|_| true)
+}
+
+/// [`validate`], also checking that the project files a spec mounts exist (B2028): `exists`
+/// answers for a path relative to berth.yaml.
+pub fn validate_with(source: &Source, exists: &dyn Fn(&str) -> bool) -> Loaded {
     let mut loaded = load(source);
     if let Some(spec) = &loaded.spec {
         loaded.diagnostics.extend(check::check(spec));
+        loaded
+            .diagnostics
+            .extend(check::missing_files(spec, exists));
     }
     loaded
         .diagnostics

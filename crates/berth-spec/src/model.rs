@@ -3,6 +3,7 @@
 //! versions stay the typed values the spec decoded, so no later stage parses text again.
 
 use crate::image::ImageRef;
+use crate::port::Protocol;
 use crate::quantity::{Cpu, Memory};
 use crate::spec::{Cloud, Cluster, Platform, RealizationKind, Restart, StoreType, WorkloadKind};
 use crate::version::Version;
@@ -23,6 +24,8 @@ pub struct Model {
     pub registry: Option<String>,
     /// Tag of the images Berth builds.
     pub tag: String,
+    /// Production-grade: compose services get the hardened defaults (docs/render.md).
+    pub production: bool,
     /// Stores in spec order.
     pub stores: Vec<StoreModel>,
     /// Workloads in dependency order: everything a workload needs comes before it.
@@ -38,7 +41,8 @@ pub struct StoreModel {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: StoreType,
-    pub version: Version,
+    /// The version as written, else the one the image's tag starts with; none when neither says.
+    pub version: Option<Version>,
     pub replicas: u32,
     pub storage: Memory,
     /// Database name (postgres, mongodb).
@@ -249,6 +253,9 @@ pub struct Workload {
     pub image: ImageRef,
     /// How to build the image, when Berth builds it.
     pub build: Option<BuildModel>,
+    /// Replaces the image's entrypoint when not empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
     pub command: Vec<String>,
     pub ports: Vec<PortModel>,
     pub health: Option<HealthModel>,
@@ -267,7 +274,33 @@ pub struct Workload {
     pub expose: Option<ExposeModel>,
     pub restart: Restart,
     pub volumes: Vec<VolumeModel>,
+    /// Project files mounted read-only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileMount>,
+    /// Secrets delivered as files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secret_files: Vec<SecretFile>,
+    /// Paths that stay writable under a read-only root (tmpfs / emptyDir).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writable: Vec<String>,
     pub dev: Option<DevModel>,
+}
+
+/// A project file or folder mounted read-only into a workload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileMount {
+    /// Path inside the container.
+    pub path: String,
+    /// Path relative to berth.yaml, as written (without a leading `./`).
+    pub source: String,
+}
+
+/// A secret delivered as a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretFile {
+    /// Absolute path inside the container (`/run/secrets/NAME` unless written absolute).
+    pub path: String,
+    pub secret: String,
 }
 
 impl Workload {
@@ -292,6 +325,8 @@ pub struct BuildModel {
 pub struct PortModel {
     pub name: String,
     pub port: u16,
+    #[serde(skip_serializing_if = "Protocol::is_tcp")]
+    pub protocol: Protocol,
     /// Host port (compose/native environments only).
     pub publish: Option<u16>,
 }
@@ -367,6 +402,9 @@ pub struct ResourcesModel {
     pub memory_request: Memory,
     pub cpu_limit: Cpu,
     pub memory_limit: Memory,
+    /// Whether the spec wrote them (else they are Berth's defaults).
+    #[serde(skip)]
+    pub written: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -384,6 +422,12 @@ pub struct VolumeModel {
     pub name: String,
     pub path: String,
     pub size: Memory,
+    /// The volume's exact name (`<workload>-<name>` unless written); workloads that give the
+    /// same name share the volume.
+    pub volume: String,
+    /// Exists already; never created or removed by Berth.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

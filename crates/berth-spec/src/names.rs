@@ -36,11 +36,19 @@ pub fn is_port_name(s: &str) -> bool {
         && !s.contains("--")
 }
 
-/// An environment variable name usable everywhere: a C identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+/// An environment variable name compose and Kubernetes both accept: letters, digits, `_`, `.`
+/// and `-`, not starting with a digit (`discovery.type` is valid; Kubernetes' rule).
 pub fn is_env_name(s: &str) -> bool {
+    let word = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
     let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-        && bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    matches!(bytes.next(), Some(c) if word(c) && !c.is_ascii_digit()) && bytes.all(word)
+}
+
+/// A docker volume name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+pub fn is_volume_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(c) if c.is_ascii_alphanumeric())
+        && bytes.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 #[cfg(test)]
@@ -79,7 +87,12 @@ mod tests {
         assert!(!is_port_name("metrics-exporter1"));
         assert!(is_env_name("LOG_LEVEL"));
         assert!(is_env_name("_x1"));
+        assert!(is_env_name("discovery.type"));
+        assert!(is_env_name("LOG-LEVEL"));
         assert!(!is_env_name("1X"));
-        assert!(!is_env_name("LOG-LEVEL"));
+        assert!(!is_env_name("A B"));
+        assert!(!is_env_name("A=B"));
+        assert!(!is_env_name(""));
+        assert!(!is_env_name("$X"));
     }
 }

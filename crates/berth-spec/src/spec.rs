@@ -4,6 +4,7 @@
 use crate::decode::{spec_enum, spec_struct};
 use crate::duration::Duration;
 use crate::image::ImageRef;
+use crate::port::Port;
 use crate::quantity::{Cpu, Memory};
 use crate::source::Spanned;
 use crate::version::Version;
@@ -54,12 +55,15 @@ spec_struct! {
         kind: Option<Spanned<WorkloadKind>>,
         /// Build the image from source.
         build: Option<Build>,
-        /// Run an existing image (`repo/name:tag`); the tag must be pinned.
+        /// Run an existing image (`repo/name:tag`); pin the tag (unpinned is a warning, and an
+        /// error in production environments).
         image: Option<Spanned<ImageRef>>,
+        /// Replace the image's entrypoint (list form).
+        entrypoint: Option<Spanned<Vec<String>>>,
         /// Command and arguments (list form).
         command: Option<Spanned<Vec<String>>>,
-        /// Named container ports; the first is the primary one.
-        ports: Map<Spanned<u16>>,
+        /// Named container ports (`8080`, or `53/udp`); the first is the primary one.
+        ports: Map<Spanned<Port>>,
         /// Host ports to publish per port name (compose and native environments).
         publish: Map<Spanned<u16>>,
         /// How to tell the workload is healthy.
@@ -72,6 +76,13 @@ spec_struct! {
         env: Map<Spanned<String>>,
         /// Secrets given to this workload (as SCREAMING_SNAKE_CASE variables).
         secrets: Vec<Name>,
+        /// Secrets given as files: file name under `/run/secrets/` (or an absolute path) → secret.
+        secret_files: Map<Name>,
+        /// Project files or folders mounted read-only: container path → path relative to
+        /// berth.yaml.
+        files: Map<Spanned<String>>,
+        /// Paths that stay writable (tmpfs / emptyDir) under a read-only root filesystem.
+        writable: Vec<Spanned<String>>,
         /// Number of instances (ignored where autoscale is set).
         replicas: Option<Spanned<u32>>,
         /// Horizontal autoscaling.
@@ -191,6 +202,11 @@ spec_struct! {
         path: Spanned<String>,
         /// Requested size (Kubernetes quantity, default 1Gi).
         size: Option<Spanned<Memory>>,
+        /// The volume's exact name (default `<service>-<volume>`); services that give the same
+        /// name share one volume.
+        name: Option<Spanned<String>>,
+        /// The volume exists already under `name`; Berth never creates or removes it.
+        external: Option<Spanned<bool>>,
     }
     required: [path]
 }
@@ -224,7 +240,8 @@ spec_struct! {
         /// What the store is.
         r#type: Spanned<StoreType>,
         /// Version (`major` or `major.minor[.patch]`); pins images and managed engine versions.
-        version: Spanned<Version>,
+        /// Optional when `image` has a tag that starts with one (`redis:7-alpine`).
+        version: Option<Spanned<Version>>,
         /// Members (replica set / cluster size) where the realization supports it.
         replicas: Option<Spanned<u32>>,
         /// Persistent storage size (Kubernetes quantity, default 1Gi).
@@ -233,14 +250,15 @@ spec_struct! {
         database: Option<Spanned<String>>,
         /// MongoDB replica set name (default `rs0` when replicas > 1).
         replica_set: Option<Spanned<String>>,
-        /// Override the container image (e.g. a mirror); must be pinned.
+        /// The container image, kept exactly (a variant such as `postgres:15-alpine`, a mirror,
+        /// or a compatible engine such as `valkey/valkey:8` for redis).
         image: Option<Spanned<ImageRef>>,
         /// Host port to publish in compose environments (default: the store's standard port; 0 disables).
         publish: Option<Spanned<u16>>,
         /// CPU and memory of in-cluster/container realizations.
         resources: Option<Resources>,
     }
-    required: [type, version]
+    required: [type]
 }
 
 spec_struct! {
@@ -297,6 +315,9 @@ spec_struct! {
         domain: Option<Spanned<String>>,
         /// Kubernetes namespace (default: the stack name).
         namespace: Option<Spanned<String>>,
+        /// Production-grade (default: true for cloud environments): unpinned images are errors
+        /// and compose services get the hardened defaults.
+        production: Option<Spanned<bool>>,
         /// Image tag for built services in this environment (default: `version`, else `dev`).
         tag: Option<Spanned<String>>,
         /// Store realizations: one word for all stores, or per store.
@@ -445,5 +466,19 @@ impl crate::decode::Decode for Realization {
 impl Service {
     pub fn kind(&self) -> WorkloadKind {
         self.kind.as_ref().map(|k| k.value).unwrap_or_default()
+    }
+}
+
+impl Store {
+    /// The version as written, else the one the image's tag starts with (`7-alpine` → `7`).
+    pub fn version(&self) -> Option<Version> {
+        match &self.version {
+            Some(v) => Some(v.value.clone()),
+            None => self
+                .image
+                .as_ref()
+                .and_then(|i| i.tag.as_deref())
+                .and_then(Version::from_tag),
+        }
     }
 }

@@ -41,6 +41,13 @@ impl Version {
         })
     }
 
+    /// The version an image tag starts with: `7-alpine` → `7`, `15.4-bookworm` → `15.4`,
+    /// `3.13-management` → `3.13`; none for `alpine`, `latest` or `v2`.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let head = tag.split('-').next().unwrap_or_default();
+        Version::parse(head).ok()
+    }
+
     /// The version as written.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -85,7 +92,7 @@ impl TextValue for Version {
         )
     }
 }
-crate::decode::text_value!(Version);
+crate::decode::text_value!(Version, default_when_bad);
 
 #[cfg(test)]
 mod tests {
@@ -100,6 +107,18 @@ mod tests {
         assert_eq!((v.major(), v.minor(), v.patch()), (16, None, None));
         assert_eq!(v.major_minor(), "16");
         assert_eq!(Version::parse("7.2").unwrap().major_minor(), "7.2");
+    }
+
+    #[test]
+    fn from_image_tags() {
+        let v = |t: &str| Version::from_tag(t).map(|v| v.to_string());
+        assert_eq!(v("7-alpine").as_deref(), Some("7"));
+        assert_eq!(v("15.4-bookworm").as_deref(), Some("15.4"));
+        assert_eq!(v("3.13-management").as_deref(), Some("3.13"));
+        assert_eq!(v("8").as_deref(), Some("8"));
+        for none in ["alpine", "latest", "v2", "", "7.x-alpine", "1.2.3.4"] {
+            assert_eq!(v(none), None, "{none}");
+        }
     }
 
     #[test]

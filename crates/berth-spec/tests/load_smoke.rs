@@ -16,5 +16,5 @@ fn decodes_and_reports_all_unknown_keys() {
     let rendered = loaded.diagnostics[0].render(&src);
     assert!(rendered.contains("did you mean `replicas`?"), "{rendered}");
     let spec = loaded.spec.unwrap();
-    assert_eq!(spec.services["api"].ports["http"].value, 80);
+    assert_eq!(spec.services["api"].ports["http"].number, 80);
 }

@@ -32,7 +32,7 @@ fn values_are_typed_in_the_spec_and_the_model() {
     assert_eq!(image.digest.as_deref(), Some("sha256:abc"));
     let health = api.health.as_ref().unwrap();
     assert_eq!(health.interval.as_ref().unwrap().secs(), 90);
-    assert_eq!(spec.stores["db"].version.minor(), Some(2));
+    assert_eq!(spec.stores["db"].version().unwrap().minor(), Some(2));
 
     let model = resolve(&spec, "local").unwrap();
     let w = model.workload("api").unwrap();
@@ -42,7 +42,7 @@ fn values_are_typed_in_the_spec_and_the_model() {
     assert_eq!(w.resources.memory_request.bytes(), 256 << 20);
     assert_eq!(w.volumes[0].size.gib_ceil(), 2);
     let db = model.store("db").unwrap();
-    assert_eq!(db.version.major(), 16);
+    assert_eq!(db.version.as_ref().unwrap().major(), 16);
     assert_eq!(db.storage.gib_ceil(), 20);
     assert_eq!(db.image.as_ref().unwrap().to_string(), "postgres:16.2");
 }

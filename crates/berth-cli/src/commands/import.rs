@@ -35,11 +35,41 @@ struct Imported {
     warnings: Vec<Note>,
 }
 
+/// Prints the warnings, one per service (or top-level key) with its losses below it.
+fn print_warnings(printer: &Printer, warnings: &[Note]) {
+    let mut groups: Vec<(&str, Vec<&Note>)> = Vec::new();
+    for w in warnings {
+        let owner = owner(&w.path);
+        match groups.iter_mut().find(|(o, _)| *o == owner) {
+            Some((_, list)) => list.push(w),
+            None => groups.push((owner, vec![w])),
+        }
+    }
+    for (owner, list) in groups {
+        let mut msg = owner.to_string();
+        for w in list {
+            let key = w.path[owner.len()..].trim_start_matches('.');
+            match key {
+                "" => msg.push_str(&format!(": {}", w.message)),
+                key => msg.push_str(&format!("\n  - {key}: {}", w.message)),
+            }
+        }
+        printer.warn(msg);
+    }
+}
+
+/// The service (`services.NAME`) or top-level key a compose key path belongs to.
+fn owner(path: &str) -> &str {
+    let end = |from: usize| path[from..].find('.').map_or(path.len(), |i| from + i);
+    match path.strip_prefix("services.") {
+        Some(_) => &path[..end("services.".len())],
+        None => &path[..end(0)],
+    }
+}
+
 impl Report for Imported {
     fn text(&self, printer: &Printer) -> Result<(), CliError> {
-        for w in &self.warnings {
-            printer.warn(format!("{}: {}", w.path, w.message));
-        }
+        print_warnings(printer, &self.warnings);
         let reader = match self.reader {
             "docker" => "docker compose config",
             _ => "the built-in compose reader",
@@ -84,12 +114,7 @@ pub fn run(printer: &Printer, s: ImportSettings) -> Result<ExitStatus, CliError>
     let loaded = berth_spec::validate(&source);
     let spec = match loaded.spec {
         Some(spec) if !loaded.diagnostics.iter().any(|d| d.is_error()) => spec,
-        _ => {
-            return Err(CliError::failure(
-                "the imported berth.yaml does not validate; nothing was written (this is a bug in berth import: please report it with the compose file)",
-            )
-            .with_diagnostics(source, loaded.diagnostics))
-        }
+        _ => return Err(rejected(printer, &outcome, target, loaded.diagnostics)),
     };
     match &s.target {
         ImportTarget::Stdout => printer.out(&outcome.yaml),
@@ -100,6 +125,35 @@ pub fn run(printer: &Printer, s: ImportSettings) -> Result<ExitStatus, CliError>
     }
     printer.report(&report(&spec, outcome, &s.target))?;
     Ok(ExitStatus::Success)
+}
+
+/// An import that does not validate is written next to the target as `NAME.rejected`, with its
+/// warnings printed and the diagnostics pointing into that file; the command fails.
+fn rejected(
+    printer: &Printer,
+    outcome: &ImportOutcome,
+    target: &Path,
+    diagnostics: Vec<berth_spec::Diagnostic>,
+) -> CliError {
+    print_warnings(printer, &notes(outcome.warnings.clone()));
+    let mut name = target.as_os_str().to_owned();
+    name.push(".rejected");
+    let file = PathBuf::from(name);
+    // The same text under the name it is written to: the diagnostics point into that file.
+    let source = berth_spec::Source::new(file.display().to_string(), outcome.yaml.as_str());
+    let written = berth_drive::fsutil::write_atomic(&file, outcome.yaml.as_bytes(), Content::State);
+    let message = match written {
+        Ok(()) => format!(
+            "the imported stack does not validate; written to {f} for review: fix the errors above in {f}, then rename it to {t}",
+            f = file.display(),
+            t = target.display()
+        ),
+        Err(e) => format!(
+            "the imported stack does not validate, and {} cannot be written: {e}",
+            file.display()
+        ),
+    };
+    CliError::failure(message).with_diagnostics(source, diagnostics)
 }
 
 fn options(s: &ImportSettings) -> ImportOptions {
@@ -131,15 +185,16 @@ fn import_error(e: ImportError) -> CliError {
     }
 }
 
+fn notes(list: Vec<berth_import::Warning>) -> Vec<Note> {
+    list.into_iter()
+        .map(|w| Note {
+            path: w.path,
+            message: w.message,
+        })
+        .collect()
+}
+
 fn report(spec: &Spec, outcome: ImportOutcome, target: &ImportTarget) -> Imported {
-    let notes = |list: Vec<berth_import::Warning>| {
-        list.into_iter()
-            .map(|w| Note {
-                path: w.path,
-                message: w.message,
-            })
-            .collect()
-    };
     Imported {
         stack: spec.name.value.clone(),
         reader: match outcome.reader {

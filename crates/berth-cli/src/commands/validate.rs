@@ -47,7 +47,7 @@ impl Report for Validation<'_> {
 
 pub fn run(g: &GlobalSettings, printer: &Printer) -> Result<ExitStatus, CliError> {
     let source = read_source(&g.file)?;
-    let loaded = berth_spec::validate(&source);
+    let loaded = crate::project::validate(&source, &g.file);
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;
     let spec = loaded.spec.as_ref();

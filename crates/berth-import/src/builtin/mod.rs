@@ -19,7 +19,6 @@ use crate::options::{ImportOptions, Inputs};
 use interp::Vars;
 use serde_json::{Map, Value};
 
-pub(crate) use syntax::parse_port;
 pub use syntax::shell_split;
 
 /// Loads, merges and normalizes the project into docker-compose-config-shaped JSON.

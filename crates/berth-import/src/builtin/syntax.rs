@@ -142,7 +142,7 @@ fn split_range(s: &str) -> Result<(u32, u32), String> {
 }
 
 /// Parses `[[ip:]published:]target[/proto]`, expanding ranges like compose.
-pub(crate) fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
+pub(super) fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
     let (main, proto) = match spec.rsplit_once('/') {
         Some((m, p)) => (m, p),
         None => (spec, "tcp"),
@@ -199,6 +199,11 @@ pub(super) fn parse_volume(spec: &str) -> Map<String, Value> {
     if let Some(s) = src {
         m.insert("source".into(), json!(s));
     }
+    // compose cleans the container path (`/data/` → `/data`).
+    let target = match target.trim_end_matches('/') {
+        "" => target,
+        t => t,
+    };
     m.insert("target".into(), json!(target));
     if let Some(mode) = mode {
         for opt in mode.split(',') {
@@ -206,7 +211,7 @@ pub(super) fn parse_volume(spec: &str) -> Map<String, Value> {
                 "ro" => {
                     m.insert("read_only".into(), json!(true));
                 }
-                "z" | "Z" if kind == "bind" => {
+                "z" | "Z" => {
                     m.insert("bind".into(), json!({"selinux": opt}));
                 }
                 "nocopy" => {

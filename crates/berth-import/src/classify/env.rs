@@ -3,7 +3,6 @@
 //! to `uses`; credentials become secrets; compose secret-file paths are dropped.
 
 use super::context::{Draft, Facts};
-use super::names::rfc1123;
 use super::secrets::{is_credential, Book};
 use super::stores::{self, ImportedStore};
 use super::url::{parse_url, Url};
@@ -15,7 +14,6 @@ use berth_spec::{Spanned, StoreType};
 enum EnvOut {
     Value(String),
     Secret,
-    Drop(String),
 }
 
 /// Imports every variable of compose service `s` into the draft.
@@ -39,7 +37,6 @@ pub fn import_env(d: &mut Draft, s: &Service, facts: &Facts, book: &mut Book, no
                     .env
                     .insert(Spanned::synthetic(k.clone()), Spanned::synthetic(x));
             }
-            EnvOut::Drop(why) => notes.warn(ep, format!("dropped: {why}")),
             EnvOut::Secret => book.credential(d, k, v, notes),
         }
     }
@@ -47,11 +44,9 @@ pub fn import_env(d: &mut Draft, s: &Service, facts: &Facts, book: &mut Book, no
 
 /// One variable: a reference, a secret, dropped, or the value as it is.
 fn env_value(k: &str, v: &str, d: &mut Draft, facts: &Facts, notes: &mut Notes) -> EnvOut {
-    if let Some(file) = v.strip_prefix("/run/secrets/") {
-        let var = rfc1123(file).to_uppercase().replace('-', "_");
-        return EnvOut::Drop(format!(
-            "points at the compose secret file {v}; Berth delivers that secret as env var {var} instead, so the app must read {var}"
-        ));
+    // `*_FILE` variables point at secret files, which Berth mounts at the same paths.
+    if v.starts_with("/run/secrets/") {
+        return EnvOut::Value(v.to_string());
     }
     if let Some(u) = parse_url(v) {
         if let Some(out) = url_reference(k, v, &u, d, facts, notes) {
@@ -114,7 +109,7 @@ fn url_reference(
         notes,
         Some(format!("{k} points at service {dep} → uses {dep}")),
     );
-    let primary = ports.first().map(|(_, p)| p.value);
+    let primary = ports.first().map(|(_, p)| p.number);
     if port.is_none() || port != primary || u.scheme != "http" {
         return Some(EnvOut::Value(v.to_string()));
     }

@@ -185,7 +185,7 @@ mod tests {
             (http.path.value.as_str(), http.port.unwrap().value.as_str()),
             ("/health", "http")
         );
-        assert_eq!(ports.get("http").map(|p| p.value), Some(3000));
+        assert_eq!(ports.get("http").map(|p| p.number), Some(3000));
         let nc = check(&["CMD", "nc", "-z", "localhost", "5000"]);
         let h = import_health("services.api", &nc, &mut ports, &mut notes).unwrap();
         assert_eq!(h.tcp.unwrap().value, "p5000");

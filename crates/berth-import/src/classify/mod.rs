@@ -18,6 +18,7 @@ pub mod resources;
 pub mod secrets;
 pub mod stores;
 mod url;
+pub mod volumes;
 mod workload;
 
 use crate::model::NormalizedCompose;

@@ -2,13 +2,13 @@
 //! `ports`, `expose` and the addresses other services reach, and the host ports compose publishes.
 
 use super::url::parse_url;
-use crate::model::{NormalizedCompose, Port, Service};
+use crate::model::{self, NormalizedCompose, Service};
 use crate::notes::Notes;
-use berth_spec::Spanned;
+use berth_spec::{Port, Protocol, Spanned};
 use std::collections::BTreeMap;
 
 /// Named container ports of one workload, primary first.
-pub type Ports = berth_spec::Map<Spanned<u16>>;
+pub type Ports = berth_spec::Map<Spanned<berth_spec::Port>>;
 
 /// Conventional name for a container port.
 fn port_name(port: u16) -> Option<&'static str> {
@@ -30,22 +30,47 @@ pub fn name_for(port: u16, ports: &Ports) -> String {
     }
 }
 
-/// The name of `port` when the workload already has it.
+/// The name of TCP `port` when the workload already has it.
 pub fn name_of(port: u16, ports: &Ports) -> Option<String> {
+    name_of_port(Port::tcp(port), ports)
+}
+
+/// The name of `port` (number and protocol) when the workload already has it.
+fn name_of_port(port: Port, ports: &Ports) -> Option<String> {
     ports
         .iter()
         .find(|(_, p)| p.value == port)
         .map(|(n, _)| n.value.clone())
 }
 
-/// Adds `port` under its new name unless present; the name it has either way.
+/// Adds TCP `port` under its new name unless present; the name it has either way.
 pub fn add(port: u16, ports: &mut Ports) -> String {
-    if let Some(n) = name_of(port, ports) {
+    add_port(Port::tcp(port), ports)
+}
+
+/// Adds `port` unless present: a TCP port under its conventional name, a UDP one as
+/// `p<port>-udp`; the name it has either way.
+fn add_port(port: Port, ports: &mut Ports) -> String {
+    if let Some(n) = name_of_port(port, ports) {
         return n;
     }
-    let n = name_for(port, ports);
+    let n = match port.protocol {
+        Protocol::Tcp => name_for(port.number, ports),
+        Protocol::Udp => format!("p{}-udp", port.number),
+    };
     ports.insert(Spanned::synthetic(n.clone()), Spanned::synthetic(port));
     n
+}
+
+/// A compose port's number and protocol.
+fn port_of(target: u16, protocol: Option<&str>) -> Port {
+    match protocol {
+        Some("udp") => Port {
+            number: target,
+            protocol: Protocol::Udp,
+        },
+        _ => Port::tcp(target),
+    }
 }
 
 /// Container ports of an `expose` entry (`3000`, `9000-9001`, `5000/udp`).
@@ -61,9 +86,16 @@ pub fn expose_ports(e: &str) -> Vec<u16> {
 /// The ports a service declares through `ports` and `expose`.
 fn declared(s: &Service) -> Ports {
     let mut out = Ports::new();
-    let exposed = s.expose.iter().flat_map(|e| expose_ports(e));
-    for port in s.ports.iter().map(|p| p.target).chain(exposed) {
-        add(port, &mut out);
+    let published = s
+        .ports
+        .iter()
+        .map(|p| port_of(p.target, p.protocol.as_deref()));
+    let exposed = s.expose.iter().flat_map(|e| {
+        let proto = e.split_once('/').map(|(_, p)| p);
+        expose_ports(e).into_iter().map(move |t| port_of(t, proto))
+    });
+    for port in published.chain(exposed) {
+        add_port(port, &mut out);
     }
     out
 }
@@ -120,7 +152,8 @@ fn reached<'a>(v: &str, aliases: &'a BTreeMap<String, String>) -> Option<(&'a St
 pub fn publish(p: &str, s: &Service, svc: &mut berth_spec::Service, notes: &mut Notes) {
     for (i, port) in s.ports.iter().enumerate() {
         let pp = format!("{p}.ports[{i}]");
-        let Some(pname) = name_of(port.target, &svc.ports) else {
+        let Some(pname) = name_of_port(port_of(port.target, port.protocol.as_deref()), &svc.ports)
+        else {
             continue;
         };
         if let Some(pb) = &port.published {
@@ -147,17 +180,22 @@ pub fn publish(p: &str, s: &Service, svc: &mut berth_spec::Service, notes: &mut 
 }
 
 /// Host IP, protocol, mode and other options of a published port are not carried over.
-fn port_options(pp: &str, port: &Port, notes: &mut Notes) {
-    if let Some(ip) = &port.host_ip {
+fn port_options(pp: &str, port: &model::Port, notes: &mut Notes) {
+    // Berth publishes on 127.0.0.1: what a loopback host IP asks for.
+    if let Some(ip) = port.host_ip.as_deref().filter(|ip| !is_loopback(ip)) {
         notes.warn(
             pp,
             format!(
-                "host IP {ip} for port {} dropped: Berth publishes on all interfaces locally",
+                "host IP {ip} for port {} not kept: Berth publishes on 127.0.0.1 only",
                 port.target
             ),
         );
     }
-    if let Some(proto) = port.protocol.as_deref().filter(|x| *x != "tcp") {
+    if let Some(proto) = port
+        .protocol
+        .as_deref()
+        .filter(|x| !matches!(*x, "tcp" | "udp"))
+    {
         notes.warn(
             pp,
             format!(
@@ -172,6 +210,11 @@ fn port_options(pp: &str, port: &Port, notes: &mut Notes) {
     for k in port.extra.keys() {
         notes.warn(format!("{pp}.{k}"), "port option dropped");
     }
+}
+
+fn is_loopback(ip: &str) -> bool {
+    ip.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

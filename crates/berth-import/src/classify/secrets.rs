@@ -99,6 +99,14 @@ pub fn from_env(var: impl Into<String>) -> Secret {
     }
 }
 
+/// A secret read from `path` (relative to berth.yaml) when deploying.
+pub fn from_file(path: impl Into<String>) -> Secret {
+    Secret {
+        file: Some(Spanned::synthetic(path.into())),
+        ..Secret::default()
+    }
+}
+
 /// Secrets the stack owns can be generated; third-party credentials and connection strings
 /// must come from the operator.
 fn source(key: &str, value: &str) -> Secret {
@@ -167,34 +175,27 @@ impl Book {
         );
     }
 
-    /// Compose `secrets:` of a workload: read from the host environment, given as a variable.
-    pub fn compose_refs(&mut self, d: &mut Draft, s: &Service, facts: &Facts, notes: &mut Notes) {
+    /// Compose `secrets:` of a workload: files at the same paths (`secret_files`), read from the
+    /// file compose reads, or the host variable it names.
+    pub fn compose_refs(&mut self, d: &mut Draft, s: &Service, facts: &Facts) {
         for r in &s.secrets {
             let sname = rfc1123(&r.source);
-            let var = variable(&sname);
             let def = facts.c.secrets.get(&r.source);
             let field = |k: &str| def.and_then(|d| d.fields.get(k)).and_then(Value::as_str);
             let src = match (field("environment"), field("file")) {
                 (Some(e), _) => from_env(e),
-                (None, file) => {
-                    if let Some(f) = file {
-                        notes.warn(
-                            format!("secrets.{}.file", r.source),
-                            format!("secret file {f} approximated: Berth reads the value from host env {var} at `up`"),
-                        );
-                    }
-                    from_env(var.clone())
-                }
+                (None, Some(f)) => from_file(f),
+                (None, None) => from_env(variable(&sname)),
             };
             self.secrets.entry(sname.clone()).or_insert(src);
-            d.add_secret(&sname);
-            notes.warn(
-                format!("{}.secrets.{}", d.path, r.source),
-                format!(
-                    "mounted file {} approximated: the workload receives env var {var}",
-                    r.target.as_deref().unwrap_or("")
-                ),
-            );
+            let target = r.target.as_deref().unwrap_or(&r.source);
+            let file = target
+                .strip_prefix("/run/secrets/")
+                .unwrap_or(target)
+                .to_string();
+            d.svc
+                .secret_files
+                .insert(Spanned::synthetic(file), Spanned::synthetic(sname));
         }
     }
 

@@ -174,11 +174,8 @@ pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Im
     let mut st = ImportedStore {
         store: Store {
             r#type: Spanned::synthetic(t),
-            version: Spanned::synthetic(
-                version(n, s, t, notes)
-                    .and_then(|v| berth_spec::Version::parse(&v).ok())
-                    .unwrap_or_default(),
-            ),
+            // The exact image (variant, mirror, compatible engine) says the version.
+            image: image(n, s, t, notes),
             ..Store::default()
         },
         user: None,
@@ -199,14 +196,7 @@ pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Im
             "Berth gives every store a pinned healthcheck; the compose one is replaced",
         );
     }
-    for (i, port) in s.ports.iter().enumerate() {
-        if let Some(pb) = &port.published {
-            notes.warn(
-                format!("{p}.ports[{i}]"),
-                format!("host port {pb}→{} approximated: Berth's compose realization publishes store ports itself", port.target),
-            );
-        }
-    }
+    publish(&p, s, t, &mut st.store, notes);
     for (i, m) in s.volumes.iter().enumerate() {
         storage(&format!("{p}.volumes[{i}]"), m, &mut st.store, notes);
     }
@@ -220,35 +210,43 @@ pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Im
     st
 }
 
-/// The version the image tag pins, noted either way.
-fn version(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Option<String> {
-    let p = format!("services.{n}");
+/// The store's image, exactly as compose runs it.
+fn image(
+    n: &str,
+    s: &Service,
+    t: StoreType,
+    notes: &mut Notes,
+) -> Option<Spanned<berth_spec::ImageRef>> {
     let img = s.image.clone().unwrap_or_default();
-    let (repo, tag) = split_image(&img);
-    let version = tag.and_then(tag_version);
-    let note = if repo.rsplit('/').next() == Some("valkey") {
-        "; valkey approximated as redis"
-    } else {
-        ""
-    };
-    match &version {
-        Some(v) => notes.infer(
-            format!("{p}.image"),
-            format!(
-                "{img} is a well-known store → stores.{} ({} {v}{note})",
-                rfc1123(n),
-                t.as_str()
-            ),
+    notes.infer(
+        format!("services.{n}.image"),
+        format!(
+            "{img} is a well-known store → stores.{} ({}, image kept)",
+            rfc1123(n),
+            t.as_str()
         ),
-        None => notes.warn(
-            format!("{p}.image"),
-            format!(
-                "{img} → store {}; no version in the tag, Berth pins its default{note}",
-                t.as_str()
+    );
+    Some(Spanned::synthetic(berth_spec::ImageRef::parse(&img)))
+}
+
+/// The host port compose published for the store's port, or none (`publish: 0`); other
+/// published ports are noted.
+fn publish(p: &str, s: &Service, t: StoreType, store: &mut Store, notes: &mut Notes) {
+    let mut host = 0;
+    for (i, port) in s.ports.iter().enumerate() {
+        let Some(pb) = &port.published else { continue };
+        match pb.parse::<u16>() {
+            Ok(h) if port.target == self::port(t) && host == 0 => host = h,
+            _ => notes.warn(
+                format!("{p}.ports[{i}]"),
+                format!(
+                    "host port {pb}→{} dropped: a store publishes its standard port only",
+                    port.target
+                ),
             ),
-        ),
+        }
     }
-    version
+    store.publish = Some(Spanned::synthetic(host));
 }
 
 /// The store's variables: user, password and database are taken, the rest is dropped.

@@ -30,12 +30,7 @@ pub fn import_workload(
         Some(b) => build(&mut d, b, s.image.as_deref(), facts, notes),
         None => image(&mut d, s.image.as_deref(), notes),
     }
-    if let Some(e) = &s.entrypoint {
-        notes.warn(
-            format!("{}.entrypoint", d.path),
-            format!("entrypoint {e:?} dropped: Berth uses the image's entrypoint; move it into the Dockerfile"),
-        );
-    }
+    d.svc.entrypoint = s.entrypoint.clone().map(Spanned::synthetic);
     if let Some(r) = &s.restart {
         restart(&mut d, r, kind, notes);
     }
@@ -45,7 +40,7 @@ pub fn import_workload(
     }
     dependencies(&mut d, s, facts, notes);
     import_env(&mut d, s, facts, book, notes);
-    book.compose_refs(&mut d, s, facts, notes);
+    book.compose_refs(&mut d, s, facts);
     d.svc.secrets.sort();
     let replicas = s.deploy.as_ref().and_then(|x| x.replicas).or(s.scale);
     d.svc.replicas = replicas.filter(|r| *r != 1).map(Spanned::synthetic);
@@ -54,7 +49,7 @@ pub fn import_workload(
     }
     for (i, m) in s.volumes.iter().enumerate() {
         let vp = format!("{}.volumes[{i}]", d.path);
-        volume(&mut d, m, &vp, notes);
+        volume(&mut d, m, &vp, facts, notes);
     }
     common_drops(&d.path, s, notes);
     d.svc
@@ -144,10 +139,8 @@ fn restart(d: &mut Draft, r: &str, kind: WorkloadKind, notes: &mut Notes) {
     }
     let (policy, note) = match r {
         "always" => (Restart::Always, None),
-        "unless-stopped" => (
-            Restart::Always,
-            Some("unless-stopped approximated as always"),
-        ),
+        // Berth's `always` is compose's `unless-stopped`.
+        "unless-stopped" => (Restart::Always, None),
         "no" => (Restart::Never, None),
         x if x.starts_with("on-failure") => (
             Restart::OnFailure,
@@ -204,30 +197,34 @@ fn dependencies(d: &mut Draft, s: &Service, facts: &Facts, notes: &mut Notes) {
     }
 }
 
-/// A named volume becomes a workload volume; anonymous volumes and bind mounts are dropped.
-fn volume(d: &mut Draft, m: &Mount, vp: &str, notes: &mut Notes) {
+/// A named volume keeps its real name (so data is found and services share it); a project file
+/// or folder becomes `files`; anonymous volumes and host paths are dropped.
+fn volume(d: &mut Draft, m: &Mount, vp: &str, facts: &Facts, notes: &mut Notes) {
     match (m.kind.as_str(), &m.source) {
         ("volume", Some(src)) => {
-            let vname = rfc1123(src);
-            d.svc.volumes.entry(Spanned::synthetic(vname.clone())).or_insert(Volume {
-                path: Spanned::synthetic(m.target.clone()),
-                size: Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1))),
-                ..Volume::default()
-            });
-            notes.infer(vp, format!("named volume {src} → volumes.{vname} (size 1Gi assumed)"));
+            let (name, external) = super::volumes::real_name(facts.c, src);
+            d.svc
+                .volumes
+                .entry(Spanned::synthetic(rfc1123(src)))
+                .or_insert(Volume {
+                    path: Spanned::synthetic(m.target.clone()),
+                    size: (!external).then(|| Spanned::synthetic(berth_spec::Memory::gibibytes(1))),
+                    name: Some(Spanned::synthetic(name)),
+                    external: external.then_some(Spanned::synthetic(true)),
+                    ..Volume::default()
+                });
             if m.read_only {
                 notes.warn(vp, "read-only flag dropped");
             }
         }
-        ("volume", None) => notes.warn(vp, format!("anonymous volume at {} dropped: it only shadows image content locally", m.target)),
-        ("bind", src) => notes.warn(
+        ("volume", None) => notes.warn(
             vp,
             format!(
-                "host bind mount {} → {} dropped: local-development only; use dev.watch for live reload",
-                src.as_deref().unwrap_or(""),
+                "anonymous volume at {} dropped: it only shadows image content locally",
                 m.target
             ),
         ),
+        ("bind", Some(src)) => super::volumes::project_file(d, m, src, vp, notes),
         (k, _) => notes.warn(vp, format!("{k} mount at {} dropped", m.target)),
     }
     for k in m.extra.keys() {

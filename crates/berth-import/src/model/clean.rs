@@ -38,6 +38,10 @@ fn clean_top_level(key_name: &str, t: &mut Value, dir: &str) {
         *t = Value::Object(Map::new());
     }
     if let Some(t) = t.as_object_mut() {
+        // `external: false` is compose's default; docker leaves it out.
+        if t.get("external") == Some(&Value::Bool(false)) {
+            t.remove("external");
+        }
         if let Some(Value::String(f)) = t.get_mut("file") {
             *f = relativize(f, dir);
         }

@@ -57,8 +57,15 @@ pub(crate) fn env_file_path(name: &str) -> String {
     format!(".secrets/{name}.env")
 }
 
+/// The file a secret delivered as a file is read from, relative to the compose dir.
+pub(crate) fn secret_file_path(secret: &str) -> String {
+    format!(".secrets/{secret}.secret")
+}
+
 pub(crate) fn env_file_entry(name: &str) -> Value {
-    json!([{ "path": env_file_path(name), "required": true }])
+    // Not required: the directory reads on its own (`docker compose config`) before `berth up`
+    // (or `berth secrets`) writes the file.
+    json!([{ "path": env_file_path(name), "required": false }])
 }
 
 /// `deploy.resources` from Kubernetes quantities (limits from limits, reservations from requests).

@@ -232,6 +232,13 @@ fn secrets(model: &Model) -> Vec<SecretNeed> {
                         .any(|(_, v)| v.secret_refs().any(|(name, _)| name == s.name))
                 })
                 .map(|f| f.owner.to_string())
+                .chain(
+                    model
+                        .workloads
+                        .iter()
+                        .filter(|w| w.secret_files.iter().any(|f| f.secret == s.name))
+                        .map(|w| w.name.clone()),
+                )
                 .collect(),
         })
         .collect()

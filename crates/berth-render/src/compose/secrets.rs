@@ -1,7 +1,7 @@
 //! Secret env files (`.secrets/<name>.env`, written by the driver at `berth up`, never
 //! committed) and `.env.example`, which names every variable they hold without a value.
 
-use super::common::{dir, env_file_path, HEADER};
+use super::common::{dir, env_file_path, secret_file_path, HEADER};
 use super::stores::{password_var, runs_in_compose};
 use crate::artifact::ArtifactSet;
 use berth_spec::model::EnvValue;
@@ -85,6 +85,17 @@ pub fn secret_files(
             format!("{}/{}", dir(model), env_file_path(file.owner)),
             text,
         );
+    }
+    for w in &model.workloads {
+        for f in &w.secret_files {
+            let value = lookup(&f.secret, "value").ok_or_else(|| MissingSecret {
+                secret: f.secret.clone(),
+                key: "value".into(),
+                needed_by: w.name.clone(),
+            })?;
+            let path = format!("{}/{}", dir(model), secret_file_path(&f.secret));
+            set.insert(path, value);
+        }
     }
     Ok(set)
 }

@@ -2,11 +2,12 @@
 //! (`-f compose.stores.yaml -f compose.services.yaml`).
 
 use super::common::{
-    env_file_entry, esc, network, networks_section, plain, resources, secs, ComposeOptions,
+    env_file_entry, esc, network, networks_section, plain, resources, secret_file_path, secs,
+    ComposeOptions,
 };
 use super::stores::{init_service, runs_in_compose};
 use berth_spec::model::{BuildModel, Check, DepKind, Realized, Workload};
-use berth_spec::{Model, Restart};
+use berth_spec::{Model, Protocol, Restart};
 use serde_json::{json, Map, Value};
 
 /// The services document and the notes to print above it (compose-specific adjustments).
@@ -14,10 +15,21 @@ pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> (Value, Vec<Stri
     let mut notes = builder_notes(model, opts);
     let mut services = Map::new();
     let mut volumes = Map::new();
+    let mut secrets = Map::new();
     for w in &model.workloads {
         services.insert(w.name.clone(), service(model, w, opts, &mut notes));
         for v in &w.volumes {
-            volumes.insert(volume_name(w, &v.name), json!({}));
+            let decl = match v.external {
+                true => json!({ "external": true, "name": v.volume }),
+                false => json!({}),
+            };
+            volumes.insert(v.volume.clone(), decl);
+        }
+        for f in &w.secret_files {
+            secrets.insert(
+                f.secret.clone(),
+                json!({ "file": secret_file_path(&f.secret) }),
+            );
         }
     }
     let mut doc = Map::new();
@@ -28,11 +40,10 @@ pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> (Value, Vec<Stri
     if !volumes.is_empty() {
         doc.insert("volumes".into(), Value::Object(volumes));
     }
+    if !secrets.is_empty() {
+        doc.insert("secrets".into(), Value::Object(secrets));
+    }
     (Value::Object(doc), notes)
-}
-
-fn volume_name(w: &Workload, volume: &str) -> String {
-    format!("{}-{volume}", w.name)
 }
 
 /// Build context as seen from the compose directory.
@@ -84,6 +95,12 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
     if let Some(b) = &w.build {
         s.insert("build".into(), build(b, opts));
     }
+    if !w.entrypoint.is_empty() {
+        s.insert(
+            "entrypoint".into(),
+            json!(w.entrypoint.iter().map(|c| esc(c)).collect::<Vec<_>>()),
+        );
+    }
     if !w.command.is_empty() {
         s.insert(
             "command".into(),
@@ -97,16 +114,7 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
     }
     environment(&mut s, w);
     let published = ports(&mut s, w);
-    if !w.volumes.is_empty() {
-        s.insert(
-            "volumes".into(),
-            json!(w
-                .volumes
-                .iter()
-                .map(|v| format!("{}:{}", volume_name(w, &v.name), esc(&v.path)))
-                .collect::<Vec<_>>()),
-        );
-    }
+    mounts(&mut s, w, opts);
     if let Some(h) = &w.health {
         s.insert(
             "healthcheck".into(),
@@ -119,12 +127,7 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
             }),
         );
     }
-    // Secure by default: immutable root filesystem with a scratch /tmp, no privilege
-    // escalation, no capabilities.
-    s.insert("read_only".into(), json!(true));
-    s.insert("tmpfs".into(), json!(["/tmp"]));
-    s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
-    s.insert("cap_drop".into(), json!(["ALL"]));
+    harden(&mut s, model, w);
     s.insert("networks".into(), json!([network(model)]));
     if uses_host_store(model, w) {
         // Docker on Linux does not define host.docker.internal by itself.
@@ -133,8 +136,58 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
             json!(["host.docker.internal:host-gateway"]),
         );
     }
-    s.insert("deploy".into(), deploy(w, !published, notes));
+    let deploy = deploy(model, w, !published, notes);
+    if deploy.as_object().is_some_and(|d| !d.is_empty()) {
+        s.insert("deploy".into(), deploy);
+    }
     Value::Object(s)
+}
+
+/// Volumes (by their exact names), project files (read-only bind mounts from the project) and
+/// secret files (compose `secrets`, at their paths).
+fn mounts(s: &mut Map<String, Value>, w: &Workload, opts: &ComposeOptions) {
+    let root = opts.root_from_compose_dir.trim_end_matches('/');
+    let mut mounts: Vec<String> = w
+        .volumes
+        .iter()
+        .map(|v| format!("{}:{}", v.volume, esc(&v.path)))
+        .collect();
+    mounts.extend(w.files.iter().map(|f| {
+        format!(
+            "{}:{}:ro",
+            esc(&format!("{root}/{}", f.source)),
+            esc(&f.path)
+        )
+    }));
+    if !mounts.is_empty() {
+        s.insert("volumes".into(), json!(mounts));
+    }
+    if !w.secret_files.is_empty() {
+        let secrets: Vec<Value> = w
+            .secret_files
+            .iter()
+            .map(|f| json!({ "source": f.secret, "target": f.path }))
+            .collect();
+        s.insert("secrets".into(), Value::Array(secrets));
+    }
+}
+
+/// Hardening that fits the environment (docs/render.md#hardening): no privilege escalation
+/// everywhere; a read-only root when the service declares its `writable` paths (they become
+/// tmpfs) or the environment is production-grade (then `/tmp` too, and no capabilities).
+fn harden(s: &mut Map<String, Value>, model: &Model, w: &Workload) {
+    if model.production || !w.writable.is_empty() {
+        let mut tmpfs: Vec<String> = w.writable.iter().map(|p| esc(p)).collect();
+        if model.production && !w.writable.iter().any(|p| p == "/tmp") {
+            tmpfs.insert(0, "/tmp".into());
+        }
+        s.insert("read_only".into(), json!(true));
+        s.insert("tmpfs".into(), json!(tmpfs));
+    }
+    s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+    if model.production {
+        s.insert("cap_drop".into(), json!(["ALL"]));
+    }
 }
 
 fn build(b: &BuildModel, opts: &ComposeOptions) -> Value {
@@ -185,14 +238,17 @@ fn ports(s: &mut Map<String, Value>, w: &Workload) -> bool {
             json!(w
                 .ports
                 .iter()
-                .map(|p| p.port.to_string())
+                .map(|p| port_text(p.port, p.protocol))
                 .collect::<Vec<_>>()),
         );
     }
     let published: Vec<String> = w
         .ports
         .iter()
-        .filter_map(|p| p.publish.map(|h| format!("127.0.0.1:{h}:{}", p.port)))
+        .filter_map(|p| {
+            let target = port_text(p.port, p.protocol);
+            p.publish.map(|h| format!("127.0.0.1:{h}:{target}"))
+        })
         .collect();
     if published.is_empty() {
         return false;
@@ -201,8 +257,18 @@ fn ports(s: &mut Map<String, Value>, w: &Workload) -> bool {
     true
 }
 
-/// `deploy`: replicas (when they can run side by side here) and resources.
-fn deploy(w: &Workload, unpublished: bool, notes: &mut Vec<String>) -> Value {
+/// `8080`, or `53/udp`.
+fn port_text(port: u16, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Tcp => port.to_string(),
+        Protocol::Udp => format!("{port}/udp"),
+    }
+}
+
+/// `deploy`: replicas (when they can run side by side here) and resources: as written, or
+/// Berth's defaults in production-grade environments only (small defaults break images such
+/// as Elasticsearch or databases).
+fn deploy(model: &Model, w: &Workload, unpublished: bool, notes: &mut Vec<String>) -> Value {
     let mut deploy = Map::new();
     // Compose does not autoscale: an autoscaled workload runs its minimum.
     let replicas = w.autoscale.as_ref().map_or(w.replicas, |a| a.min);
@@ -216,7 +282,9 @@ fn deploy(w: &Workload, unpublished: bool, notes: &mut Vec<String>) -> Value {
             ));
         }
     }
-    deploy.insert("resources".into(), resources(&w.resources));
+    if model.production || w.resources.written {
+        deploy.insert("resources".into(), resources(&w.resources));
+    }
     Value::Object(deploy)
 }
 

@@ -33,7 +33,9 @@ fn data_dir(store: &StoreModel) -> &'static str {
         StoreType::Redis => "/data",
         // From 18 on, the image keeps PGDATA in a versioned directory under /var/lib/postgresql
         // and declares its volume there.
-        StoreType::Postgres if store.version.major() >= 18 => "/var/lib/postgresql",
+        StoreType::Postgres if store.version.as_ref().is_some_and(|v| v.major() >= 18) => {
+            "/var/lib/postgresql"
+        }
         StoreType::Postgres => "/var/lib/postgresql/data",
         StoreType::Mongodb => "/data/db",
         StoreType::Rabbitmq => "/var/lib/rabbitmq",

@@ -552,10 +552,12 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
     }
     b = b.add_attribute(("source", format!("../../modules/{source}")));
     let id = format!("{}-{}", plan.name, store.name);
+    // Checks (B2025) make sure a managed store has a version.
+    let version = store.version.clone().unwrap_or_default();
     b = match store.kind {
         StoreType::Postgres => b
             .add_attribute(("name", limit(&id, 63)))
-            .add_attribute(("engine_version", store.version.as_str()))
+            .add_attribute(("engine_version", version.as_str()))
             .add_attribute(("instance_class", infra.db_instance_class.as_str()))
             .add_attribute(("allocated_storage", gib(&store.storage, 20)))
             .add_attribute(("multi_az", infra.multi_az))
@@ -566,7 +568,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
             .add_attribute(("username", store.user.as_str())),
         StoreType::Redis => b
             .add_attribute(("name", limit(&id, 40)))
-            .add_attribute(("engine_version", redis_engine_version(&store.version)))
+            .add_attribute(("engine_version", redis_engine_version(&version)))
             .add_attribute(("node_type", infra.cache_node_type.as_str()))
             .add_attribute(("multi_az", infra.multi_az)),
         StoreType::Mongodb => {
@@ -586,7 +588,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
         }
         StoreType::Rabbitmq => b
             .add_attribute(("name", limit(&id, 50)))
-            .add_attribute(("engine_version", store.version.major_minor()))
+            .add_attribute(("engine_version", version.major_minor()))
             .add_attribute(("instance_type", infra.mq_instance_type.as_str()))
             // mq.t3.micro runs single-instance brokers only.
             .add_attribute((

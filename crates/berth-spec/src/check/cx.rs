@@ -66,6 +66,14 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The first production-grade environment (cloud, or `production: true`), if any.
+    pub fn production_env(&self) -> Option<&'a str> {
+        self.chains
+            .iter()
+            .find(|c| c.production())
+            .map(|c| c.name().value.as_str())
+    }
+
     pub fn is_service(&self, name: &str) -> bool {
         self.spec.services.contains_key(name)
     }

@@ -124,7 +124,8 @@ fn service_overrides(cx: &mut Cx, chain: &Chain) {
             fields::expose(cx, sname, svc, e);
         }
         if let Some(i) = &o.image {
-            fields::pinned(cx, i);
+            let production = chain.production().then(|| chain.name().value.as_str());
+            fields::pinned(cx, i, production);
         }
         fields::publish(cx, sname, svc, &o.publish);
         fields::env(cx, sname, svc, &o.env);
@@ -311,9 +312,28 @@ fn allowed_realizations<'a>(
             );
         } else if kind.value == RealizationKind::Container {
             containers.push((sname, store));
+        } else if kind.value == RealizationKind::Managed && store.version().is_none() {
+            managed_version(cx, chain, sname, store);
         }
     }
     containers
+}
+
+/// B2025: a managed store needs an engine version, and its image does not say one.
+fn managed_version(cx: &mut Cx, chain: &Chain, sname: &Name, store: &Store) {
+    let Some(image) = &store.image else { return };
+    cx.push(
+        Diagnostic::error(
+            "B2025",
+            image.span,
+            format!(
+                "managed store `{sname}` needs a version, and image `{}` does not say one",
+                image.value
+            ),
+        )
+        .note(format!("in environment `{}`", chain.name()))
+        .help("add `version:` (the managed engine version, e.g. `\"7.1\"`)"),
+    );
 }
 
 /// B3010: services' published ports and container stores' ports do not collide on the host.
@@ -337,8 +357,14 @@ fn host_ports(cx: &mut Cx, chain: &Chain, containers: &[(&Name, &Store)]) {
                 .service_overrides(sname)
                 .find_map(|o| o.publish.get(key))
                 .or_else(|| svc.publish.get(key));
+            // A TCP and a UDP port may share a host port number.
+            let proto = svc
+                .ports
+                .get(key)
+                .map(|p| p.value.protocol)
+                .unwrap_or_default();
             if let Some(h) = host.filter(|h| h.value != 0) {
-                taken.claim(cx, h.value, format!("service `{sname}`"), h.span);
+                taken.claim_protocol(cx, (h.value, proto), format!("service `{sname}`"), h.span);
             }
         }
     }
@@ -362,13 +388,23 @@ fn host_ports(cx: &mut Cx, chain: &Chain, containers: &[(&Name, &Store)]) {
 /// Host ports claimed so far in one environment, and by whom.
 struct HostPorts<'a> {
     env: &'a Name,
-    taken: HashMap<u16, (String, Span)>,
+    taken: HashMap<(u16, crate::Protocol), (String, Span)>,
 }
 
 impl HostPorts<'_> {
     fn claim(&mut self, cx: &mut Cx, port: u16, who: String, span: Span) {
-        let Some((first, fspan)) = self.taken.get(&port) else {
-            self.taken.insert(port, (who, span));
+        self.claim_protocol(cx, (port, crate::Protocol::Tcp), who, span);
+    }
+
+    fn claim_protocol(
+        &mut self,
+        cx: &mut Cx,
+        (port, proto): (u16, crate::Protocol),
+        who: String,
+        span: Span,
+    ) {
+        let Some((first, fspan)) = self.taken.get(&(port, proto)) else {
+            self.taken.insert((port, proto), (who, span));
             return;
         };
         cx.push(

@@ -78,7 +78,7 @@ pub fn env(cx: &mut Cx, owner: &str, svc: &Service, env: &Map<Spanned<String>>) 
                     format!("`{key}` is not a valid environment variable name"),
                 )
                 .help(format!(
-                    "use letters, digits and `_`, not starting with a digit (e.g. `{fixed}`)"
+                    "use letters, digits, `_`, `.` and `-`, not starting with a digit (e.g. `{fixed}`)"
                 )),
             );
         }
@@ -86,18 +86,46 @@ pub fn env(cx: &mut Cx, owner: &str, svc: &Service, env: &Map<Spanned<String>>) 
     }
 }
 
-/// B2002: an image must be pinned to a tag or digest.
-pub fn pinned(cx: &mut Cx, image: &Spanned<ImageRef>) {
-    if !image.span.is_none() && !image.is_pinned() {
-        let written = image.value.to_string();
-        let base = written.strip_suffix(":latest").unwrap_or(&written);
+/// B2002: an image should be pinned to a tag or digest: an error where a production-grade
+/// environment (`production`, its name) runs it, a warning elsewhere.
+pub fn pinned(cx: &mut Cx, image: &Spanned<ImageRef>, production: Option<&str>) {
+    if image.span.is_none() || image.is_pinned() {
+        return;
+    }
+    let written = image.value.to_string();
+    let base = written.strip_suffix(":latest").unwrap_or(&written);
+    let help = format!(
+        "pin a tag or digest, e.g. `{base}:1.2.3`, so every environment runs the same image"
+    );
+    let d = match production {
+        Some(env) => Diagnostic::error(
+            "B2002",
+            image.span,
+            format!("image `{written}` is not pinned to a version, and production environment `{env}` runs it"),
+        )
+        .note("production environments (cloud ones, or `production: true`) run pinned images only"),
+        None => Diagnostic::warning(
+            "B2002",
+            image.span,
+            format!("image `{written}` is not pinned to a version"),
+        ),
+    };
+    cx.push(d.help(help));
+}
+
+/// B2014: a path inside the container is absolute.
+pub fn absolute(cx: &mut Cx, path: &Spanned<String>, what: &str) {
+    if !path.span.is_none() && !path.starts_with('/') {
         cx.push(
             Diagnostic::error(
-                "B2002",
-                image.span,
-                format!("image `{written}` is not pinned to a version"),
+                "B2014",
+                path.span,
+                format!("{what} `{}` is not absolute", path.value),
             )
-            .help(format!("pin a tag or digest, e.g. `{base}:1.2.3`, so every environment runs the same image")),
+            .help(format!(
+                "use an absolute path inside the container, e.g. `/{}`",
+                path.value.trim_start_matches("./")
+            )),
         );
     }
 }

@@ -5,6 +5,7 @@ use super::cx::{at, unknown, Cx};
 use super::fields;
 use crate::diag::Diagnostic;
 use crate::names;
+use crate::port::Port;
 use crate::spec::{Health, Name, Service, WorkloadKind};
 use std::collections::HashMap;
 
@@ -39,6 +40,7 @@ fn check_service(cx: &mut Cx, name: &Name, svc: &Service) {
     fields::env(cx, name, svc, &svc.env);
     scaling(cx, name, svc, job);
     volumes(cx, svc);
+    mounts(cx, name, svc);
 }
 
 /// B2001: exactly one of `build` and `image`; B2002: the image is pinned.
@@ -63,16 +65,17 @@ fn build_or_image(cx: &mut Cx, name: &Name, svc: &Service) {
         _ => {}
     }
     if let Some(image) = &svc.image {
-        fields::pinned(cx, image);
+        let production = cx.production_env();
+        fields::pinned(cx, image, production);
     }
 }
 
 /// Port names (B1002), numbers (B2004) and duplicates (B2003).
 fn ports(cx: &mut Cx, name: &Name, svc: &Service) {
-    let mut numbers: HashMap<u16, &Name> = HashMap::new();
+    let mut numbers: HashMap<Port, &Name> = HashMap::new();
     for (pname, port) in &svc.ports {
         port_name(cx, pname);
-        if port.value == 0 {
+        if port.number == 0 {
             cx.push(
                 Diagnostic::error("B2004", port.span, format!("port `{pname}` is 0"))
                     .help("use the port the process listens on, from 1 to 65535"),
@@ -221,17 +224,21 @@ fn before(cx: &mut Cx, name: &Name, svc: &Service, job: bool) {
 /// B1105: the secrets a service is given are declared.
 fn secrets(cx: &mut Cx, name: &Name, svc: &Service) {
     for s in &svc.secrets {
-        if !cx.spec.secrets.contains_key(s.value.as_str()) {
-            let help = unknown(s, "secrets", cx.secret_names());
-            cx.push(
-                Diagnostic::error(
-                    "B1105",
-                    s.span,
-                    format!("`{name}` uses unknown secret `{s}`"),
-                )
-                .help(help),
-            );
-        }
+        declared_secret(cx, name, s);
+    }
+}
+
+fn declared_secret(cx: &mut Cx, name: &Name, s: &Name) {
+    if !cx.spec.secrets.contains_key(s.value.as_str()) {
+        let help = unknown(s, "secrets", cx.secret_names());
+        cx.push(
+            Diagnostic::error(
+                "B1105",
+                s.span,
+                format!("`{name}` uses unknown secret `{s}`"),
+            )
+            .help(help),
+        );
     }
 }
 
@@ -254,22 +261,54 @@ fn scaling(cx: &mut Cx, name: &Name, svc: &Service, job: bool) {
     }
 }
 
-/// Volume names (B1001) and absolute mount paths (B2014).
+/// Volume names (B1001), absolute mount paths (B2014), exact names (B2026).
 fn volumes(cx: &mut Cx, svc: &Service) {
     for (vname, vol) in &svc.volumes {
         cx.label(vname, "volume name");
-        if !vol.path.span.is_none() && !vol.path.starts_with('/') {
+        fields::absolute(cx, &vol.path, "volume path");
+        match &vol.name {
+            Some(n) if !names::is_volume_name(n) => cx.push(
+                Diagnostic::error("B2026", n.span, format!("`{n}` is not a valid volume name"))
+                    .help("use letters, digits, `_`, `.` and `-`, starting with a letter or digit"),
+            ),
+            None if vol.external.as_ref().is_some_and(|e| e.value) => cx.push(
+                Diagnostic::error(
+                    "B2026",
+                    vol.span,
+                    format!("external volume `{vname}` has no `name`"),
+                )
+                .help("add `name:` with the name of the existing volume"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Project files (B2014, B2027), secret files (B2014, B1105) and writable paths (B2014).
+fn mounts(cx: &mut Cx, name: &Name, svc: &Service) {
+    for (path, source) in &svc.files {
+        fields::absolute(cx, path, "file mount path");
+        if source.starts_with('/') || source.is_empty() {
             cx.push(
                 Diagnostic::error(
-                    "B2014",
-                    vol.path.span,
-                    format!("volume path `{}` is not absolute", vol.path.value),
+                    "B2027",
+                    source.span,
+                    format!(
+                        "file `{}` is not a path relative to berth.yaml",
+                        source.value
+                    ),
                 )
-                .help(format!(
-                    "mount at an absolute path, e.g. `/{}`",
-                    vol.path.value.trim_start_matches("./")
-                )),
+                .help("name the file or folder relative to berth.yaml, e.g. `config/nginx.conf`"),
             );
         }
+    }
+    for (file, secret) in &svc.secret_files {
+        if file.contains('/') {
+            fields::absolute(cx, file, "secret file path");
+        }
+        declared_secret(cx, name, secret);
+    }
+    for path in &svc.writable {
+        fields::absolute(cx, path, "writable path");
     }
 }

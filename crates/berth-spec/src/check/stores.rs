@@ -30,6 +30,18 @@ pub fn check_stores(cx: &mut Cx) {
         }
         let t = store.r#type.value;
         let typed = !store.r#type.span.is_none();
+        if store.version.is_none() && store.image.is_none() {
+            cx.push(
+                Diagnostic::error(
+                    "B2025",
+                    name.span,
+                    format!("store `{name}` has neither `version` nor `image`"),
+                )
+                .help(
+                    "add `version: \"16\"`, or the exact image, e.g. `image: postgres:16-alpine`",
+                ),
+            );
+        }
         if let Some(rs) = &store.replica_set {
             if typed && t != StoreType::Mongodb {
                 cx.push(
@@ -55,7 +67,8 @@ pub fn check_stores(cx: &mut Cx) {
             }
         }
         if let Some(image) = &store.image {
-            fields::pinned(cx, image);
+            let production = cx.production_env();
+            fields::pinned(cx, image, production);
         }
         if let Some(r) = &store.resources {
             fields::resources(cx, r);

@@ -61,7 +61,8 @@ fn used_secrets(spec: &Spec) -> HashSet<&str> {
     let mut used: HashSet<&str> = spec
         .services
         .values()
-        .flat_map(|s| s.secrets.iter().map(|u| u.value.as_str()))
+        .flat_map(|s| s.secrets.iter().chain(s.secret_files.values()))
+        .map(|u| u.value.as_str())
         .collect();
     let overrides = spec.environments.values().flat_map(|e| e.services.values());
     let envs = (spec.services.values().map(|s| &s.env)).chain(overrides.map(|o| &o.env));

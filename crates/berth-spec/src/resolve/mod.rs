@@ -68,6 +68,7 @@ pub fn resolve(spec: &Spec, env_name: &str) -> Result<Model, ResolveError> {
         namespace: setting(|e| e.namespace.as_ref()).unwrap_or_else(|| stack.clone()),
         registry: spec.registry.as_ref().map(|r| r.value.clone()),
         tag,
+        production: chain.production(),
         stores,
         workloads,
         secrets: r.secrets.into_values().collect(),

@@ -29,5 +29,6 @@ pub(super) fn resources_model(
             .map_or_else(|| memory_request.clone(), |m| m.value.clone()),
         cpu_request,
         memory_request,
+        written: r.is_some(),
     }
 }

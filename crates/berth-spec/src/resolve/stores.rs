@@ -77,6 +77,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         .map(|&(port_name, port)| PortModel {
             name: port_name.into(),
             port,
+            protocol: Default::default(),
             publish: publish.map(|_| port),
         })
         .collect();
@@ -84,11 +85,15 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         RealizationKind::Managed => managed(r, name, facts, &shape),
         _ => runs_here(r, name, store, realization, &shape),
     };
-    let image = store.image.as_ref().map(|i| i.value.clone());
+    let version = store.version();
+    let image = store.image.as_ref().map(|i| i.value.clone()).or_else(|| {
+        // A checked spec has a version or an image.
+        version.as_ref().map(|v| facts.image_for(v))
+    });
     StoreModel {
         name: name.to_string(),
         kind: facts.kind,
-        version: store.version.value.clone(),
+        version,
         replicas: shape.replicas,
         storage: storage(store),
         database: shape.database,
@@ -96,7 +101,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         publish: publish
             .filter(|_| realized == Realized::Container || r.platform == Platform::Native),
         realization: realized,
-        image: Some(image.unwrap_or_else(|| facts.image_for(&store.version.value))),
+        image,
         port: facts.port,
         extra_ports,
         user: facts.user.to_string(),
@@ -215,7 +220,7 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
     StoreModel {
         name: name.to_string(),
         kind: facts.kind,
-        version: store.version.value.clone(),
+        version: store.version(),
         replicas: store.replicas.as_ref().map(|r| r.value).unwrap_or(1),
         storage: storage(store),
         database: database.clone(),

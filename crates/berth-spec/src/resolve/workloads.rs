@@ -57,6 +57,11 @@ fn workload(
         kind,
         image: image(r, name, svc, &overrides, tag),
         build: build(svc),
+        entrypoint: svc
+            .entrypoint
+            .as_ref()
+            .map(|c| c.value.clone())
+            .unwrap_or_default(),
         command: svc
             .command
             .as_ref()
@@ -78,7 +83,27 @@ fn workload(
             WorkloadKind::Service => Restart::Always,
             WorkloadKind::Job => Restart::OnFailure,
         }),
-        volumes: volumes(svc),
+        volumes: volumes(name, svc),
+        files: svc
+            .files
+            .iter()
+            .map(|(path, source)| FileMount {
+                path: path.value.clone(),
+                source: source.trim_start_matches("./").to_string(),
+            })
+            .collect(),
+        secret_files: svc
+            .secret_files
+            .iter()
+            .map(|(file, secret)| {
+                r.declared_secret(&secret.value);
+                SecretFile {
+                    path: secret_file_path(file),
+                    secret: secret.value.clone(),
+                }
+            })
+            .collect(),
+        writable: svc.writable.iter().map(|w| w.value.clone()).collect(),
         dev: svc.dev.as_ref().map(|d| DevModel {
             run: d.run.value.clone(),
             watch: d.watch.iter().map(|w| w.value.clone()).collect(),
@@ -99,7 +124,8 @@ fn ports(r: &Resolver, svc: &Service, overrides: &Overrides) -> Vec<PortModel> {
                 .map(|p| p.value);
             PortModel {
                 name: pname.value.clone(),
-                port: num.value,
+                port: num.number,
+                protocol: num.protocol,
                 publish,
             }
         })
@@ -171,7 +197,7 @@ fn dependencies(r: &Resolver, svc: &Service, stores: &[StoreModel]) -> Deps {
                 deps.after_jobs.push(name);
                 continue;
             }
-            let port = other.ports.values().next().map(|p| p.value).unwrap_or(80);
+            let port = other.ports.values().next().map_or(80, |p| p.number);
             let wiring = Wiring {
                 url: EnvValue::lit(format!("http://{name}:{port}")),
                 host: EnvValue::lit(name.clone()),
@@ -311,11 +337,26 @@ fn expose_model(r: &Resolver, name: &str, e: &Expose, ports: &[PortModel]) -> Ex
     }
 }
 
-fn volumes(svc: &Service) -> Vec<VolumeModel> {
+/// `/run/secrets/NAME` for a bare file name, else the absolute path as written.
+pub fn secret_file_path(file: &str) -> String {
+    if file.starts_with('/') {
+        file.to_string()
+    } else {
+        format!("/run/secrets/{file}")
+    }
+}
+
+fn volumes(workload: &str, svc: &Service) -> Vec<VolumeModel> {
     svc.volumes
         .iter()
         .map(|(vname, v)| VolumeModel {
             name: vname.value.clone(),
+            volume: v
+                .name
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_else(|| format!("{workload}-{vname}")),
+            external: v.external.as_ref().is_some_and(|e| e.value),
             path: v.path.value.clone(),
             size: v
                 .size

@@ -1,0 +1,1 @@
+CREATE TABLE reports (id serial PRIMARY KEY, name text NOT NULL);
