@@ -918,3 +918,31 @@ fn oracle_checkov_reports_no_failures() {
     assert!(out.status.success());
     assert!(passed > 1000, "{passed}");
 }
+
+#[test]
+fn entrypoint_udp_ports_and_writable_paths() {
+    let text = "name: kept\nservices:\n  dns:\n    image: coredns/coredns:1.11.1\n    entrypoint: [/coredns]\n    command: [-conf, /etc/Corefile]\n    ports: { dns: 53/udp }\n    health: { exec: [/coredns, -version] }\n    writable: [/var/cache/dns]\nenvironments:\n  dev: { platform: kubernetes, cluster: kind }\n";
+    let spec = berth_spec::validate_strict(&Source::new("x.yaml", text)).unwrap();
+    let objs = objects(&model(&spec, "dev"));
+    let pod = &find(&objs, "Deployment", "dns")["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(c["command"], serde_json::json!(["/coredns"]));
+    assert_eq!(c["args"], serde_json::json!(["-conf", "/etc/Corefile"]));
+    assert_eq!(c["ports"][0]["protocol"], "UDP");
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    let mount = c["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mountPath"] == "/var/cache/dns")
+        .expect("the writable path is mounted");
+    let name = &mount["name"];
+    let vol = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| &v["name"] == name);
+    assert!(vol.unwrap()["emptyDir"].is_object());
+    let svc = find(&objs, "Service", "dns");
+    assert_eq!(svc["spec"]["ports"][0]["protocol"], "UDP");
+}

@@ -19,6 +19,14 @@ impl Protocol {
         *self == Protocol::Tcp
     }
 
+    /// As Kubernetes writes it: `TCP`, `UDP`.
+    pub fn kube(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Tcp => "tcp",

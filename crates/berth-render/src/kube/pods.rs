@@ -166,6 +166,13 @@ fn container<'a>(
     });
     // args, ports, envFrom, env, resources, three probes, securityContext, volumeMounts.
     c.reserve(10);
+    if !w.entrypoint.is_empty() {
+        // Like compose `entrypoint`: replaces the image's entrypoint.
+        c.insert(
+            "command",
+            w.entrypoint.iter().map(|a| esc_text(a)).collect::<Node>(),
+        );
+    }
     if !w.command.is_empty() {
         // Like compose `command`: arguments to the image's entrypoint.
         c.insert(
@@ -177,7 +184,7 @@ fn container<'a>(
         let ports: Node = w
             .ports
             .iter()
-            .map(|p| node!({ "name": &p.name, "containerPort": p.port, "protocol": "TCP" }))
+            .map(|p| node!({ "name": &p.name, "containerPort": p.port, "protocol": p.protocol.kube() }))
             .collect();
         c.insert("ports", ports);
     }
@@ -197,6 +204,12 @@ fn container<'a>(
     c.insert("securityContext", container_security());
     let mut mounts = vec![mount("tmp", "/tmp")];
     volumes.push(empty_dir("tmp", "256Mi"));
+    // Declared writable paths stay writable under the read-only root: one emptyDir each.
+    for (i, path) in w.writable.iter().filter(|p| *p != "/tmp").enumerate() {
+        let name = format!("writable-{i}");
+        mounts.push(mount(name.clone(), path.as_str()));
+        volumes.push(empty_dir(name, "256Mi"));
+    }
     for v in &w.volumes {
         mounts.push(mount(v.name.as_str(), v.path.as_str()));
         let claim = format!("{}-{}", w.name, v.name);

@@ -79,7 +79,7 @@ fn service<'a>(model: &'a Model, w: &'a Workload, lab: Node<'a>) -> Obj<'a> {
     let ports: Node = w
         .ports
         .iter()
-        .map(|p| node!({ "name": &p.name, "port": p.port, "targetPort": &p.name, "protocol": "TCP" }))
+        .map(|p| node!({ "name": &p.name, "port": p.port, "targetPort": &p.name, "protocol": p.protocol.kube() }))
         .collect();
     let spec = node!({
         "type": "ClusterIP",
