@@ -7,9 +7,12 @@ n=$(( $(cat "$calls/seq") + 1 ))
 printf '%s' "$n" > "$calls/seq"
 mkdir "$calls/$n"
 rmdir "$calls/lock"
+printf '%s' "$$" > "$calls/$n/pid"
 printf '%s\0' {name} "$@" > "$calls/$n/argv.tmp"
 mv "$calls/$n/argv.tmp" "$calls/$n/argv"
 record_stdin() {{ [ -t 0 ] || cat > "$calls/$n/stdin"; }}
+# next COUNTER LAST: how many earlier calls matched this rule (at most LAST), counted in COUNTER.
+next() {{ k=$(cat "$1" 2>/dev/null || echo 0); printf '%s' $((k + 1)) > "$1"; [ "$k" -le "$2" ] && echo "$k" || echo "$2"; }}
 US=$(printf '\037')
 joined=
 for word in "$@"; do joined="$joined$word$US"; done

@@ -81,6 +81,8 @@ pub struct Call {
     pub args: Vec<String>,
     /// What the call read on stdin (empty when stdin was a terminal).
     pub stdin: String,
+    /// The stub's process id (a hanging stub `exec`s `sleep`, which keeps it).
+    pub pid: Option<u32>,
 }
 
 impl Call {
@@ -190,10 +192,14 @@ fn read_call(dir: &Path) -> Option<Call> {
     let stdin = fs::read(dir.join("stdin"))
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
+    let pid = fs::read_to_string(dir.join("pid"))
+        .ok()
+        .and_then(|p| p.trim().parse().ok());
     Some(Call {
         program,
         args,
         stdin,
+        pid,
     })
 }
 
@@ -202,15 +208,22 @@ fn read_call(dir: &Path) -> Option<Call> {
 pub struct Stub<'a> {
     stubs: &'a PathStubs,
     name: String,
-    rules: Vec<(Vec<String>, Reply)>,
+    rules: Vec<(Vec<String>, Vec<Reply>)>,
 }
 
 impl Stub<'_> {
     /// Answer calls whose argv starts with `prefix` (whole words) with `reply`. Earlier rules
     /// win; an empty prefix matches every call.
-    pub fn on(mut self, prefix: &[&str], reply: Reply) -> Self {
+    pub fn on(self, prefix: &[&str], reply: Reply) -> Self {
+        self.on_each(prefix, vec![reply])
+    }
+
+    /// Answer the first matching call with `replies[0]`, the second with `replies[1]`, …, and
+    /// every later one with the last (a state that changes: absent, then created).
+    pub fn on_each(mut self, prefix: &[&str], replies: Vec<Reply>) -> Self {
+        assert!(!replies.is_empty(), "a rule needs a reply");
         self.rules
-            .push((prefix.iter().map(|s| s.to_string()).collect(), reply));
+            .push((prefix.iter().map(|s| s.to_string()).collect(), replies));
         self.write();
         self
     }
@@ -218,28 +231,24 @@ impl Stub<'_> {
     fn write(&self) {
         let root = self.stubs.dir.path();
         let mut cases = String::new();
-        for (i, (prefix, reply)) in self.rules.iter().enumerate() {
-            let file = |ext: &str| {
-                root.join("replies")
-                    .join(format!("{}.{i}.{ext}", self.name))
-            };
-            fs::write(file("out"), &reply.stdout).expect("a stub reply");
-            fs::write(file("err"), &reply.stderr).expect("a stub reply");
+        for (i, (prefix, replies)) in self.rules.iter().enumerate() {
             let pattern: String = prefix
                 .iter()
                 .map(|w| format!("{}\"$US\"", quote(w)))
                 .collect();
-            let out = quote(&file("out").display().to_string());
-            let err = quote(&file("err").display().to_string());
-            // A hanging call never reads stdin: its parent may keep that open for as long.
-            let (stdin, tail) = if reply.hang {
-                ("", "exec sleep 86400".to_string())
-            } else {
-                ("record_stdin; ", format!("exit {}", reply.code))
-            };
+            let counter = root
+                .join("replies")
+                .join(format!("{}.{i}.count", self.name));
             cases.push_str(&format!(
-                "  {pattern}*) {stdin}cat {out}; cat {err} >&2; {tail} ;;\n"
+                "  {pattern}*)\n    case $(next {} {}) in\n",
+                quote(&counter.display().to_string()),
+                replies.len() - 1
             ));
+            for (k, reply) in replies.iter().enumerate() {
+                let branch = self.reply_branch(&format!("{i}.{k}"), reply);
+                cases.push_str(&format!("      {k}) {branch} ;;\n"));
+            }
+            cases.push_str("    esac ;;\n");
         }
         let script = format!(
             include_str!("stub.sh"),
@@ -250,6 +259,41 @@ impl Stub<'_> {
         let path = self.stubs.bin().join(&self.name);
         fs::write(&path, script).expect("the stub script");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("stub is executable");
+    }
+
+    /// The shell commands that give `reply` (its output kept in files named after `id`).
+    fn reply_branch(&self, id: &str, reply: &Reply) -> String {
+        let file = |ext: &str| {
+            let path = self
+                .stubs
+                .dir
+                .path()
+                .join("replies")
+                .join(format!("{}.{id}.{ext}", self.name));
+            quote(&path.display().to_string())
+        };
+        let replies = self.stubs.dir.path().join("replies");
+        fs::write(
+            replies.join(format!("{}.{id}.out", self.name)),
+            &reply.stdout,
+        )
+        .expect("a stub reply");
+        fs::write(
+            replies.join(format!("{}.{id}.err", self.name)),
+            &reply.stderr,
+        )
+        .expect("a stub reply");
+        // A hanging call never reads stdin: its parent may keep that open for as long.
+        let (stdin, tail) = if reply.hang {
+            ("", "exec sleep 86400".to_string())
+        } else {
+            ("record_stdin; ", format!("exit {}", reply.code))
+        };
+        format!(
+            "{stdin}cat {}; cat {} >&2; {tail}",
+            file("out"),
+            file("err")
+        )
     }
 }
 
@@ -321,6 +365,39 @@ mod tests {
     }
 
     #[test]
+    fn a_sequence_of_replies_answers_calls_in_turn_then_repeats_the_last() {
+        let stubs = PathStubs::new();
+        stubs.program("k3d").on_each(
+            &["cluster", "list"],
+            vec![
+                Reply::stdout("[]"),
+                Reply::stdout("[{}]"),
+                Reply::fail(2, ""),
+            ],
+        );
+        let codes: Vec<(Option<i32>, String)> = (0..4)
+            .map(|_| {
+                let o = run(&stubs, &["k3d", "cluster", "list"], "");
+                (
+                    o.status.code(),
+                    String::from_utf8_lossy(&o.stdout).into_owned(),
+                )
+            })
+            .collect();
+        let s = |x: &str| x.to_string();
+        assert_eq!(
+            codes,
+            [
+                (Some(0), s("[]")),
+                (Some(0), s("[{}]")),
+                (Some(2), s("")),
+                (Some(2), s(""))
+            ]
+        );
+        assert!(stubs.calls().iter().all(|c| c.pid.is_some()));
+    }
+
+    #[test]
     fn only_stubbed_programs_are_on_the_isolated_path() {
         let stubs = PathStubs::new();
         stubs.program("k3d");
@@ -362,6 +439,11 @@ mod tests {
             .unwrap();
         assert_eq!(first, "Forwarding from 127.0.0.1:8080 -> 80\n");
         assert_eq!(child.try_wait().unwrap(), None, "the stub exited early");
+        assert_eq!(
+            stubs.calls()[0].pid,
+            Some(child.id()),
+            "exec keeps the stub's pid"
+        );
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(stubs.lines(), ["kubectl port-forward svc/api 8080:80"]);
