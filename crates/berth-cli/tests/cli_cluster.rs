@@ -408,8 +408,11 @@ fn forward_runs_every_port_until_ctrl_c_and_leaves_no_process_behind() {
         "{stderr}"
     );
     assert!(pids.iter().all(|p| !alive(*p)), "a forward outlived berth");
+    // The forwards start concurrently: the order they reach the stub in is not fixed.
+    let mut lines = stubs.lines();
+    lines.sort();
     assert_eq!(
-        stubs.lines(),
+        lines,
         [
             "kubectl port-forward --context k3d-shop --namespace shop svc/api 18000:3000",
             "kubectl port-forward --context k3d-shop --namespace shop svc/db 15432:5432",
@@ -446,10 +449,13 @@ fn one_forward_failing_stops_the_others_with_its_message() {
         "{}",
         run.stderr
     );
+    // The api forward may be stopped before its stub got to record the call; if it did, the
+    // process must be gone.
     let api = stubs
         .calls()
         .into_iter()
-        .find(|c| c.args.contains(&"svc/api".to_string()))
-        .unwrap();
-    assert!(!alive(api.pid.unwrap()), "the api forward outlived berth");
+        .find(|c| c.args.contains(&"svc/api".to_string()));
+    if let Some(pid) = api.and_then(|c| c.pid) {
+        assert!(!alive(pid), "the api forward outlived berth");
+    }
 }
