@@ -147,6 +147,25 @@ pub enum Command {
         #[command(subcommand)]
         action: InfraAction,
     },
+    /// Create, delete or show the local Kubernetes cluster of an environment (minikube, kind, k3d).
+    Cluster {
+        #[command(subcommand)]
+        action: ClusterAction,
+    },
+    /// Port-forward the published ports of an environment's services and in-cluster stores
+    /// (kubectl port-forward, all in one session; Ctrl-C ends them all).
+    Forward {
+        /// Kubernetes environment.
+        environment: String,
+        /// Only this service or store.
+        service: Option<String>,
+        /// Print the forwards and the kubectl commands; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Kube context (default: the environment's local cluster's; required for EKS).
+        #[arg(long, value_name = "CONTEXT")]
+        context: Option<String>,
+    },
     /// Print the JSON Schema of berth.yaml.
     Schema,
     /// Write a commented starter berth.yaml.
@@ -181,6 +200,26 @@ pub enum InfraAction {
     Apply(InfraArgs),
     /// Plan and apply the destruction of everything ENV's Terraform created.
     Destroy(InfraArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterAction {
+    /// Create ENV's cluster with its topology (an existing one is left as it is; a stopped one
+    /// is started).
+    Create(ClusterArgs),
+    /// Delete ENV's cluster (nothing to do when it does not exist).
+    Delete(ClusterArgs),
+    /// Whether ENV's cluster exists and runs, as its tool reports it.
+    Status(ClusterArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// Environment with `platform: kubernetes` and `cluster: minikube|kind|k3d`.
+    pub environment: String,
+    /// Print the plan (the commands, the files) and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -107,6 +107,30 @@ impl From<DriveError> for CliError {
     }
 }
 
+/// A cluster command's error: naming an environment without a local cluster is a usage error.
+impl From<berth_drive::cluster::ClusterError> for CliError {
+    fn from(e: berth_drive::cluster::ClusterError) -> Self {
+        let status = if e.is_usage() {
+            ExitStatus::Usage
+        } else {
+            ExitStatus::Failure
+        };
+        CliError::new(status, e.to_string())
+    }
+}
+
+/// A forward's error: an unknown name or nothing to forward is a usage error.
+impl From<berth_drive::forward::ForwardError> for CliError {
+    fn from(e: berth_drive::forward::ForwardError) -> Self {
+        let status = if e.is_usage() {
+            ExitStatus::Usage
+        } else {
+            ExitStatus::Failure
+        };
+        CliError::new(status, e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,9 @@
 //! which streams are terminals) resolved once into one struct per command. Commands take these
 //! and never see clap types or read an environment variable themselves.
 
-use crate::args::{Cli, Command, Global, ImportCli, InfraAction, InfraArgs, Invocation};
+use crate::args::{
+    Cli, ClusterAction, Command, Global, ImportCli, InfraAction, InfraArgs, Invocation,
+};
 use crate::error::CliError;
 use crate::printer::{OutputFormat, Printer};
 use berth_drive::terraform::Action;
@@ -247,6 +249,21 @@ pub struct InfraSettings {
 }
 
 #[derive(Debug)]
+pub struct ClusterSettings {
+    pub action: berth_drive::cluster::Action,
+    pub environment: String,
+    pub dry_run: bool,
+}
+
+#[derive(Debug)]
+pub struct ForwardSettings {
+    pub environment: String,
+    pub service: Option<String>,
+    pub dry_run: bool,
+    pub context: Option<String>,
+}
+
+#[derive(Debug)]
 pub struct InitSettings {
     pub name: Option<String>,
     pub force: bool,
@@ -288,6 +305,8 @@ pub enum CommandSettings {
     Run(RunSettings),
     Deploy(DeploySettings),
     Infra(InfraSettings),
+    Cluster(ClusterSettings),
+    Forward(ForwardSettings),
     Schema,
     Init(InitSettings),
     Import(ImportSettings),
@@ -402,6 +421,18 @@ fn command(
             timeout: secs(timeout),
         }),
         Some(Command::Infra { action }) => CommandSettings::Infra(infra(action, env)?),
+        Some(Command::Cluster { action }) => CommandSettings::Cluster(cluster(action)),
+        Some(Command::Forward {
+            environment,
+            service,
+            dry_run,
+            context,
+        }) => CommandSettings::Forward(ForwardSettings {
+            environment,
+            service,
+            dry_run,
+            context,
+        }),
         Some(Command::Schema) => CommandSettings::Schema,
         Some(Command::Init { name, force }) => CommandSettings::Init(InitSettings { name, force }),
         Some(Command::Completions { shell }) => CommandSettings::Completions(shell),
@@ -409,6 +440,20 @@ fn command(
             unreachable!("args::parse hands `import` to ImportCli")
         }
     })
+}
+
+fn cluster(action: ClusterAction) -> ClusterSettings {
+    use berth_drive::cluster::Action;
+    let (action, args) = match action {
+        ClusterAction::Create(a) => (Action::Create, a),
+        ClusterAction::Delete(a) => (Action::Delete, a),
+        ClusterAction::Status(a) => (Action::Status, a),
+    };
+    ClusterSettings {
+        action,
+        environment: args.environment,
+        dry_run: args.dry_run,
+    }
 }
 
 fn infra(action: InfraAction, env: &Environment) -> Result<InfraSettings, CliError> {

@@ -7,7 +7,9 @@
 
 pub mod artifacts;
 pub mod clock;
+pub mod cluster;
 pub mod compose;
+pub mod forward;
 pub mod fsutil;
 pub mod history;
 pub mod process;

@@ -58,7 +58,8 @@ pub struct StoreModel {
     pub port: u16,
     /// Extra named ports (e.g. rabbitmq management 15672).
     pub extra_ports: Vec<PortModel>,
-    /// Host port published in compose/native environments.
+    /// Host port: published in compose/native environments, the local port `berth forward`
+    /// uses for an in-cluster store on Kubernetes.
     pub publish: Option<u16>,
     /// Login user (`default` for redis).
     pub user: String,
@@ -327,7 +328,8 @@ pub struct PortModel {
     pub port: u16,
     #[serde(skip_serializing_if = "Protocol::is_tcp")]
     pub protocol: Protocol,
-    /// Host port (compose/native environments only).
+    /// Host port: published in compose/native environments, the local port `berth forward`
+    /// uses on Kubernetes.
     pub publish: Option<u16>,
 }
 

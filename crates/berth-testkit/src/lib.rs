@@ -8,7 +8,12 @@
 //! `scripts/test.sh`) a missing oracle fails the test instead. `scripts/install-oracles.sh`
 //! installs them all; see docs/oracles.md.
 //!
+//! The [`stubs`] module puts fake programs on `PATH` for end-to-end tests of the binary (it
+//! records every call and answers from a script).
+//!
 //! Dev-dependency only: nothing in the shipped binary links it.
+
+pub mod stubs;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

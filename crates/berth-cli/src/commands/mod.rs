@@ -1,11 +1,13 @@
 //! One module per command. Each takes its settings and returns `Result<ExitStatus, CliError>`;
 //! results go through the printer's [`Report`](crate::printer::Report), a failure back to `main`.
 
+mod cluster;
 mod completions;
 mod deploy;
 mod diff;
 mod down;
 mod drive;
+mod forward;
 mod import;
 mod infra;
 mod init;
@@ -35,6 +37,8 @@ pub fn run(
         CommandSettings::Render(s) => render::run(g, printer, s),
         CommandSettings::Diff(s) => diff::run(g, printer, s),
         CommandSettings::Infra(s) => infra::run(g, printer, s),
+        CommandSettings::Cluster(s) => cluster::run(g, printer, s),
+        CommandSettings::Forward(s) => forward::run(g, printer, s),
         CommandSettings::Schema => schema::run(printer),
         CommandSettings::Init(s) => init::run(g, printer, s),
         CommandSettings::Completions(shell) => completions::run(shell),

@@ -125,7 +125,30 @@ pub trait Runner: Send + Sync {
         }
         Ok(out.code)
     }
+    /// Start the program without waiting (stdin closed); every output line goes to `line` from
+    /// a reader thread. By default: unsupported.
+    fn spawn(&self, cmd: &Cmd, line: LineSink) -> std::io::Result<Box<dyn Running>> {
+        let _ = line;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!(
+                "this runner cannot start `{}` in the background",
+                cmd.display()
+            ),
+        ))
+    }
 }
+
+/// A program started by [`Runner::spawn`] that runs on while its caller does other things.
+pub trait Running: Send {
+    /// Its exit code once it has ended (`Some(None)`: killed by a signal); `None` while it runs.
+    fn try_wait(&mut self) -> std::io::Result<Option<Option<i32>>>;
+    /// Kill it (if it still runs) and reap it, so no process is left behind.
+    fn kill(&mut self) -> std::io::Result<()>;
+}
+
+/// Output lines of a spawned program, handed over from its reader thread.
+pub type LineSink = Box<dyn FnMut(Stream, &str) + Send>;
 
 /// The real runner: `std::process::Command`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -177,6 +200,10 @@ impl Lines {
 }
 
 impl Runner for SystemRunner {
+    fn spawn(&self, cmd: &Cmd, line: LineSink) -> std::io::Result<Box<dyn Running>> {
+        spawn_child(cmd, line)
+    }
+
     /// In its own process group under the command's [`Limits`]; a child killed at its time
     /// limit or stopped by [`cancel`] is an error (`TimedOut`, `Interrupted`) that says so.
     fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
@@ -220,6 +247,60 @@ impl Runner for SystemRunner {
     }
 }
 
+/// A child process of [`SystemRunner::spawn`].
+struct SystemChild(std::process::Child);
+
+impl Running for SystemChild {
+    fn try_wait(&mut self) -> std::io::Result<Option<Option<i32>>> {
+        Ok(self.0.try_wait()?.map(|s| s.code()))
+    }
+
+    fn kill(&mut self) -> std::io::Result<()> {
+        if self.0.try_wait()?.is_none() {
+            // It may end between the check and the kill; waiting reaps it either way.
+            let _ = self.0.kill();
+        }
+        self.0.wait().map(|_| ())
+    }
+}
+
+/// Start `cmd` with its output lines going to `line` (merged by one thread, as in `stream`).
+fn spawn_child(cmd: &Cmd, mut line: LineSink) -> std::io::Result<Box<dyn Running>> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    let mut child = command(cmd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let (tx, rx) = mpsc::channel::<(Stream, String)>();
+    let out = child
+        .stdout
+        .take()
+        .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>);
+    let err = child
+        .stderr
+        .take()
+        .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>);
+    for (stream, pipe) in [(Stream::Stdout, out), (Stream::Stderr, err)] {
+        let Some(pipe) = pipe else { continue };
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send((stream, l));
+            }
+        });
+    }
+    drop(tx);
+    std::thread::spawn(move || {
+        for (s, l) in rx {
+            line(s, &l);
+        }
+    });
+    Ok(Box::new(SystemChild(child)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +330,33 @@ mod tests {
         // cargo runs tests with CARGO_* variables set, so the inherited environment is larger.
         assert!(inherited.stdout.lines().count() > 1, "{}", inherited.stdout);
         assert_eq!(cleared.stdout, "ONLY=kept\n");
+    }
+
+    #[test]
+    fn system_runner_spawns_in_the_background_and_kills_and_reaps() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut child = SystemRunner
+            .spawn(
+                &Cmd::new("sh").args(["-c", "echo ready; exec sleep 30"]),
+                Box::new(move |s, l| {
+                    let _ = tx.send((s, l.to_string()));
+                }),
+            )
+            .unwrap();
+        let first = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert_eq!(first, (Stream::Stdout, "ready".to_string()));
+        assert_eq!(child.try_wait().unwrap(), None);
+        child.kill().unwrap();
+        let mut done = SystemRunner
+            .spawn(&Cmd::new("sh").args(["-c", "exit 4"]), Box::new(|_, _| {}))
+            .unwrap();
+        let code = loop {
+            if let Some(c) = done.try_wait().unwrap() {
+                break c;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert_eq!(code, Some(4));
     }
 
     #[test]

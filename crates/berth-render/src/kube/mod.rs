@@ -50,6 +50,7 @@ mod workloads;
 pub use object::{Kind, Meta, Obj};
 pub use parts::HEADER;
 pub use secrets::{secret_env_file, secret_ref, MissingSecret, GENERATED_SECRET_FILE};
+pub use stores::port_name as store_port_name;
 
 use crate::artifact::ArtifactSet;
 use crate::yaml::append;

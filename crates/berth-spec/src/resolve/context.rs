@@ -41,11 +41,6 @@ impl<'a> Resolver<'a> {
         self.cloud.is_some()
     }
 
-    /// Whether host ports are published (compose and native environments).
-    pub fn publishes(&self) -> bool {
-        matches!(self.platform, Platform::Compose | Platform::Native)
-    }
-
     pub fn default_realization(&self) -> RealizationKind {
         match self.platform {
             Platform::Compose => RealizationKind::Container,
@@ -59,8 +54,7 @@ impl<'a> Resolver<'a> {
     pub fn host_address(&self) -> String {
         match (self.platform, self.cluster) {
             (Platform::Native, _) => "127.0.0.1".into(),
-            (Platform::Kubernetes, Some(Cluster::Minikube)) => "host.minikube.internal".into(),
-            (Platform::Kubernetes, Some(Cluster::K3d)) => "host.k3d.internal".into(),
+            (Platform::Kubernetes, Some(c)) => c.host_alias().into(),
             _ => "host.docker.internal".into(),
         }
     }
@@ -156,5 +150,19 @@ impl<'a> Resolver<'a> {
             }
         }
         EnvValue::concat(parts)
+    }
+}
+
+impl Cluster {
+    /// The host name a pod of this cluster reaches the developer's machine at. minikube and k3d
+    /// put theirs into the cluster DNS; kind has none, so `berth cluster create` maps
+    /// `host.docker.internal` to the kind network's gateway in CoreDNS (Docker Desktop resolves
+    /// that name already). EKS has no developer machine; the name is never used there.
+    pub fn host_alias(self) -> &'static str {
+        match self {
+            Cluster::Minikube => "host.minikube.internal",
+            Cluster::K3d => "host.k3d.internal",
+            Cluster::Kind | Cluster::Eks => "host.docker.internal",
+        }
     }
 }

@@ -62,14 +62,11 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         None => r.default_realization(),
     };
     let shape = Shape::of(name, store, facts);
-    let publish = if r.publishes() {
-        match store.publish.as_ref().map(|p| p.value) {
-            Some(0) => None,
-            Some(p) => Some(p),
-            None => Some(facts.port),
-        }
-    } else {
-        None
+    // Published on the host (compose, native) or forwarded to it (`berth forward`, Kubernetes).
+    let publish = match store.publish.as_ref().map(|p| p.value) {
+        Some(0) => None,
+        Some(p) => Some(p),
+        None => Some(facts.port),
     };
     let extra_ports = facts
         .extra_ports
@@ -98,8 +95,10 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         storage: storage(store),
         database: shape.database,
         replica_set: shape.replica_set,
-        publish: publish
-            .filter(|_| realized == Realized::Container || r.platform == Platform::Native),
+        publish: publish.filter(|_| {
+            matches!(realized, Realized::Container | Realized::InCluster)
+                || r.platform == Platform::Native
+        }),
         realization: realized,
         image,
         port: facts.port,

@@ -44,7 +44,7 @@ fn workload(
     let chain = r.chain;
     let overrides: Vec<&ServiceOverride> = chain.service_overrides(name).collect();
     let kind = svc.kind();
-    let ports = ports(r, svc, &overrides);
+    let ports = ports(svc, &overrides);
     let health = svc.health.as_ref().and_then(|h| health(h, &ports));
     let deps = dependencies(r, svc, stores);
     let env = env_vars(r, svc, &overrides, &deps.wiring);
@@ -113,15 +113,15 @@ fn workload(
     }
 }
 
-/// Named ports, with the host port each publishes where the platform publishes.
-fn ports(r: &Resolver, svc: &Service, overrides: &Overrides) -> Vec<PortModel> {
+/// Named ports, with the host port each publishes (compose, native) or is forwarded to
+/// (`berth forward`, Kubernetes).
+fn ports(svc: &Service, overrides: &Overrides) -> Vec<PortModel> {
     svc.ports
         .iter()
         .map(|(pname, num)| {
             let key = pname.value.as_str();
-            let publish = pick(overrides, svc.publish.get(key), |o| o.publish.get(key))
-                .filter(|_| r.publishes())
-                .map(|p| p.value);
+            let publish =
+                pick(overrides, svc.publish.get(key), |o| o.publish.get(key)).map(|p| p.value);
             PortModel {
                 name: pname.value.clone(),
                 port: num.number,
