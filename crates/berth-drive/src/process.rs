@@ -23,6 +23,9 @@ pub struct Cmd {
     pub env: Vec<(String, String)>,
     /// Start from an empty environment: the program sees only `env`.
     pub clear_env: bool,
+    /// Text written to the program's stdin (then closed); None: no stdin. Never shown by
+    /// [`Cmd::display`] (it may hold secret values).
+    pub stdin: Option<String>,
 }
 
 impl Cmd {
@@ -54,6 +57,12 @@ impl Cmd {
 
     pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
         self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// Feed `text` on stdin (e.g. an object to `kubectl apply -f -`).
+    pub fn stdin(mut self, text: impl Into<String>) -> Self {
+        self.stdin = Some(text.into());
         self
     }
 
@@ -138,7 +147,26 @@ fn command(cmd: &Cmd) -> Command {
 
 impl Runner for SystemRunner {
     fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
-        let out = command(cmd).stdin(Stdio::null()).output()?;
+        let out = match &cmd.stdin {
+            None => command(cmd).stdin(Stdio::null()).output()?,
+            Some(text) => {
+                let mut child = command(cmd)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()?;
+                let mut pipe = child.stdin.take().expect("stdin is piped");
+                let text = text.clone();
+                // Written from a thread so a program that prints before it reads cannot block.
+                let writer = std::thread::spawn(move || {
+                    use std::io::Write;
+                    let _ = pipe.write_all(text.as_bytes());
+                });
+                let out = child.wait_with_output()?;
+                let _ = writer.join();
+                out
+            }
+        };
         Ok(Output {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -217,6 +245,14 @@ mod tests {
         assert_eq!(out.code, Some(3));
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn system_runner_feeds_stdin() {
+        let out = SystemRunner
+            .output(&Cmd::new("cat").stdin("kind: Secret\n"))
+            .unwrap();
+        assert_eq!(out.stdout, "kind: Secret\n");
     }
 
     #[test]
