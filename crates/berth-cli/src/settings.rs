@@ -86,6 +86,8 @@ pub struct GlobalSettings {
     /// stderr is a terminal (live progress instead of plain lines).
     pub terminal: bool,
     pub workspace: WorkspaceSettings,
+    /// `--context`: the kube context a Kubernetes environment acts on.
+    pub context: Option<String>,
 }
 
 /// What the project's `.berth/` workspace takes from the environment.
@@ -130,6 +132,7 @@ impl GlobalSettings {
             quiet,
             terminal: env.stderr_tty,
             workspace: WorkspaceSettings::resolve(env),
+            context: g.context.clone(),
         }
     }
 
@@ -191,6 +194,8 @@ pub struct UpSettings {
     pub services: Vec<String>,
     pub build: bool,
     pub timeout: Duration,
+    /// Print the plan, change nothing (Kubernetes).
+    pub dry_run: bool,
 }
 
 #[derive(Debug)]
@@ -232,6 +237,8 @@ pub struct DeploySettings {
     /// `None` lists the recipes.
     pub name: Option<String>,
     pub timeout: Duration,
+    /// Print the plan, change nothing (Kubernetes).
+    pub dry_run: bool,
 }
 
 #[derive(Debug)]
@@ -356,11 +363,13 @@ fn command(
             services,
             build,
             timeout,
+            dry_run,
         }) => CommandSettings::Up(UpSettings {
             environment,
             services,
             build,
             timeout: secs(timeout),
+            dry_run,
         }),
         Some(Command::Down {
             environment,
@@ -397,9 +406,14 @@ fn command(
             job,
             tty: env.stdin_tty && env.stdout_tty,
         }),
-        Some(Command::Deploy { name, timeout }) => CommandSettings::Deploy(DeploySettings {
+        Some(Command::Deploy {
+            name,
+            timeout,
+            dry_run,
+        }) => CommandSettings::Deploy(DeploySettings {
             name,
             timeout: secs(timeout),
+            dry_run,
         }),
         Some(Command::Infra { action }) => CommandSettings::Infra(infra(action, env)?),
         Some(Command::Schema) => CommandSettings::Schema,

@@ -9,6 +9,7 @@ mod drive;
 mod import;
 mod infra;
 mod init;
+mod kube;
 mod logs;
 mod menu;
 mod render;

@@ -204,6 +204,23 @@ impl KubeDriver<'_> {
         self.wait(&ctx, &[target], timeout, obs)
     }
 
+    /// Run a recipe's pre or post command (as compose recipes do).
+    pub fn hook(&self, stage: &'static str, command: &str) -> Result<(), DriveError> {
+        let cmd = crate::compose::hook_cmd(&self.ws.root, self.env(), &self.model.stack, command);
+        let code = self
+            .runner
+            .interactive(&cmd)
+            .map_err(|e| super::spawn_error("sh", e))?;
+        if code != Some(0) {
+            return Err(DriveError::Hook {
+                stage,
+                command: command.into(),
+                code,
+            });
+        }
+        Ok(())
+    }
+
     /// Fails unless `name` is a workload or store of the environment.
     fn owner(&self, name: &str) -> Result<(), DriveError> {
         let known =
