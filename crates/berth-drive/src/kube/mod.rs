@@ -163,11 +163,21 @@ impl<'a> KubeDriver<'a> {
         self.cancel.load(Ordering::SeqCst)
     }
 
-    /// Run `argv` (cwd `.berth/`); a missing program is [`KubeError::MissingTool`].
+    /// `.berth/` (the plan's files are relative to it) once it exists; the project directory
+    /// before (read-only commands never create `.berth/`).
+    fn cwd(&self) -> &std::path::Path {
+        if self.ws.dir.is_dir() {
+            &self.ws.dir
+        } else {
+            &self.ws.root
+        }
+    }
+
+    /// Run `argv` (in [`Self::cwd`]); a missing program is [`KubeError::MissingTool`].
     fn run(&self, argv: &[String], stdin: Option<String>) -> Result<Output, DriveError> {
         let mut cmd = Cmd::new(&argv[0])
             .args(argv[1..].iter().cloned())
-            .cwd(&self.ws.dir);
+            .cwd(self.cwd());
         cmd.stdin = stdin;
         let out = self
             .runner
