@@ -39,6 +39,10 @@ pub struct Global {
     /// Print less.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Kubernetes environments: the kube context to act on (default: the one the environment's
+    /// cluster names: minikube, kind-STACK, k3d-STACK); it must belong to the environment.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,7 +77,8 @@ pub enum Command {
         #[arg(long = "out", short = 'O')]
         out: Option<PathBuf>,
     },
-    /// Start a compose environment: render into .berth/, secrets, stores, jobs, services, health.
+    /// Start an environment: compose (stores, jobs, services, health) or Kubernetes (images,
+    /// secrets, phased apply, rollouts).
     Up {
         /// Environment (default: the first compose environment).
         environment: Option<String>,
@@ -86,6 +91,9 @@ pub enum Command {
         /// Seconds to wait for each start phase to become healthy.
         #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
         timeout: u64,
+        /// Kubernetes: print the plan (every build, load, apply and wait) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Stop and remove an environment's containers (named volumes are kept unless --volumes).
     Down {
@@ -141,6 +149,9 @@ pub enum Command {
         /// Seconds to wait for each start phase to become healthy.
         #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
         timeout: u64,
+        /// Kubernetes: print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Provision a cloud environment with Terraform (renders deploy/terraform first).
     Infra {
@@ -162,9 +173,6 @@ pub enum Command {
         /// Print the forwards and the kubectl commands; run nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Kube context (default: the environment's local cluster's; required for EKS).
-        #[arg(long, value_name = "CONTEXT")]
-        context: Option<String>,
     },
     /// Print the JSON Schema of berth.yaml.
     Schema,

@@ -2,6 +2,7 @@
 //! error a command returns: its message, the spec diagnostics behind it, its exit status).
 //! Commands never print their fatal error; `main` prints it once through the printer.
 
+use berth_drive::kube::KubeError;
 use berth_drive::DriveError;
 use berth_spec::{Diagnostic, Source};
 
@@ -100,7 +101,11 @@ impl From<DriveError> for CliError {
     fn from(e: DriveError) -> Self {
         let status = match e {
             DriveError::Interrupted => ExitStatus::Interrupted,
-            DriveError::NotCompose { .. } | DriveError::Select(_) => ExitStatus::Usage,
+            DriveError::NotCompose { .. }
+            | DriveError::Select(_)
+            | DriveError::Kube(KubeError::NoContext(_) | KubeError::Unknown(_)) => {
+                ExitStatus::Usage
+            }
             _ => ExitStatus::Failure,
         };
         CliError::new(status, e.to_string())

@@ -88,6 +88,8 @@ pub struct GlobalSettings {
     /// stderr is a terminal (live progress instead of plain lines).
     pub terminal: bool,
     pub workspace: WorkspaceSettings,
+    /// `--context`: the kube context a Kubernetes environment acts on.
+    pub context: Option<String>,
 }
 
 /// What the project's `.berth/` workspace takes from the environment.
@@ -132,6 +134,7 @@ impl GlobalSettings {
             quiet,
             terminal: env.stderr_tty,
             workspace: WorkspaceSettings::resolve(env),
+            context: g.context.clone(),
         }
     }
 
@@ -193,6 +196,8 @@ pub struct UpSettings {
     pub services: Vec<String>,
     pub build: bool,
     pub timeout: Duration,
+    /// Print the plan, change nothing (Kubernetes).
+    pub dry_run: bool,
 }
 
 #[derive(Debug)]
@@ -234,6 +239,8 @@ pub struct DeploySettings {
     /// `None` lists the recipes.
     pub name: Option<String>,
     pub timeout: Duration,
+    /// Print the plan, change nothing (Kubernetes).
+    pub dry_run: bool,
 }
 
 #[derive(Debug)]
@@ -260,7 +267,6 @@ pub struct ForwardSettings {
     pub environment: String,
     pub service: Option<String>,
     pub dry_run: bool,
-    pub context: Option<String>,
 }
 
 #[derive(Debug)]
@@ -375,11 +381,13 @@ fn command(
             services,
             build,
             timeout,
+            dry_run,
         }) => CommandSettings::Up(UpSettings {
             environment,
             services,
             build,
             timeout: secs(timeout),
+            dry_run,
         }),
         Some(Command::Down {
             environment,
@@ -416,9 +424,14 @@ fn command(
             job,
             tty: env.stdin_tty && env.stdout_tty,
         }),
-        Some(Command::Deploy { name, timeout }) => CommandSettings::Deploy(DeploySettings {
+        Some(Command::Deploy {
+            name,
+            timeout,
+            dry_run,
+        }) => CommandSettings::Deploy(DeploySettings {
             name,
             timeout: secs(timeout),
+            dry_run,
         }),
         Some(Command::Infra { action }) => CommandSettings::Infra(infra(action, env)?),
         Some(Command::Cluster { action }) => CommandSettings::Cluster(cluster(action)),
@@ -426,12 +439,10 @@ fn command(
             environment,
             service,
             dry_run,
-            context,
         }) => CommandSettings::Forward(ForwardSettings {
             environment,
             service,
             dry_run,
-            context,
         }),
         Some(Command::Schema) => CommandSettings::Schema,
         Some(Command::Init { name, force }) => CommandSettings::Init(InitSettings { name, force }),

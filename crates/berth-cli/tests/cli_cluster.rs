@@ -320,7 +320,7 @@ fn forward_dry_run_lists_one_kubectl_per_published_port() {
     let eks = berth(dir.path(), &stubs, &["forward", "prod", "--dry-run"]);
     assert_eq!(eks.code, 2);
     assert!(
-        eks.stderr.contains("pass `--context CONTEXT`"),
+        eks.stderr.contains("give its context with --context"),
         "{}",
         eks.stderr
     );

@@ -207,9 +207,22 @@ fn status_usage_errors_need_no_docker() {
         "status_unknown_env",
         p.berth().args(["status", "nope"]).run().code(2)
     );
+    // A Kubernetes environment asks kubectl; a kubeconfig without its context is one clear
+    // message (kubectl here is a stub that knows no context).
+    let bin = TempProject::empty();
+    bin.write("kubectl", "#!/bin/sh\nexit 0\n");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let perm = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(bin.path().join("kubectl"), perm).unwrap();
+    }
     berth_snapshot!(
-        "status_not_compose",
-        p.berth().args(["status", "minikube"]).run().code(2)
+        "status_kubernetes_without_context",
+        p.berth()
+            .env("PATH", bin.path().to_str().unwrap())
+            .args(["status", "minikube"])
+            .run()
+            .code(1)
     );
     let q = TempProject::empty();
     q.write(

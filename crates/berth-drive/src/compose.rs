@@ -40,6 +40,7 @@ mod state;
 
 pub use berth_render::plan::{ComposePlan, Endpoint, Kind, Unit};
 pub use error::DriveError;
+pub use ops::hook_cmd;
 pub use state::{parse_ps, phase, Container, Phase};
 
 use crate::artifacts;

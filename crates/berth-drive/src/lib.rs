@@ -1,7 +1,8 @@
 //! berth-drive: the only layer that touches the world. It writes rendered files
 //! ([`artifacts`], atomically through [`fsutil`]), keeps the project's state under `.berth/`
 //! ([`workspace`]: generated secrets, history, locks), and executes the plans render returns
-//! beside the files: [`compose`] drives `docker compose`, [`terraform`] drives terraform. It
+//! beside the files: [`compose`] drives `docker compose`, [`kube`] drives kubectl and the
+//! cluster CLIs, [`terraform`] drives terraform. It
 //! reaches processes and time only through the [`process::Runner`] and [`clock::Clock`]
 //! traits (real implementations by default).
 
@@ -12,6 +13,7 @@ pub mod compose;
 pub mod forward;
 pub mod fsutil;
 pub mod history;
+pub mod kube;
 pub mod process;
 pub mod secrets;
 pub mod select;

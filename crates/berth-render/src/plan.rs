@@ -1,6 +1,7 @@
 //! What render returns for one environment beside its files: the typed plan a driver executes
 //! with them. Compose: [`ComposePlan`] (what to start, in which order, what to wait for, which
-//! secrets are needed, the endpoints); Terraform: [`TerraformPlan`] (the environment's root
+//! secrets are needed, the endpoints); Kubernetes: [`KubePlan`] (images to build, the Secret of
+//! local values, the apply phases with their objects and waits); Terraform: [`TerraformPlan`] (the environment's root
 //! module and the files it consists of). Pure, like the rest of render; plans serialize, so
 //! they can be shown as they are.
 
@@ -11,6 +12,9 @@ use serde::Serialize;
 
 pub use crate::compose::plan::{
     ComposePlan, Endpoint, Kind, SecretNeed, StorePlan, Unit, WorkloadPlan,
+};
+pub use crate::kube::plan::{
+    ImageBuild, KubePlan, LocalSecret, ObjectRef, PhaseName, PhasePlan, WaitFor, WaitTarget,
 };
 
 /// The files of one environment and the plan that uses them. File paths are relative to the
@@ -41,6 +45,12 @@ pub fn compose(model: &Model) -> Rendered<ComposePlan> {
         files: compose::render(model),
         plan: compose::plan(model),
     }
+}
+
+/// A Kubernetes environment's phase files (under `kube/<env>/`) and plan.
+pub fn kubernetes(model: &Model) -> Rendered<KubePlan> {
+    let (plan, files) = crate::kube::plan::plan(model);
+    Rendered { files, plan }
 }
 
 /// A cloud environment's Terraform and plan; None when the environment has no cloud.

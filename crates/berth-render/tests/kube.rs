@@ -1,8 +1,7 @@
 //! Kubernetes renderer: structure, secrets, snapshots, and the oracles `kubectl kustomize`,
 //! `kubernetes-validate --strict` and `checkov`. A missing oracle is a failure, not a skip.
 
-use base64::Engine;
-use berth_render::kube::{self, secret_env_file};
+use berth_render::kube::{self, secret_object};
 use berth_render::ArtifactSet;
 use berth_spec::{Model, Source, Spec};
 use serde_json::Value;
@@ -111,8 +110,6 @@ fn paths_of_base_overlays_and_hydrated() {
         "k8s/overlays/kind/resources/postgres/statefulset.yaml",
         "k8s/overlays/kind/kustomization.yaml",
         "k8s/overlays/kind/resources/namespace.yaml",
-        "k8s/overlays/kind/secrets.env.example",
-        "k8s/overlays/kind/.gitignore",
         "k8s/overlays/prod/kustomization.yaml",
         "k8s/rendered/kind.yaml",
         "k8s/rendered/staging.yaml",
@@ -134,11 +131,10 @@ fn paths_of_base_overlays_and_hydrated() {
         let kind = kinds[0].as_str().unwrap().to_lowercase();
         assert!(path.ends_with(&format!("/{kind}.yaml")), "{path}");
     }
-    assert!(set
-        .get_str("k8s/overlays/kind/.gitignore")
-        .unwrap()
-        .lines()
-        .any(|l| l == "secrets.env"));
+    // No git-ignored file: the overlay builds from a clean checkout.
+    assert!(!k8s
+        .iter()
+        .any(|p| p.contains("secrets.env") || p.ends_with(".gitignore")));
 }
 
 #[test]
@@ -597,8 +593,7 @@ fn overlay_layout() {
             .unwrap();
     assert_eq!(k["namespace"], "shop");
     assert_eq!(k["resources"][0], "../../base");
-    assert_eq!(k["secretGenerator"][0]["name"], "shop-secrets");
-    assert_eq!(k["secretGenerator"][0]["envs"][0], "secrets.env");
+    assert!(k.get("secretGenerator").is_none());
     // Cloud: namespaces by replacement, so the ClusterSecretStore stays cluster-scoped.
     let k: Value =
         serde_saphyr::from_str(set.get_str("k8s/overlays/prod/kustomization.yaml").unwrap())
@@ -620,11 +615,13 @@ fn overlay_layout() {
     // kind has 1.0.0) and no namespace.
     let base = set.get_str("k8s/base/api/deployment.yaml").unwrap();
     assert!(!base.contains("namespace:"), "{base}");
-    let example = set
-        .get_str("k8s/overlays/kind/secrets.env.example")
-        .unwrap();
-    assert!(example.contains("\napi-token=\n"), "{example}");
-    assert!(example.contains("host environment variable SHOP_API_TOKEN"));
+    // The kustomization names the keys of the Secret the driver creates, never a value.
+    let note = set.get_str("k8s/overlays/kind/kustomization.yaml").unwrap();
+    assert!(note.contains("Secret `shop-secrets`"), "{note}");
+    assert!(
+        note.contains("#   api-token: host environment variable SHOP_API_TOKEN"),
+        "{note}"
+    );
 }
 
 #[test]
@@ -646,13 +643,16 @@ fn deterministic_and_independent_of_selection() {
 }
 
 #[test]
-fn env_file_refuses_line_breaks_and_missing_values() {
+fn secret_object_carries_every_local_key_or_names_the_missing_one() {
     let m = model(&fixture(), "kind");
-    let nl = |_: &str, _: &str| Some("a\nb".to_string());
-    let err = secret_env_file(&m, &nl).unwrap_err();
-    assert!(err.to_string().contains("line break"), "{err}");
+    let nl = |s: &str, _: &str| Some(format!("{s}\nline two"));
+    let obj = secret_object(&m, &nl).unwrap().unwrap();
+    assert_eq!(obj["kind"], "Secret");
+    assert_eq!(obj["metadata"]["name"], "shop-secrets");
+    assert_eq!(obj["metadata"]["namespace"], "shop");
+    assert_eq!(obj["stringData"]["api-token"], "api-token\nline two");
     let none = |_: &str, _: &str| None;
-    let err = secret_env_file(&m, &none).unwrap_err();
+    let err = secret_object(&m, &none).unwrap_err();
     assert_eq!(err.secret, "postgres-password");
 }
 
@@ -696,11 +696,20 @@ fn canary_secret_values_never_reach_rendered_files() {
             );
             checked += 1;
         }
-        // The driver's file does hold them (so this test can see a leak).
+        // Neither do the plan's files or the plan itself; the Secret the driver pipes to
+        // kubectl does hold them (so this test can see a leak).
         for m in kube_models(&spec) {
-            let env = secret_env_file(&m, &canary).unwrap();
-            for (_, b) in env.iter() {
-                assert!(String::from_utf8_lossy(b).contains("CANARY"));
+            let r = berth_render::plan::kubernetes(&m);
+            for (path, bytes) in r.files.iter() {
+                assert!(
+                    !String::from_utf8_lossy(bytes).contains("CANARY"),
+                    "{name}: plan file {path} leaks a secret"
+                );
+            }
+            let plan = serde_json::to_string(&r.plan).unwrap();
+            assert!(!plan.contains("CANARY"), "{name}: the plan leaks a secret");
+            if let Some(obj) = secret_object(&m, &canary).unwrap() {
+                assert!(obj.to_string().contains("CANARY"));
             }
         }
     }
@@ -755,8 +764,8 @@ fn key(o: &Value) -> (String, String, String) {
     )
 }
 
-/// Every overlay builds with the real kustomize and gives exactly the hydrated objects (plus
-/// the Secret of local values, which is checked against the planted values).
+/// Every overlay builds with the real kustomize from a clean render (no secret file written
+/// next to it) and gives exactly the hydrated objects.
 #[test]
 fn oracle_kustomize_builds_every_overlay_as_hydrated() {
     berth_testkit::require!(berth_testkit::KUBECTL);
@@ -766,8 +775,6 @@ fn oracle_kustomize_builds_every_overlay_as_hydrated() {
         let set = berth_render::render(&spec, &[]).unwrap();
         berth_drive::artifacts::write(&set, tmp.path()).unwrap();
         for m in kube_models(&spec) {
-            berth_drive::artifacts::write(&secret_env_file(&m, &canary).unwrap(), tmp.path())
-                .unwrap();
             let dir = tmp.path().join(format!("k8s/overlays/{}", m.environment));
             let out = tool("kubectl", &["kustomize", dir.to_str().unwrap()]);
             assert!(
@@ -776,30 +783,10 @@ fn oracle_kustomize_builds_every_overlay_as_hydrated() {
                 m.environment,
                 String::from_utf8_lossy(&out.stderr)
             );
-            let mut got: BTreeMap<_, Value> = docs(&String::from_utf8_lossy(&out.stdout))
+            let got: BTreeMap<_, Value> = docs(&String::from_utf8_lossy(&out.stdout))
                 .into_iter()
                 .map(|o| (key(&o), o))
                 .collect();
-            let secret_key = (
-                "v1".to_string(),
-                "Secret".to_string(),
-                format!("{}-secrets", m.stack),
-            );
-            if let Some(secret) = got.remove(&secret_key) {
-                assert_eq!(secret["metadata"]["namespace"], m.namespace.as_str());
-                for (k, v) in secret["data"].as_object().unwrap() {
-                    let value = base64::engine::general_purpose::STANDARD
-                        .decode(v.as_str().unwrap())
-                        .unwrap();
-                    let (s, sk) = k.split_once('.').unwrap_or((k, "value"));
-                    assert_eq!(
-                        String::from_utf8(value).unwrap(),
-                        canary(s, sk).unwrap(),
-                        "{name}/{}: {k} reads back changed",
-                        m.environment
-                    );
-                }
-            }
             let want: BTreeMap<_, Value> = objects(&m).into_iter().map(|o| (key(&o), o)).collect();
             let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
             let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();

@@ -102,6 +102,7 @@ pub fn run(
             timeout: s.timeout,
             build: false,
         },
+        dry_run: s.dry_run,
     };
     let env = recipe.environment.value.clone();
     let session = drive::session(g, printer, Some(&env))?;

@@ -10,6 +10,9 @@ use std::time::Instant;
 pub fn run(g: &GlobalSettings, printer: &Printer, s: DownSettings) -> Result<ExitStatus, CliError> {
     let started = Instant::now();
     let session = drive::session(g, printer, s.environment.as_deref())?;
+    if session.is_kubernetes() {
+        return super::kube::down(printer, &session, s.volumes);
+    }
     let mut driver = session.driver()?;
     // Ctrl-C stops `docker compose down` and is recorded in the history (exit 130).
     driver.cancel = drive::cancel_flag();

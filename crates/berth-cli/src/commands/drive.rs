@@ -9,6 +9,7 @@ use crate::settings::GlobalSettings;
 use berth_drive::clock::{rfc3339, Clock, SystemClock};
 use berth_drive::compose::{Kind, Observer, Phase};
 use berth_drive::history::{History, Record};
+use berth_drive::kube::{KubeDriver, KubeOptions};
 use berth_drive::process::SystemRunner;
 use berth_drive::secrets::HostSources;
 use berth_drive::{ComposeDriver, DriveError, Workspace};
@@ -27,6 +28,8 @@ pub static SOURCES: HostSources = HostSources;
 pub struct Session {
     pub model: Model,
     pub workspace: Workspace,
+    /// `--context` (Kubernetes environments).
+    pub context: Option<String>,
 }
 
 /// Load the spec (its warnings shown) and resolve ENV (default: the first compose environment).
@@ -47,7 +50,11 @@ pub fn session(
         })?,
     };
     let workspace = g.workspace.workspace(project.root());
-    Ok(Session { model, workspace })
+    Ok(Session {
+        model,
+        workspace,
+        context: g.context.clone(),
+    })
 }
 
 /// The first environment (in spec order) whose platform is compose.
@@ -59,20 +66,41 @@ pub fn first_compose(project: &Project) -> Option<Model> {
     })
 }
 
-/// The names of the compose environments, in spec order.
-pub fn compose_envs(project: &Project) -> Vec<String> {
+/// The names of the environments Berth drives (compose and Kubernetes), in spec order.
+pub fn driven_envs(project: &Project) -> Vec<String> {
     project
         .spec
         .environments
         .keys()
         .filter(|name| {
-            berth_spec::resolve(&project.spec, name).is_ok_and(|m| m.platform == Platform::Compose)
+            berth_spec::resolve(&project.spec, name)
+                .is_ok_and(|m| matches!(m.platform, Platform::Compose | Platform::Kubernetes))
         })
         .map(|k| k.value.clone())
         .collect()
 }
 
 impl Session {
+    /// True for a Kubernetes environment (driven by [`Session::kube_driver`]).
+    pub fn is_kubernetes(&self) -> bool {
+        self.model.platform == Platform::Kubernetes
+    }
+
+    pub fn kube_driver(&self) -> Result<KubeDriver<'_>, DriveError> {
+        let mut d = KubeDriver::new(
+            &self.model,
+            self.workspace.clone(),
+            &RUNNER,
+            &CLOCK,
+            &SOURCES,
+            KubeOptions {
+                context: self.context.clone(),
+            },
+        )?;
+        d.cancel = cancel_flag();
+        Ok(d)
+    }
+
     pub fn driver(&self) -> Result<ComposeDriver<'_>, DriveError> {
         ComposeDriver::new(
             &self.model,

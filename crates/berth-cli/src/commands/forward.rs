@@ -8,9 +8,8 @@ use crate::error::{CliError, ExitStatus};
 use crate::printer::{Printer, Report};
 use crate::project;
 use crate::settings::{ForwardSettings, GlobalSettings};
-use berth_drive::cluster::Identity;
 use berth_drive::forward::{self, ForwardPlan};
-use berth_spec::{Cluster, Model, Platform};
+use berth_spec::{Model, Platform};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -22,10 +21,7 @@ pub fn run(
     let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
     let model = berth_spec::resolve(&project.spec, &s.environment)?;
-    let context = match s.context {
-        Some(c) => c,
-        None => kube_context(&model)?,
-    };
+    let context = kube_context(&model, g.context.as_deref())?;
     let plan = forward::plan(&model, &context, s.service.as_deref())?;
     if s.dry_run {
         printer.report(&PlanReport(&plan))?;
@@ -49,22 +45,17 @@ pub fn run(
     Ok(ExitStatus::Interrupted)
 }
 
-/// The kube context of a local cluster's environment (the lead folds this into the driver's
-/// context module at merge). EKS and compose environments name theirs with `--context`.
-fn kube_context(model: &Model) -> Result<String, CliError> {
-    let env = &model.environment;
+/// The kube context of a Kubernetes environment (`--context`, else the one its cluster names;
+/// EKS needs `--context`).
+fn kube_context(model: &Model, flag: Option<&str>) -> Result<String, CliError> {
     if model.platform != Platform::Kubernetes {
         return Err(CliError::usage(format!(
-            "environment `{env}` runs on {}, not Kubernetes: `berth forward` port-forwards a Kubernetes environment (compose environments publish their ports themselves)",
+            "environment `{}` runs on {}, not Kubernetes: `berth forward` port-forwards a Kubernetes environment (compose environments publish their ports themselves)",
+            model.environment,
             model.platform.as_str()
         )));
     }
-    if model.cluster == Some(Cluster::Eks) {
-        return Err(CliError::usage(format!(
-            "environment `{env}` runs on EKS: pass `--context CONTEXT`, the kube context of the cluster `berth infra apply {env}` created"
-        )));
-    }
-    Ok(Identity::of(model)?.context)
+    berth_drive::kube::context::expected(model, flag).map_err(CliError::usage)
 }
 
 struct PlanReport<'a>(&'a ForwardPlan);

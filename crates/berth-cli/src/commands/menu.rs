@@ -1,5 +1,5 @@
 //! `berth` with no arguments in a terminal: a menu (inquire) of the spec's recipes and of
-//! up/status/down per compose environment; the choice comes back as the settings of the
+//! up/status/down per compose and Kubernetes environment; the choice comes back as the settings of the
 //! command to run. The settings choose the menu only when a person can answer (stdin and
 //! stderr are terminals, not in CI); otherwise `berth` prints the usage.
 
@@ -50,15 +50,17 @@ fn items(project: &Project) -> Vec<(String, Option<CommandSettings>)> {
         let deploy = DeploySettings {
             name: Some(name.value.clone()),
             timeout: DEFAULT_TIMEOUT,
+            dry_run: false,
         };
         items.push((label, Some(CommandSettings::Deploy(deploy))));
     }
-    for env in drive::compose_envs(project) {
+    for env in drive::driven_envs(project) {
         let up = UpSettings {
             environment: Some(env.clone()),
             services: Vec::new(),
             build: false,
             timeout: DEFAULT_TIMEOUT,
+            dry_run: false,
         };
         let status = StatusSettings {
             environment: Some(env.clone()),

@@ -11,6 +11,7 @@ mod forward;
 mod import;
 mod infra;
 mod init;
+mod kube;
 mod logs;
 mod menu;
 mod render;

@@ -13,6 +13,9 @@ pub fn run(
     s: RestartSettings,
 ) -> Result<ExitStatus, CliError> {
     let session = drive::session(g, printer, s.environment.as_deref())?;
+    if session.is_kubernetes() {
+        return super::kube::restart(printer, &session, &s.service, s.timeout);
+    }
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
     let _lock = driver.lock()?;

@@ -9,6 +9,9 @@ use crate::settings::{GlobalSettings, RunSettings};
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: RunSettings) -> Result<ExitStatus, CliError> {
     let session = drive::session(g, printer, s.environment.as_deref())?;
+    if session.is_kubernetes() {
+        return super::kube::run(printer, &session, &s.job, crate::settings::DEFAULT_TIMEOUT);
+    }
     let driver = session.driver()?;
     let lock = driver.lock()?;
     let job = &s.job;

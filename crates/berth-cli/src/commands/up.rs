@@ -1,6 +1,7 @@
 //! `berth up [ENV]`: under the environment's lock, render into `.berth/`, write secrets, run
 //! a recipe's pre commands, start stores, jobs and services with live health progress, run
 //! post commands, print the endpoints. `berth deploy NAME` is the same with a recipe.
+//! Kubernetes environments go to `kube` (images, secrets, phased apply; `--dry-run`).
 
 use super::drive::{self, Progress, Session};
 use crate::error::{CliError, ExitStatus};
@@ -20,6 +21,8 @@ pub struct Plan<'a> {
     pub pre: Vec<String>,
     pub post: Vec<String>,
     pub opts: UpOptions,
+    /// Print the plan, change nothing (Kubernetes).
+    pub dry_run: bool,
 }
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitStatus, CliError> {
@@ -34,12 +37,21 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitS
             timeout: s.timeout,
             build: s.build,
         },
+        dry_run: s.dry_run,
     };
     execute(printer, &session, &plan)
 }
 
 /// Bring the plan up.
 pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> Result<ExitStatus, CliError> {
+    if session.is_kubernetes() {
+        return super::kube::up(printer, session, plan);
+    }
+    if plan.dry_run {
+        return Err(CliError::usage(
+            "--dry-run is for Kubernetes environments; `berth render` shows a compose environment's files",
+        ));
+    }
     let started = Instant::now();
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();

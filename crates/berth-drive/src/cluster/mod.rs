@@ -69,8 +69,8 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// minikube → profile and context `minikube`; kind → cluster `<stack>`, context
-    /// `kind-<stack>`; k3d → cluster `<stack>`, context `k3d-<stack>`. EKS and non-Kubernetes
+    /// minikube → profile `minikube`; kind and k3d → cluster `<stack>`; the context as
+    /// [`crate::kube::context::expected`] names it. EKS and non-Kubernetes
     /// environments are not local clusters.
     pub fn of(model: &Model) -> Result<Self, ClusterError> {
         let env = model.environment.clone();
@@ -84,12 +84,15 @@ impl Identity {
             .cluster
             .ok_or(ClusterError::NoCluster { env: env.clone() })?;
         let stack = model.stack.clone();
-        let (tool, name, context) = match cluster {
-            Cluster::Minikube => (Tool::Minikube, "minikube".to_string(), "minikube".into()),
-            Cluster::Kind => (Tool::Kind, stack.clone(), format!("kind-{stack}")),
-            Cluster::K3d => (Tool::K3d, stack.clone(), format!("k3d-{stack}")),
+        let (tool, name) = match cluster {
+            Cluster::Minikube => (Tool::Minikube, "minikube".to_string()),
+            Cluster::Kind => (Tool::Kind, stack),
+            Cluster::K3d => (Tool::K3d, stack),
             Cluster::Eks => return Err(ClusterError::Cloud { env }),
         };
+        // The one naming rule of kube contexts (a local cluster always has a default).
+        let context = crate::kube::context::expected(model, None)
+            .expect("a local cluster names its context");
         Ok(Identity {
             tool,
             cluster: name,

@@ -17,6 +17,8 @@ pub enum DriveError {
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
+    Kube(#[from] crate::kube::KubeError),
+    #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(transparent)]
     Select(#[from] UnknownService),

@@ -197,23 +197,7 @@ impl ComposeDriver<'_> {
     /// set, and BERTH_LOCK_PID (this process), so a `berth` the command starts shares the
     /// environment's lock this one holds (see [`Workspace::lock`](crate::Workspace::lock)).
     pub fn hook(&self, stage: &'static str, command: &str) -> Result<(), DriveError> {
-        let mut cmd = Cmd::new("sh")
-            .args(["-c", command])
-            .cwd(self.ws.root.clone())
-            .env("BERTH_ENVIRONMENT", self.env())
-            .env("BERTH_STACK", self.project())
-            .env(LOCK_PID_VAR, std::process::id().to_string());
-        if let Some(dir) = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(PathBuf::from))
-        {
-            let path = std::env::var_os("PATH").unwrap_or_default();
-            let mut paths = vec![dir];
-            paths.extend(std::env::split_paths(&path));
-            if let Ok(joined) = std::env::join_paths(paths) {
-                cmd = cmd.env("PATH", joined.to_string_lossy().into_owned());
-            }
-        }
+        let cmd = hook_cmd(&self.ws.root, self.env(), self.project(), command);
         let code = self.interactive(&cmd)?;
         if self.cancelled() {
             return Err(DriveError::Interrupted);
@@ -227,4 +211,28 @@ impl ComposeDriver<'_> {
         }
         Ok(())
     }
+}
+
+/// A recipe's pre or post command: `sh -c COMMAND` in the project root `root`, with this
+/// binary's directory leading PATH and BERTH_ENVIRONMENT, BERTH_STACK and BERTH_LOCK_PID set
+/// (shared by the compose and Kubernetes drivers).
+pub fn hook_cmd(root: &std::path::Path, env: &str, stack: &str, command: &str) -> Cmd {
+    let mut cmd = Cmd::new("sh")
+        .args(["-c", command])
+        .cwd(root)
+        .env("BERTH_ENVIRONMENT", env)
+        .env("BERTH_STACK", stack)
+        .env(LOCK_PID_VAR, std::process::id().to_string());
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from))
+    {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir];
+        paths.extend(std::env::split_paths(&path));
+        if let Ok(joined) = std::env::join_paths(paths) {
+            cmd = cmd.env("PATH", joined.to_string_lossy().into_owned());
+        }
+    }
+    cmd
 }

@@ -98,11 +98,22 @@ pub(super) fn run(
     mut c: Command,
     data: &mut dyn FnMut(Stream, &[u8]),
 ) -> io::Result<End> {
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.stdin(if cmd.stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     confine(&mut c, cmd.limits);
     let mut child = c.spawn()?;
+    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), cmd.stdin.clone()) {
+        // Written from a thread so a program that prints before it reads cannot block.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(text.as_bytes());
+        });
+    }
     let pgid = child.id() as i32;
     let (tx, rx) = mpsc::channel::<Event>();
     let pipes: [(Stream, Option<Box<dyn Read + Send>>); 2] = [

@@ -25,6 +25,9 @@ pub struct Cmd {
     pub env: Vec<(String, String)>,
     /// Start from an empty environment: the program sees only `env`.
     pub clear_env: bool,
+    /// Text written to the program's stdin (then closed); None: no stdin. Never shown by
+    /// [`Cmd::display`] (it may hold secret values).
+    pub stdin: Option<String>,
     /// Memory and time bounds (captured runs only; none by default).
     pub limits: Limits,
 }
@@ -58,6 +61,12 @@ impl Cmd {
 
     pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
         self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// Feed `text` on stdin (e.g. an object to `kubectl apply -f -`).
+    pub fn stdin(mut self, text: impl Into<String>) -> Self {
+        self.stdin = Some(text.into());
         self
     }
 
@@ -357,6 +366,14 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
         };
         assert_eq!(code, Some(4));
+    }
+
+    #[test]
+    fn system_runner_feeds_stdin() {
+        let out = SystemRunner
+            .output(&Cmd::new("cat").stdin("kind: Secret\n"))
+            .unwrap();
+        assert_eq!(out.stdout, "kind: Secret\n");
     }
 
     #[test]

@@ -146,26 +146,14 @@ pub fn environment(model: &Model, pieces: EnvPieces) -> ArtifactSet {
     set
 }
 
-/// The kustomization and, with local secret values, the example env file and `.gitignore`.
+/// The kustomization, with a note on the Secret of local values the driver creates.
 fn overlay_files(model: &Model, dir: &str, k: &Node, set: &mut ArtifactSet) {
-    if k.field("secretGenerator").is_some() {
-        set.insert(
-            format!("{dir}/{}.example", secrets::GENERATED_SECRET_FILE),
-            secrets::env_example(model),
-        );
-        set.insert(
-            format!("{dir}/.gitignore"),
-            format!(
-                "{HEADER}# Secret values written by `berth deploy`; never commit them.\n{}\n",
-                secrets::GENERATED_SECRET_FILE
-            ),
-        );
-    }
     set.insert(
         format!("{dir}/kustomization.yaml"),
         format!(
-            "{HEADER}# Environment `{}`: the base plus what differs here. Build: kubectl kustomize .\n{}",
+            "{HEADER}# Environment `{}`: the base plus what differs here. Build: kubectl kustomize .\n{}{}",
             model.environment,
+            secrets::overlay_note(model),
             to_yaml(k)
         ),
     );
@@ -243,9 +231,6 @@ fn kustomization<'a>(
         // `namespace:` would also stamp a namespace on cluster-scoped objects.
         cluster_scoped.dedup();
         k.insert("replacements", replacements(model, &cluster_scoped));
-    }
-    if let Some(g) = secrets::generator(model) {
-        k.insert("secretGenerator", g);
     }
     k
 }

@@ -4,16 +4,16 @@
 //! Layout, under `<out>/k8s/`:
 //! - `rendered/<env>.yaml`: every object of the environment, in apply order (what
 //!   `kubectl apply --server-side -f` takes, what checkov and kubernetes-validate read). Secret
-//!   *values* are never in it: the one Secret built from local values is made by the overlay's
-//!   `secretGenerator` from a git-ignored file, and cloud secrets come from AWS through
-//!   External Secrets.
+//!   *values* are never in it: the one Secret of local values (`<stack>-secrets`) is created
+//!   by the driver (`berth up`), and cloud secrets come from AWS through External Secrets.
 //! - `base/<owner>/<kind>.yaml`: one file per resource kind per workload or store (`<stack>/`
 //!   for stack-wide objects), holding the objects *every* Kubernetes environment has, without a
 //!   namespace. Each field holds the value most environments share (ties: spec order).
 //! - `overlays/<env>/`: `kustomization.yaml` (namespace, `images:` for tags, JSON patches for
-//!   every other difference), `resources/` (objects only some environments have, and the
-//!   Namespace), `patches/<kind>-<name>.yaml` (RFC 6902), and for local values
-//!   `secrets.env.example` (names only) plus a `.gitignore` for `secrets.env`.
+//!   every other difference; its comment names the keys of the Secret of local values),
+//!   `resources/` (objects only some environments have, and the Namespace) and
+//!   `patches/<kind>-<name>.yaml` (RFC 6902). It builds with plain `kubectl kustomize` from a
+//!   clean checkout: no git-ignored file is needed.
 //!
 //! Decisions (docs/render.md has the long form):
 //! - Overlays are computed, not hand-picked: the hydrated objects of each environment are the
@@ -41,6 +41,7 @@ mod merge;
 mod netpol;
 mod object;
 mod parts;
+pub mod plan;
 mod pods;
 mod secrets;
 mod stores;
@@ -49,7 +50,9 @@ mod workloads;
 
 pub use object::{Kind, Meta, Obj};
 pub use parts::HEADER;
-pub use secrets::{secret_env_file, secret_ref, MissingSecret, GENERATED_SECRET_FILE};
+pub use secrets::{
+    generated_secret_name, local_secret_keys, secret_object, secret_ref, MissingSecret,
+};
 pub use stores::port_name as store_port_name;
 
 use crate::artifact::ArtifactSet;

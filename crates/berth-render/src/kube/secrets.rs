@@ -2,19 +2,16 @@
 //! ExternalSecret (through the ClusterSecretStore `aws-secrets-manager`) that makes a Kubernetes
 //! Secret of the same name; every other secret (generated into `.berth/` state, read from the
 //! host environment or a file) becomes a key of the one Secret `<stack>-secrets`, which the
-//! overlay's `secretGenerator` builds from the git-ignored `secrets.env` that the driver writes
-//! ([`secret_env_file`]). No value is ever part of a rendered file.
+//! driver creates in the cluster from those values ([`secret_object`], piped to kubectl, never
+//! written to a file); the overlay only refers to it by name. No value is ever part of a
+//! rendered file.
 
 use super::object::{Kind, Meta, Obj};
-use super::parts::{labels, HEADER};
-use crate::artifact::ArtifactSet;
+use super::parts::labels;
 use crate::tree::node;
 use crate::tree::Node;
 use berth_spec::model::{SecretModel, SecretSource, StoreModel};
 use berth_spec::Model;
-
-/// The env file of local secret values in an overlay (git-ignored).
-pub const GENERATED_SECRET_FILE: &str = "secrets.env";
 
 /// The ClusterSecretStore every cloud environment reads from.
 pub const CLUSTER_SECRET_STORE: &str = "aws-secrets-manager";
@@ -81,11 +78,6 @@ fn local_keys(model: &Model) -> Vec<(String, String, String)> {
         .filter(|(s, _)| !is_aws(model, s))
         .map(|(s, k)| (local_key(&s, &k), s, k))
         .collect()
-}
-
-/// Whether the overlay has a `secretGenerator` (some secret values are local).
-pub fn has_local(model: &Model) -> bool {
-    !local_keys(model).is_empty()
 }
 
 /// ClusterSecretStore and ExternalSecrets of the environment.
@@ -174,47 +166,39 @@ fn cluster_secret_store(model: &Model) -> Obj<'_> {
     )
 }
 
-/// The overlay's `secretGenerator` entry, when some values are local.
-pub fn generator(model: &Model) -> Option<Node<'_>> {
-    has_local(model).then(|| {
-        node!([{
-            "name": generated_secret_name(model),
-            "envs": [GENERATED_SECRET_FILE],
-            "options": {
-                // Workloads name the Secret directly (also in the hydrated file).
-                "disableNameSuffixHash": true,
-                "labels": { "app.kubernetes.io/part-of": &model.stack, "app.kubernetes.io/managed-by": "berth" },
-            },
-        }])
-    })
+/// The keys of the Secret `<stack>-secrets` the driver creates, for the overlay's comment and
+/// the plan: (key, secret, secret key), in model order.
+pub fn local_secret_keys(model: &Model) -> Vec<(String, String, String)> {
+    local_keys(model)
 }
 
-/// `secrets.env.example`: the key names `secrets.env` must hold, never a value.
-pub fn env_example(model: &Model) -> String {
+/// The overlay's comment on the Secret `<stack>-secrets` (empty when no value is local): which
+/// keys it holds and where their values come from; `berth up` creates it, never a file here.
+pub fn overlay_note(model: &Model) -> String {
+    let keys = local_keys(model);
+    if keys.is_empty() {
+        return String::new();
+    }
+    let name = generated_secret_name(model);
     let mut out = format!(
-        "{}# Keys of the Secret `{}`. `berth deploy` writes them, with values from .berth/ state,\n\
-         # the host environment or files, to {GENERATED_SECRET_FILE} (git-ignored) next to this file.\n",
-        HEADER,
-        generated_secret_name(model)
+        "# Secret `{name}` is not in these files: `berth up {}` creates it from .berth/ state,\n\
+         # the host environment or files (by hand: kubectl create secret generic {name} …).\n\
+         # Its keys:\n",
+        model.environment,
     );
-    for (key, secret, k) in local_keys(model) {
+    for (key, secret, _) in keys {
         let from = match model.secret(&secret).map(|s| &s.source) {
             Some(SecretSource::Generate { length }) => format!("generated ({length} characters)"),
             Some(SecretSource::Env { var }) => format!("host environment variable {var}"),
             Some(SecretSource::File { path }) => format!("file {path}"),
             _ => "unknown".to_string(),
         };
-        let what = if k == "value" {
-            format!("secret {secret}")
-        } else {
-            format!("secret {secret}, key {k}")
-        };
-        out.push_str(&format!("# {what}: {from}\n{key}=\n"));
+        out.push_str(&format!("#   {key}: {from}\n"));
     }
     out
 }
 
-/// A secret value the environment needs but the lookup does not have, or cannot carry.
+/// A secret value the environment needs but the lookup does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("secret `{secret}` key `{key}`: {problem}")]
 pub struct MissingSecret {
@@ -223,38 +207,38 @@ pub struct MissingSecret {
     pub problem: String,
 }
 
-/// `k8s/overlays/ENV/secrets.env` with the values `lookup(secret, key)` gives. Pure; the driver
-/// writes it (mode 0600) before `kubectl kustomize`/apply. Kustomize env files hold one line per
-/// key, so a value with a line break is refused with a clear error.
-pub fn secret_env_file(
+/// The Secret `<stack>-secrets` with the values `lookup(secret, key)` gives, as one JSON object
+/// (what the driver pipes to `kubectl apply -f -`); None when no value is local. Pure: the
+/// values go from the caller to the cluster and are never written to a file.
+pub fn secret_object(
     model: &Model,
     lookup: &dyn Fn(&str, &str) -> Option<String>,
-) -> Result<ArtifactSet, MissingSecret> {
-    let mut set = ArtifactSet::default();
+) -> Result<Option<serde_json::Value>, MissingSecret> {
     let keys = local_keys(model);
     if keys.is_empty() {
-        return Ok(set);
+        return Ok(None);
     }
-    let mut text = String::new();
+    let mut data = serde_json::Map::new();
     for (key, secret, k) in keys {
         let value = lookup(&secret, &k).ok_or_else(|| MissingSecret {
             secret: secret.clone(),
             key: k.clone(),
-            problem: "no value (run `berth secrets` or set its source)".into(),
+            problem: "no value (set its source, e.g. the environment variable it reads)".into(),
         })?;
-        if value.contains(['\n', '\r']) {
-            return Err(MissingSecret {
-                secret,
-                key: k,
-                problem: "the value has a line break, which a kustomize env file cannot hold"
-                    .into(),
-            });
-        }
-        text.push_str(&format!("{key}={value}\n"));
+        data.insert(key, serde_json::Value::String(value));
     }
-    set.insert(
-        format!("k8s/overlays/{}/{GENERATED_SECRET_FILE}", model.environment),
-        text,
-    );
-    Ok(set)
+    Ok(Some(serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": generated_secret_name(model),
+            "namespace": model.namespace,
+            "labels": {
+                "app.kubernetes.io/part-of": model.stack,
+                "app.kubernetes.io/managed-by": "berth",
+            },
+        },
+        "type": "Opaque",
+        "stringData": data,
+    })))
 }
