@@ -194,6 +194,14 @@ pub struct UpSettings {
 }
 
 #[derive(Debug)]
+pub struct DevSettings {
+    /// `None` = the first native environment.
+    pub environment: Option<String>,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug)]
 pub struct DownSettings {
     pub environment: Option<String>,
     pub volumes: bool,
@@ -281,6 +289,7 @@ pub enum CommandSettings {
     Render(RenderSettings),
     Diff(DiffSettings),
     Up(UpSettings),
+    Dev(DevSettings),
     Down(DownSettings),
     Status(StatusSettings),
     Logs(LogsSettings),
@@ -360,6 +369,15 @@ fn command(
             environment,
             services,
             build,
+            timeout: secs(timeout),
+        }),
+        Some(Command::Dev {
+            environment,
+            dry_run,
+            timeout,
+        }) => CommandSettings::Dev(DevSettings {
+            environment,
+            dry_run,
             timeout: secs(timeout),
         }),
         Some(Command::Down {

@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod clock;
 pub mod compose;
+pub mod dev;
 pub mod fsutil;
 pub mod history;
 pub mod process;
