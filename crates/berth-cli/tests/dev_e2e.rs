@@ -198,7 +198,12 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
         w["restarts"] == 1 && ready(w) && w["pid"] != first["pid"]
     });
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(web(&p)["restarts"], 1, "one restart per burst:\n{}", s.output());
+    assert_eq!(
+        web(&p)["restarts"],
+        1,
+        "one restart per burst:\n{}",
+        s.output()
+    );
     assert!(get(port).unwrap().contains("hello again 2"));
 
     // Killing it restarts it (reported).
@@ -208,7 +213,54 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
         w["restarts"] == 2 && ready(w) && w["pid"] != after["pid"]
     });
     assert!(get(port).is_some());
-    assert!(s.output().contains("exited (killed by a signal)"), "{}", s.output());
+    assert!(
+        s.output().contains("exited (killed by a signal)"),
+        "{}",
+        s.output()
+    );
+
+    // Another terminal: status, restart, logs of the running session.
+    let status = Berth::new()
+        .dir(p.path())
+        .args(["-o", "json", "status", "dev"])
+        .run()
+        .ok()
+        .stdout_json();
+    assert_eq!(status["running"], true);
+    assert_eq!(status["processes"][0]["pid"], revived["pid"]);
+    assert_eq!(status["processes"][0]["restarts"], 2);
+    assert!(
+        status["processes"][0]["last_exit"].is_null(),
+        "killed: no exit code"
+    );
+    let restarted = Berth::new()
+        .dir(p.path())
+        .args(["restart", "web", "-e", "dev"])
+        .run()
+        .ok();
+    assert!(
+        restarted.stderr.contains("web restarted"),
+        "{}",
+        restarted.stderr
+    );
+    let revived = until(&p, &s, "requested restart", |w| {
+        w["restarts"] == 3 && ready(w)
+    });
+    let logs = Berth::new()
+        .dir(p.path())
+        .args(["logs", "web", "-e", "dev"])
+        .run()
+        .ok();
+    assert!(
+        logs.stdout.contains("[berth] restarting (request)"),
+        "{}",
+        logs.stdout
+    );
+    assert!(
+        logs.stdout.contains("Serving HTTP on 127.0.0.1"),
+        "{}",
+        logs.stdout
+    );
 
     // SIGINT: everything stops, exit 0, nothing left.
     s.signal("INT");
@@ -218,7 +270,10 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     assert_eq!(processes_with(&marker), Vec::<String>::new());
     assert_eq!(state(&p)["state"], "stopped");
     let out = s.output();
-    assert!(out.contains("web | Serving HTTP on 127.0.0.1"), "multiplexed prefix:\n{out}");
+    assert!(
+        out.contains("web | Serving HTTP on 127.0.0.1"),
+        "multiplexed prefix:\n{out}"
+    );
 }
 
 /// `berth dev` on a broken project: exits 1 with one clear message naming the service.
@@ -249,7 +304,9 @@ fn a_port_in_use_names_the_service_and_the_port() {
     let p = project(port, &http_server(port), "web");
     fails_with(
         &p,
-        &[&format!("service `web`: port {port} on 127.0.0.1 is already in use")],
+        &[&format!(
+            "service `web`: port {port} on 127.0.0.1 is already in use"
+        )],
     );
 }
 
@@ -297,17 +354,28 @@ fn dry_run_shows_the_plan_with_host_wiring() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["name"].as_str().unwrap().into(), v["value"].as_str().unwrap().into()))
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().into(),
+                v["value"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(env["CACHE_HOST"], "127.0.0.1");
     assert_eq!(env["CACHE_PORT"], "16379");
     assert_eq!(env["WORKER_URL"], "http://127.0.0.1:9000");
-    assert!(env["CACHE_URL"].contains("${secret:cache-password}@127.0.0.1:16379"), "{env:?}");
+    assert!(
+        env["CACHE_URL"].contains("${secret:cache-password}@127.0.0.1:16379"),
+        "{env:?}"
+    );
     assert_eq!(plan["secrets"][0]["name"], "cache-password");
     let containers = &plan["containers"];
     assert_eq!(containers["stores"][0]["name"], "cache");
     assert_eq!(containers["workloads"][0]["service"], "worker");
-    assert!(!run.stdout.contains("\"service\": \"api\""), "api is a process, not a container");
+    assert!(
+        !run.stdout.contains("\"service\": \"api\""),
+        "api is a process, not a container"
+    );
     // Nothing written by a dry run.
     assert!(!p.path().join(".berth").exists());
 }

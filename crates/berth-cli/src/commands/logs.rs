@@ -7,6 +7,9 @@ use crate::settings::{GlobalSettings, LogsSettings};
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: LogsSettings) -> Result<ExitStatus, CliError> {
     let session = drive::session(g, printer, s.environment.as_deref())?;
+    if session.model.platform == berth_spec::Platform::Native {
+        return super::dev_session::logs(&session, s.service.as_deref(), s.follow, s.tail);
+    }
     let driver = session.driver()?;
     let code = driver
         .write_files()

@@ -4,6 +4,7 @@
 mod completions;
 mod deploy;
 mod dev;
+mod dev_session;
 mod diff;
 mod down;
 mod drive;

@@ -12,6 +12,9 @@ pub fn run(
     s: RestartSettings,
 ) -> Result<ExitStatus, CliError> {
     let session = drive::session(g, printer, s.environment.as_deref())?;
+    if session.model.platform == berth_spec::Platform::Native {
+        return super::dev_session::restart(printer, &session, &s.service, s.timeout);
+    }
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
     let lock = driver.lock()?;

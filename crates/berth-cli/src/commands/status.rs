@@ -25,6 +25,9 @@ pub fn run(
     s: StatusSettings,
 ) -> Result<ExitStatus, CliError> {
     let session = drive::session(g, printer, s.environment.as_deref())?;
+    if session.model.platform == berth_spec::Platform::Native {
+        return super::dev_session::status(printer, &session);
+    }
     let driver = session.driver()?;
     // Only the compose files: status never materialises secrets and takes no lock.
     let services = driver.write_files().and_then(|f| driver.status(&f))?;
