@@ -8,6 +8,8 @@
 //! - Stores of a native environment (realized `host`: reached at 127.0.0.1 on their published
 //!   port) run as containers publishing exactly that port, so the wiring the model computed
 //!   holds unchanged for host processes.
+//! - Readiness is the service's health check against 127.0.0.1; an `exec` check names a
+//!   program inside the image, so for a host process it becomes a TCP probe of its first port.
 //! - A host process listens on the host port of each of its ports (`publish`, else the port
 //!   itself): that is where its readiness probe looks and where the wiring of the processes
 //!   that use it points (`http://127.0.0.1:PORT`, not the compose service name).
@@ -80,7 +82,8 @@ pub struct Readiness {
     /// Per probe.
     pub timeout_ms: u64,
     /// From the start until the process counts as failed to start: the check's start period
-    /// plus its retries' worth of intervals, at least 30 s.
+    /// plus its retries' worth of intervals, at least 120 s (a dev command often compiles
+    /// first).
     pub deadline_ms: u64,
 }
 
@@ -148,6 +151,10 @@ pub fn container_model(model: &Model) -> Model {
         .retain(|s| matches!(s.realization, Realized::Host { .. } | Realized::Container));
     for s in &mut m.stores {
         s.realization = Realized::Container;
+        // `publish: 0` still leaves host processes reaching the store on its own port.
+        if s.publish.is_none() {
+            s.publish = s.wiring.port.as_plain().and_then(|p| p.parse().ok());
+        }
     }
     m.workloads.retain(|w| w.dev.is_none());
     for w in &mut m.workloads {
@@ -200,7 +207,7 @@ fn process(model: &Model, w: &Workload) -> ProcessPlan {
             probe: probe(w, &h.check),
             interval_ms: 100,
             timeout_ms: u64::from(h.timeout_s.max(1)) * 1000,
-            deadline_ms: u64::from((h.start_period_s + h.interval_s * h.retries).max(30)) * 1000,
+            deadline_ms: u64::from((h.start_period_s + h.interval_s * h.retries).max(120)) * 1000,
         }),
         after,
         stores: deps(DepKind::Store),
@@ -224,8 +231,15 @@ fn probe(w: &Workload, check: &Check) -> Probe {
         Check::Tcp { port, .. } => Probe::Tcp {
             port: host_port(w, *port),
         },
-        Check::Exec { command } => Probe::Exec {
-            command: command.clone(),
+        // An exec check names a program inside the image; on the host the service's first
+        // port answering is the readiness (the command itself when it has no port).
+        Check::Exec { command } => match w.primary_port() {
+            Some(p) => Probe::Tcp {
+                port: p.publish.unwrap_or(p.port),
+            },
+            None => Probe::Exec {
+                command: command.clone(),
+            },
         },
     }
 }
