@@ -95,6 +95,18 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Run a native environment's development loop in the foreground: stores in containers,
+    /// services with `dev.run` as host processes restarted on change, one log stream.
+    Dev {
+        /// Environment (default: the first native environment).
+        environment: Option<String>,
+        /// Print the plan (what runs where, with which command and environment) and stop.
+        #[arg(long)]
+        dry_run: bool,
+        /// Seconds to wait for the containers of each start phase to become healthy.
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
+        timeout: u64,
+    },
     /// Stop and remove an environment's containers (named volumes are kept unless --volumes).
     Down {
         /// Environment (default: the first compose environment).

@@ -136,6 +136,19 @@ impl From<berth_drive::forward::ForwardError> for CliError {
     }
 }
 
+/// Dev-session errors: a wrong platform is a usage error, Ctrl-C is not an error at all.
+impl From<berth_drive::dev::DevError> for CliError {
+    fn from(e: berth_drive::dev::DevError) -> Self {
+        use berth_drive::dev::DevError;
+        match e {
+            DevError::Drive(d) => d.into(),
+            DevError::NotNative { .. } => CliError::usage(e.to_string()),
+            DevError::Interrupted => CliError::new(ExitStatus::Interrupted, e.to_string()),
+            _ => CliError::failure(e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,6 +201,14 @@ pub struct UpSettings {
 }
 
 #[derive(Debug)]
+pub struct DevSettings {
+    /// `None` = the first native environment.
+    pub environment: Option<String>,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug)]
 pub struct DownSettings {
     pub environment: Option<String>,
     pub volumes: bool,
@@ -304,6 +312,7 @@ pub enum CommandSettings {
     Render(RenderSettings),
     Diff(DiffSettings),
     Up(UpSettings),
+    Dev(DevSettings),
     Down(DownSettings),
     Status(StatusSettings),
     Logs(LogsSettings),
@@ -388,6 +397,15 @@ fn command(
             build,
             timeout: secs(timeout),
             dry_run,
+        }),
+        Some(Command::Dev {
+            environment,
+            dry_run,
+            timeout,
+        }) => CommandSettings::Dev(DevSettings {
+            environment,
+            dry_run,
+            timeout: secs(timeout),
         }),
         Some(Command::Down {
             environment,

@@ -186,8 +186,27 @@ impl<'a> ComposeDriver<'a> {
                 hint,
             });
         }
-        let rendered = berth_render::plan::compose(model);
-        Ok(ComposeDriver {
+        Ok(Self::from_rendered(
+            model,
+            berth_render::plan::compose(model),
+            ws,
+            runner,
+            clock,
+            sources,
+        ))
+    }
+
+    /// A driver for files and a plan rendered elsewhere (e.g. the containers of a `berth dev`
+    /// session); `model` is what they were rendered from.
+    pub fn from_rendered(
+        model: &'a Model,
+        rendered: berth_render::Rendered<ComposePlan>,
+        ws: Workspace,
+        runner: &'a dyn Runner,
+        clock: &'a dyn Clock,
+        sources: &'a dyn SecretSources,
+    ) -> Self {
+        ComposeDriver {
             model,
             plan: rendered.plan,
             files: rendered.files,
@@ -197,7 +216,7 @@ impl<'a> ComposeDriver<'a> {
             sources,
             cancel: Arc::new(AtomicBool::new(false)),
             poll: Duration::from_millis(500),
-        })
+        }
     }
 
     pub fn env(&self) -> &str {

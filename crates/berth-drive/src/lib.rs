@@ -10,6 +10,7 @@ pub mod artifacts;
 pub mod clock;
 pub mod cluster;
 pub mod compose;
+pub mod dev;
 pub mod forward;
 pub mod fsutil;
 pub mod history;

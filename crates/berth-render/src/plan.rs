@@ -10,6 +10,10 @@ use crate::{compose, terraform};
 use berth_spec::Model;
 use serde::Serialize;
 
+pub mod dev;
+
+pub use dev::{dev, DevPlan, ProcessPlan};
+
 pub use crate::compose::plan::{
     ComposePlan, Endpoint, Kind, SecretNeed, StorePlan, Unit, WorkloadPlan,
 };

@@ -10,6 +10,9 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: LogsSettings) -> Result<Exi
     if session.is_kubernetes() {
         return super::kube::logs(&session, s.service.as_deref(), s.follow, s.tail);
     }
+    if session.model.platform == berth_spec::Platform::Native {
+        return super::dev_session::logs(&session, s.service.as_deref(), s.follow, s.tail);
+    }
     let driver = session.driver()?;
     let code = driver
         .write_files()

@@ -4,6 +4,8 @@
 mod cluster;
 mod completions;
 mod deploy;
+mod dev;
+mod dev_session;
 mod diff;
 mod down;
 mod drive;
@@ -45,6 +47,7 @@ pub fn run(
         CommandSettings::Completions(shell) => completions::run(shell),
         CommandSettings::Import(s) => import::run(printer, s),
         CommandSettings::Up(s) => up::run(g, printer, s),
+        CommandSettings::Dev(s) => dev::run(g, printer, s),
         CommandSettings::Down(s) => down::run(g, printer, s),
         CommandSettings::Status(s) => status::run(g, printer, s),
         CommandSettings::Logs(s) => logs::run(g, printer, s),

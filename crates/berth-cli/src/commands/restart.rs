@@ -16,6 +16,9 @@ pub fn run(
     if session.is_kubernetes() {
         return super::kube::restart(printer, &session, &s.service, s.timeout);
     }
+    if session.model.platform == berth_spec::Platform::Native {
+        return super::dev_session::restart(printer, &session, &s.service, s.timeout);
+    }
     let mut driver = session.driver()?;
     driver.cancel = drive::cancel_flag();
     let _lock = driver.lock()?;

@@ -28,6 +28,9 @@ pub fn run(
     if session.is_kubernetes() {
         return super::kube::status(printer, &session);
     }
+    if session.model.platform == berth_spec::Platform::Native {
+        return super::dev_session::status(printer, &session);
+    }
     let driver = session.driver()?;
     // Only the compose files: status never materialises secrets and takes no lock.
     let services = driver.write_files().and_then(|f| driver.status(&f))?;
