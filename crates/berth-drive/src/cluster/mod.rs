@@ -91,8 +91,8 @@ impl Identity {
             Cluster::Eks => return Err(ClusterError::Cloud { env }),
         };
         // The one naming rule of kube contexts (a local cluster always has a default).
-        let context = crate::kube::context::expected(model, None)
-            .expect("a local cluster names its context");
+        let context =
+            crate::kube::context::expected(model, None).expect("a local cluster names its context");
         Ok(Identity {
             tool,
             cluster: name,
