@@ -94,6 +94,29 @@ pub enum Command {
         /// Kubernetes: print the plan (every build, load, apply and wait) and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Kubernetes: when a rollout or Job fails, roll back to the last recorded revision
+        /// (then exit 1 with the failure).
+        #[arg(long)]
+        atomic: bool,
+    },
+    /// Kubernetes: list the recorded revisions of an environment (read-only).
+    History {
+        /// Environment.
+        environment: String,
+    },
+    /// Kubernetes: re-apply a recorded revision and wait for its rollouts.
+    Rollback {
+        /// Environment.
+        environment: String,
+        /// The revision to restore (default: the one before the latest).
+        #[arg(long)]
+        to: Option<u32>,
+        /// Print the plan (which revision, every apply and wait) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Seconds to wait for each phase's rollouts.
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
+        timeout: u64,
     },
     /// Run a native environment's development loop in the foreground: stores in containers,
     /// services with `dev.run` as host processes restarted on change, one log stream.

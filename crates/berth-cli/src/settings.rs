@@ -198,6 +198,16 @@ pub struct UpSettings {
     pub timeout: Duration,
     /// Print the plan, change nothing (Kubernetes).
     pub dry_run: bool,
+    /// Roll back to the last revision when a rollout or Job fails (Kubernetes).
+    pub atomic: bool,
+}
+
+#[derive(Debug)]
+pub struct RollbackSettings {
+    pub environment: String,
+    pub to: Option<u32>,
+    pub dry_run: bool,
+    pub timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -315,6 +325,10 @@ pub enum CommandSettings {
     Dev(DevSettings),
     Down(DownSettings),
     Status(StatusSettings),
+    History {
+        environment: String,
+    },
+    Rollback(RollbackSettings),
     Logs(LogsSettings),
     Restart(RestartSettings),
     Run(RunSettings),
@@ -391,12 +405,26 @@ fn command(
             build,
             timeout,
             dry_run,
+            atomic,
         }) => CommandSettings::Up(UpSettings {
             environment,
             services,
             build,
             timeout: secs(timeout),
             dry_run,
+            atomic,
+        }),
+        Some(Command::History { environment }) => CommandSettings::History { environment },
+        Some(Command::Rollback {
+            environment,
+            to,
+            dry_run,
+            timeout,
+        }) => CommandSettings::Rollback(RollbackSettings {
+            environment,
+            to,
+            dry_run,
+            timeout: secs(timeout),
         }),
         Some(Command::Dev {
             environment,

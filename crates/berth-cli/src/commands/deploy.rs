@@ -103,6 +103,7 @@ pub fn run(
             build: false,
         },
         dry_run: s.dry_run,
+        atomic: false,
     };
     let env = recipe.environment.value.clone();
     let session = drive::session(g, printer, Some(&env))?;

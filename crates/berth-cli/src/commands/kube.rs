@@ -6,7 +6,9 @@ use super::drive::{self, Progress, Session};
 use super::up::Plan;
 use crate::error::{CliError, ExitStatus};
 use crate::printer::{Printer, Report};
+use crate::settings::{GlobalSettings, RollbackSettings};
 use berth_drive::compose::Observer;
+use berth_drive::kube::revision::{self, Revision, RollbackStep};
 use berth_drive::kube::{KubeDriver, KubeUpReport, Step, WorkloadStatus};
 use berth_drive::DriveError;
 use serde::Serialize;
@@ -104,7 +106,24 @@ pub fn up(printer: &Printer, session: &Session, plan: &Plan) -> Result<ExitStatu
             session.model.environment,
             driver.context()?
         ));
-        let report = driver.up(&lock, &steps, &progress)?;
+        let report = match driver.up(&lock, &steps, &progress) {
+            Ok(r) => r,
+            Err(e) if plan.atomic => {
+                match driver.recover(&e, plan.opts.timeout, &progress) {
+                    Some(Ok(rev)) => printer.warn(format!(
+                        "--atomic: rolled back to revision {} (recorded as revision {})",
+                        rev.rollback_of.unwrap_or_default(),
+                        rev.number
+                    )),
+                    Some(Err(re)) => printer.warn(format!("--atomic: the rollback failed too: {re}")),
+                    None => printer.warn(
+                        "--atomic: nothing rolled back (no recorded revision, or the failure was not a rollout or Job)",
+                    ),
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         for cmd in &plan.post {
             progress.step(&format!("post: {cmd}"));
             driver.hook("post", cmd)?;
@@ -281,4 +300,198 @@ pub fn run(
     driver.run_job(job, timeout, &Progress::new(printer))?;
     printer.success(format!("{job} completed"));
     Ok(ExitStatus::Success)
+}
+
+/// The session of `env`, which must be a Kubernetes environment.
+fn kube_session(
+    g: &GlobalSettings,
+    printer: &Printer,
+    env: &str,
+    command: &str,
+) -> Result<Session, CliError> {
+    let session = drive::session(g, printer, Some(env))?;
+    if !session.is_kubernetes() {
+        return Err(CliError::usage(format!(
+            "`berth {command}` is for Kubernetes environments; `{env}` is not one"
+        )));
+    }
+    Ok(session)
+}
+
+/// One line of `history`.
+#[derive(Serialize)]
+struct HistoryEntry<'a> {
+    number: u32,
+    time: u64,
+    command: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_of: Option<u32>,
+    tag: &'a str,
+    images: &'a [String],
+    objects: usize,
+}
+
+#[derive(Serialize)]
+struct History<'a> {
+    environment: &'a str,
+    revisions: Vec<HistoryEntry<'a>>,
+}
+
+impl Report for History<'_> {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        if self.revisions.is_empty() {
+            printer.out(format!(
+                "no revision of {} recorded yet (a successful `berth up {}` records one)\n",
+                self.environment, self.environment
+            ));
+            return Ok(());
+        }
+        let mut text = format!(
+            "{:>3}  {:20}  {:14}  {:7}  IMAGES\n",
+            "REV", "TIME (UTC)", "WHAT", "OBJECTS"
+        );
+        for r in &self.revisions {
+            let what = match r.rollback_of {
+                Some(n) => format!("rollback to {n}"),
+                None => r.command.to_string(),
+            };
+            let time = humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + Duration::from_secs(r.time),
+            );
+            text.push_str(&format!(
+                "{:>3}  {:20}  {:14}  {:7}  {}\n",
+                r.number,
+                time.to_string(),
+                what,
+                r.objects,
+                r.images.join(", ")
+            ));
+        }
+        printer.out(text);
+        Ok(())
+    }
+}
+
+/// `history ENV`: the recorded revisions (`.berth/`, else the cluster's ConfigMaps); writes
+/// nothing.
+pub fn history(g: &GlobalSettings, printer: &Printer, env: &str) -> Result<ExitStatus, CliError> {
+    let session = kube_session(g, printer, env, "history")?;
+    let driver = session.kube_driver()?;
+    let revs = driver.revisions()?;
+    printer.report(&History {
+        environment: &session.model.environment,
+        revisions: revs.iter().map(entry).collect(),
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+fn entry(r: &Revision) -> HistoryEntry<'_> {
+    HistoryEntry {
+        number: r.number,
+        time: r.time,
+        command: &r.command,
+        rollback_of: r.rollback_of,
+        tag: &r.tag,
+        images: &r.images,
+        objects: r.phases.iter().map(|p| p.objects.len()).sum(),
+    }
+}
+
+/// What `rollback --dry-run` prints.
+#[derive(Serialize)]
+struct RollbackPlan<'a> {
+    environment: &'a str,
+    namespace: &'a str,
+    context: String,
+    revision: u32,
+    tag: &'a str,
+    images: &'a [String],
+    steps: Vec<RollbackStep>,
+}
+
+impl Report for RollbackPlan<'_> {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        let mut text = format!(
+            "rollback of {} to revision {} (context {}, namespace {}; images {}):\n",
+            self.environment,
+            self.revision,
+            self.context,
+            self.namespace,
+            self.images.join(", ")
+        );
+        for (i, s) in self.steps.iter().enumerate() {
+            text.push_str(&format!("{:3}. {}\n", i + 1, s.summary()));
+        }
+        printer.out(text);
+        Ok(())
+    }
+}
+
+/// `rollback ENV [--to N] [--dry-run]`.
+pub fn rollback(
+    g: &GlobalSettings,
+    printer: &Printer,
+    s: RollbackSettings,
+) -> Result<ExitStatus, CliError> {
+    let session = kube_session(g, printer, &s.environment, "rollback")?;
+    let driver = session.kube_driver()?;
+    let revs = driver.revisions()?;
+    let target = revision::pick(&revs, s.to).map_err(DriveError::from)?;
+    let context = driver.context()?;
+    if s.dry_run {
+        printer.report(&RollbackPlan {
+            environment: &session.model.environment,
+            namespace: &session.model.namespace,
+            steps: revision::rollback_steps(
+                target,
+                &context,
+                &session.model.namespace,
+                s.timeout.as_secs(),
+            ),
+            context,
+            revision: target.number,
+            tag: &target.tag,
+            images: &target.images,
+        })?;
+        return Ok(ExitStatus::Success);
+    }
+    let started = Instant::now();
+    let lock = driver.lock()?;
+    printer.info(format!(
+        "rolling {} ({}) back to revision {} on context {context}",
+        session.model.stack, session.model.environment, target.number
+    ));
+    let result = driver.rollback(&lock, target, s.timeout, &Progress::new(printer));
+    drive::record(
+        printer,
+        &session,
+        "rollback",
+        None,
+        started,
+        result.as_ref().map(|_| ()),
+    );
+    let new = result?;
+    printer.report(&RolledBack {
+        environment: &session.model.environment,
+        revision: new.number,
+        rollback_of: target.number,
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+#[derive(Serialize)]
+struct RolledBack<'a> {
+    environment: &'a str,
+    revision: u32,
+    rollback_of: u32,
+}
+
+impl Report for RolledBack<'_> {
+    fn text(&self, printer: &Printer) -> Result<(), CliError> {
+        printer.success(format!(
+            "{} is back at revision {} (recorded as revision {})",
+            self.environment, self.rollback_of, self.revision
+        ));
+        Ok(())
+    }
 }

@@ -61,6 +61,7 @@ fn items(project: &Project) -> Vec<(String, Option<CommandSettings>)> {
             build: false,
             timeout: DEFAULT_TIMEOUT,
             dry_run: false,
+            atomic: false,
         };
         let status = StatusSettings {
             environment: Some(env.clone()),

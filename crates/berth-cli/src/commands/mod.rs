@@ -50,6 +50,8 @@ pub fn run(
         CommandSettings::Dev(s) => dev::run(g, printer, s),
         CommandSettings::Down(s) => down::run(g, printer, s),
         CommandSettings::Status(s) => status::run(g, printer, s),
+        CommandSettings::History { environment } => kube::history(g, printer, &environment),
+        CommandSettings::Rollback(s) => kube::rollback(g, printer, s),
         CommandSettings::Logs(s) => logs::run(g, printer, s),
         CommandSettings::Restart(s) => restart::run(g, printer, s),
         CommandSettings::Run(s) => run::run(g, printer, s),

@@ -23,6 +23,8 @@ pub struct Plan<'a> {
     pub opts: UpOptions,
     /// Print the plan, change nothing (Kubernetes).
     pub dry_run: bool,
+    /// Roll back to the last revision when a rollout or Job fails (Kubernetes).
+    pub atomic: bool,
 }
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitStatus, CliError> {
@@ -38,6 +40,7 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitS
             build: s.build,
         },
         dry_run: s.dry_run,
+        atomic: s.atomic,
     };
     execute(printer, &session, &plan)
 }
@@ -46,6 +49,11 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitS
 pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> Result<ExitStatus, CliError> {
     if session.is_kubernetes() {
         return super::kube::up(printer, session, plan);
+    }
+    if plan.atomic {
+        return Err(CliError::usage(
+            "--atomic is for Kubernetes environments (it rolls back to the last recorded revision)",
+        ));
     }
     if plan.dry_run {
         return Err(CliError::usage(

@@ -36,6 +36,14 @@ pub enum KubeError {
     },
     #[error(transparent)]
     Secret(#[from] MissingSecret),
+    #[error("no revision recorded yet: a successful `berth up` records one")]
+    NoRevisions,
+    #[error("no revision {number} (known: {})", known.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
+    UnknownRevision { number: u32, known: Vec<u32> },
+    #[error("revision {0} is the only one: nothing earlier to roll back to")]
+    NoEarlierRevision(u32),
+    #[error("unreadable revision: {0}")]
+    BadRevision(String),
     #[error("`{0}` is not a workload or store of this environment")]
     Unknown(String),
 }

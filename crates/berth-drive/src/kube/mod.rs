@@ -22,6 +22,7 @@
 pub mod context;
 mod error;
 mod ops;
+pub mod revision;
 pub mod steps;
 pub mod tag;
 #[cfg(test)]
@@ -29,6 +30,7 @@ mod tests;
 
 pub use error::KubeError;
 pub use ops::{PodSummary, WorkloadStatus};
+pub use revision::{Revision, RollbackStep};
 pub use steps::Step;
 
 use crate::artifacts;
@@ -68,6 +70,8 @@ pub struct KubeUpReport {
     pub applied: usize,
     /// What was waited for and became ready.
     pub ready: Vec<String>,
+    /// The revision this `up` recorded.
+    pub revision: u32,
 }
 
 /// Drives one Kubernetes environment; the plan is made once, in [`KubeDriver::new`].
@@ -320,6 +324,7 @@ impl<'a> KubeDriver<'a> {
             images: Vec::new(),
             applied: 0,
             ready: Vec::new(),
+            revision: 0,
         };
         for step in steps {
             obs.step(&step.summary());
@@ -367,6 +372,9 @@ impl<'a> KubeDriver<'a> {
                 }
             }
         }
+        let number = self.next_number(&ctx)?;
+        self.record(&ctx, &self.current_revision(number, "up")?)?;
+        report.revision = number;
         Ok(report)
     }
 

@@ -38,6 +38,10 @@ struct Fake {
     build_fails: bool,
     job_failed: bool,
     rollout_fails: bool,
+    /// How many more times `rollout status deployment/api` fails.
+    rollout_failures: Mutex<u32>,
+    /// What `kubectl get configmap` answers.
+    configmaps: &'static str,
     dirty: bool,
 }
 
@@ -53,6 +57,8 @@ impl Default for Fake {
             build_fails: false,
             job_failed: false,
             rollout_fails: false,
+            rollout_failures: Mutex::new(0),
+            configmaps: "",
             dirty: false,
         }
     }
@@ -107,6 +113,16 @@ impl Fake {
         }
         if has("rollout") && has("status") && self.rollout_fails && has("deployment/api") {
             return fail(1, "error: timed out waiting for the condition");
+        }
+        if has("rollout") && has("status") && has("deployment/api") {
+            let mut left = self.rollout_failures.lock().unwrap();
+            if *left > 0 {
+                *left -= 1;
+                return fail(1, "error: timed out waiting for the condition");
+            }
+        }
+        if has("get") && has("configmap") {
+            return ok(self.configmaps);
         }
         if has("get") && has("job") {
             let cond = if self.job_failed {
@@ -539,4 +555,251 @@ fn status_counts_ready_pods_restarts_and_images() {
     let migrate = s.iter().find(|w| w.name == "migrate").unwrap();
     assert_eq!(migrate.total, 0);
     assert!(!dir.path().join(".berth").exists(), "status wrote state");
+}
+
+// ---- revisions, rollback, --atomic ----
+
+fn clock() -> FakeClock {
+    FakeClock {
+        base: Instant::now(),
+        offset: Mutex::new(Duration::ZERO),
+    }
+}
+
+/// A driver of `env` on `fake`, in the project directory `dir`.
+fn driver<'a>(fake: &'a Fake, clock: &'a FakeClock, dir: &std::path::Path) -> KubeDriver<'a> {
+    KubeDriver::new(
+        &model("dev"),
+        Workspace::new(dir),
+        fake,
+        clock,
+        &HostSources,
+        KubeOptions::default(),
+    )
+    .unwrap()
+}
+
+fn up_in(fake: &Fake, dir: &std::path::Path) -> Result<KubeUpReport, DriveError> {
+    let c = clock();
+    let d = driver(fake, &c, dir);
+    let events = Events(Mutex::new(Vec::new()));
+    let lock = d.lock()?;
+    let steps = d.steps(Duration::from_secs(60))?;
+    d.up(&lock, &steps, &events)
+}
+
+/// The stdin of every `kubectl ... -f -` call.
+fn stdins(fake: &Fake) -> Vec<String> {
+    fake.calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(_, s)| s.clone())
+        .collect()
+}
+
+#[test]
+fn a_successful_up_records_a_revision_in_berth_and_the_cluster_without_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::default();
+    let r = up_in(&fake, dir.path()).unwrap();
+    assert_eq!(r.revision, 1);
+    let c = clock();
+    let revs = driver(&fake, &c, dir.path()).local_revisions().unwrap();
+    assert_eq!(revs.len(), 1);
+    let rev = &revs[0];
+    assert_eq!((rev.number, rev.command.as_str()), (1, "up"));
+    assert_eq!(rev.tag, "0123456789ab");
+    assert!(rev.images.contains(&"shop/api:0123456789ab".to_string()));
+    let services = rev.phases.iter().find(|p| p.phase == "services").unwrap();
+    assert_eq!(services.rollouts, ["deployment/api"]);
+    assert!(services.manifest.contains("shop/api:0123456789ab"));
+    // The ConfigMap went on stdin, labelled, holding the same revision.
+    let ins = stdins(&fake);
+    let secret: serde_json::Value = serde_json::from_str(&ins[0]).unwrap();
+    let pw = secret["stringData"]["db-password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cm: serde_json::Value = serde_json::from_str(ins.last().unwrap()).unwrap();
+    assert_eq!(cm["kind"], "ConfigMap");
+    assert_eq!(cm["metadata"]["name"], "shop-berth-rev-1");
+    assert_eq!(
+        cm["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "berth"
+    );
+    let stored: revision::Revision =
+        serde_json::from_str(cm["data"][revision::KEY].as_str().unwrap()).unwrap();
+    assert_eq!(&stored, rev);
+    // No secret value in the revision, in the cluster or in .berth/.
+    assert!(!ins.last().unwrap().contains(&pw));
+    let file = std::fs::read_to_string(dir.path().join(".berth/revisions/dev/1.json")).unwrap();
+    assert!(!file.contains(&pw));
+    assert!(!file.contains("shop-secrets\n  namespace") && !file.contains("stringData"));
+    // A second up is revision 2.
+    assert_eq!(up_in(&Fake::default(), dir.path()).unwrap().revision, 2);
+}
+
+#[test]
+fn a_failed_up_records_no_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake {
+        rollout_fails: true,
+        ..Fake::default()
+    };
+    up_in(&fake, dir.path()).unwrap_err();
+    assert!(!dir.path().join(".berth/revisions/dev").exists());
+    assert!(!stdins(&fake).iter().any(|s| s.contains("ConfigMap")));
+}
+
+#[test]
+fn only_the_last_ten_revisions_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..11 {
+        up_in(&Fake::default(), dir.path()).unwrap();
+    }
+    let fake = Fake::default();
+    assert_eq!(up_in(&fake, dir.path()).unwrap().revision, 12);
+    let c = clock();
+    let numbers: Vec<u32> = driver(&fake, &c, dir.path())
+        .local_revisions()
+        .unwrap()
+        .iter()
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(numbers, (3..=12).collect::<Vec<_>>());
+    position(
+        &fake.lines(),
+        "-n shop delete configmap shop-berth-rev-2 --ignore-not-found",
+    );
+}
+
+#[test]
+fn rollback_applies_the_revision_manifests_waits_and_records_a_rollback_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    up_in(&Fake::default(), dir.path()).unwrap();
+    up_in(&Fake::default(), dir.path()).unwrap();
+    let fake = Fake::default();
+    let c = clock();
+    let d = driver(&fake, &c, dir.path());
+    let revs = d.revisions().unwrap();
+    let target = revision::pick(&revs, None).unwrap().clone();
+    assert_eq!(target.number, 1);
+    let steps = revision::rollback_steps(&target, "kind-shop", "shop", 60);
+    let phases: Vec<String> = steps
+        .iter()
+        .filter_map(|s| match s {
+            RollbackStep::Apply { phase, .. } => Some(phase.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!phases.contains(&"jobs".to_string()), "{phases:?}");
+    let lock = d.lock().unwrap();
+    let events = Events(Mutex::new(Vec::new()));
+    let new = d
+        .rollback(&lock, &target, Duration::from_secs(60), &events)
+        .unwrap();
+    assert_eq!((new.number, new.rollback_of), (3, Some(1)));
+    let ins = stdins(&fake);
+    let services = target
+        .phases
+        .iter()
+        .find(|p| p.phase == "services")
+        .unwrap();
+    assert!(ins.contains(&services.manifest));
+    let lines = fake.lines();
+    let apply = position(
+        &lines,
+        "kubectl --context kind-shop -n shop apply --server-side --field-manager berth -f -",
+    );
+    assert!(position(&lines, "rollout status deployment/api") > apply);
+    assert!(!lines.iter().any(|l| l.contains("get job")), "{lines:#?}");
+    assert_eq!(d.local_revisions().unwrap().len(), 3);
+}
+
+#[test]
+fn picking_a_revision_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::default();
+    let c = clock();
+    let d = driver(&fake, &c, dir.path());
+    let none = revision::pick(&[], None).unwrap_err().to_string();
+    assert!(none.contains("no revision recorded"), "{none}");
+    let one = d.current_revision(4, "up").unwrap();
+    let only = revision::pick(std::slice::from_ref(&one), None)
+        .unwrap_err()
+        .to_string();
+    assert!(only.contains("revision 4 is the only one"), "{only}");
+    let unknown = revision::pick(std::slice::from_ref(&one), Some(7))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(unknown, "no revision 7 (known: 4)");
+}
+
+#[test]
+fn history_reads_the_cluster_when_berth_has_no_revisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = Fake::default();
+    let c = clock();
+    let rev = driver(&seed, &c, dir.path())
+        .current_revision(5, "up")
+        .unwrap();
+    let list = serde_json::json!({
+        "apiVersion": "v1", "kind": "List",
+        "items": [{"metadata": {"name": "shop-berth-rev-5"},
+                   "data": {revision::KEY: serde_json::to_string(&rev).unwrap()}}]
+    })
+    .to_string();
+    let fake = Fake {
+        configmaps: Box::leak(list.into_boxed_str()),
+        ..Fake::default()
+    };
+    let revs = driver(&fake, &c, dir.path()).revisions().unwrap();
+    assert_eq!(revs, [rev]);
+    position(
+        &fake.lines(),
+        "kubectl --context kind-shop -n shop get configmap -l app.kubernetes.io/managed-by=berth,berth.dev/revision-of=shop -o json",
+    );
+    assert!(!dir.path().join(".berth").exists());
+}
+
+#[test]
+fn atomic_up_rolls_back_to_the_last_revision_after_a_rollout_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    up_in(&Fake::default(), dir.path()).unwrap();
+    let fake = Fake {
+        rollout_failures: Mutex::new(1),
+        dirty: true,
+        ..Fake::default()
+    };
+    let c = clock();
+    let d = driver(&fake, &c, dir.path());
+    let events = Events(Mutex::new(Vec::new()));
+    let lock = d.lock().unwrap();
+    let steps = d.steps(Duration::from_secs(60)).unwrap();
+    let err = d.up(&lock, &steps, &events).unwrap_err();
+    assert!(err.to_string().contains("rollout of deployment/api failed"));
+    let before = fake.calls.lock().unwrap().len();
+    let new = d
+        .recover(&err, Duration::from_secs(60), &events)
+        .expect("a rollback")
+        .unwrap();
+    assert_eq!((new.number, new.rollback_of), (2, Some(1)));
+    let calls = fake.calls.lock().unwrap();
+    let restored: Vec<&String> = calls[before..]
+        .iter()
+        .filter_map(|(_, s)| s.as_ref())
+        .collect();
+    // The services of revision 1 (the clean tag) went back, not the dirty one.
+    assert!(restored
+        .iter()
+        .any(|s| s.contains("shop/api:0123456789ab\n") || s.contains("shop/api:0123456789ab\"")));
+    assert!(!restored[..restored.len() - 1]
+        .iter()
+        .any(|s| s.contains("-dirty-")));
+    // Another failure (or none recorded) is not recovered from.
+    let other: DriveError = KubeError::NoRevisions.into();
+    assert!(d
+        .recover(&other, Duration::from_secs(60), &events)
+        .is_none());
 }
