@@ -178,6 +178,9 @@ fn up_status_down(env: &str, ctx: &str, tool: &str, load: &str) {
         format!("{apply} kube/{env}/05-services.yaml"),
         format!("{k} -n shop rollout status deployment/api --timeout=299s"),
         format!("{k} apply --server-side --field-manager berth --prune --applyset=shop-berth -n shop -f kube/{env}/all.yaml"),
+        // The revision: older ones listed (to keep the last 10), this one applied from stdin.
+        format!("{k} -n shop get configmap -l app.kubernetes.io/managed-by=berth,berth.dev/revision-of=shop -o json"),
+        format!("{k} -n shop apply --server-side --field-manager berth -f -"),
     ]);
     expected.extend_from_slice(&check);
     expected.push(format!(
@@ -204,6 +207,9 @@ fn up_status_down(env: &str, ctx: &str, tool: &str, load: &str) {
                 "{}",
                 c.line()
             );
+            // Only the Secret carries values: not the revision ConfigMap, nothing else.
+            let is_secret = c.stdin.contains("kind: Secret") || c.stdin.contains("\"Secret\"");
+            assert!(is_secret || !c.stdin.contains(v.as_str()), "{}", c.line());
         }
         for f in all.iter().filter(|f| !f.ends_with(".berth/secrets.json")) {
             let text = std::fs::read(f).unwrap();
