@@ -1,4 +1,4 @@
-//! `berth up`, `status` and `down` of a Kubernetes environment end to end, for minikube, kind
+//! `berth up`, `status`, `down` and `rollback` of a Kubernetes environment end to end, for minikube, kind
 //! and k3d, with stub `kubectl`, `docker`, `git` and cluster CLIs on PATH (berth-testkit's
 //! `stubs`) that record argv and stdin and answer from the tools' documented output formats.
 //! PATH holds only the stubs, so a tool without a stub is "not installed". Also the failure
@@ -377,4 +377,55 @@ fn a_rollout_that_never_becomes_ready_fails_after_the_services_and_skips_the_pru
             "kube/k3/05-services.yaml"
         ]
     );
+}
+
+/// `up` twice, then `rollback`: the second revision is rolled back to the first by re-applying
+/// its phase files on stdin and waiting for its rollouts; nothing is built, no Job re-run.
+fn up_up_rollback(env: &str, ctx: &str) {
+    let dir = project();
+    let stubs = PathStubs::new();
+    healthy(&stubs, ctx);
+    berth(dir.path(), &stubs, &["up", env]).ok();
+    berth(dir.path(), &stubs, &["up", env]).ok();
+    let before = stubs.calls().len();
+    let rb = berth(dir.path(), &stubs, &["rollback", env]).ok();
+    assert!(rb.stderr.contains("revision 1"), "{}", rb.stderr);
+    let calls = stubs.calls();
+    let rollback = &calls[before..];
+    let k = format!("kubectl --context {ctx}");
+    let lines: Vec<String> = rollback.iter().map(|c| c.line()).collect();
+    for wait in [
+        format!("{k} -n shop rollout status statefulset/db --timeout=299s"),
+        format!("{k} -n shop rollout status deployment/api --timeout=299s"),
+    ] {
+        assert!(lines.contains(&wait), "{wait} in {lines:#?}");
+    }
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("docker") || l.contains("get job")),
+        "{lines:#?}"
+    );
+    let applied: Vec<_> = rollback
+        .iter()
+        .filter(|c| c.args.contains(&"apply".to_string()))
+        .collect();
+    assert!(applied
+        .iter()
+        .all(|c| c.args.last().map(String::as_str) == Some("-")));
+    assert!(applied.iter().any(|c| c.stdin.contains("StatefulSet")));
+    assert!(applied.iter().any(|c| c.stdin.contains("Deployment")));
+    assert!(!applied.iter().any(|c| c.stdin.contains("kind: Job\n")));
+    let history = berth(dir.path(), &stubs, &["history", env, "-o", "json"]).ok();
+    let h: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let revs = h["revisions"].as_array().unwrap();
+    assert_eq!(revs.len(), 3, "{}", history.stdout);
+    assert_eq!(revs[2]["rollback_of"], 1, "{}", history.stdout);
+}
+
+#[test]
+fn rollback_reapplies_the_previous_revision_on_every_cluster_kind() {
+    for (env, ctx) in [("mk", "minikube"), ("kd", "kind-shop"), ("k3", "k3d-shop")] {
+        up_up_rollback(env, ctx);
+    }
 }
