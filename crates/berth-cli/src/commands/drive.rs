@@ -132,6 +132,19 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
 }
 
 /// Append a deploy-history record (a failure to write it is a warning, not fatal).
+/// Record an `up` (or, when a recipe started it, a `deploy`) in the history.
+pub fn record_up<T>(
+    printer: &Printer,
+    session: &Session,
+    recipe: Option<&str>,
+    started: Instant,
+    result: &Result<T, DriveError>,
+) {
+    let command = if recipe.is_some() { "deploy" } else { "up" };
+    let result = result.as_ref().map(|_| ());
+    record(printer, session, command, recipe, started, result);
+}
+
 pub fn record(
     printer: &Printer,
     session: &Session,

@@ -94,19 +94,7 @@ pub fn execute(printer: &Printer, session: &Session, plan: &Plan) -> Result<Exit
         }
         Ok(report)
     })();
-    let command = if plan.recipe.is_some() {
-        "deploy"
-    } else {
-        "up"
-    };
-    drive::record(
-        printer,
-        session,
-        command,
-        plan.recipe,
-        started,
-        result.as_ref().map(|_| ()),
-    );
+    drive::record_up(printer, session, plan.recipe, started, &result);
     printer.report(&Up {
         report: &result?,
         session,
