@@ -17,24 +17,6 @@ environments:
   local: { platform: compose }
 "#;
 
-fn stubs(dir: &Path, log: &Path) -> String {
-    for tool in ["kubectl", "minikube", "kind", "k3d", "docker"] {
-        let path = dir.join(tool);
-        std::fs::write(
-            &path,
-            format!("#!/bin/sh\necho \"{tool} $*\" >> '{}'\n", log.display()),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    format!(
-        "{}:{}",
-        dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
 fn revision(n: u32, image: &str) -> String {
     serde_json::json!({
         "number": n, "time": 1_790_000_000 + n as u64, "command": "up", "tag": "",
@@ -84,9 +66,8 @@ fn walk(dir: &Path) -> Vec<String> {
 #[test]
 fn history_lists_the_recorded_revisions_and_contacts_no_cluster() {
     let p = project();
-    let bin = tempfile::tempdir().unwrap();
-    let log = bin.path().join("calls.log");
-    let path = stubs(bin.path(), &log);
+    let stubs = common::cluster_cli_stubs();
+    let path = stubs.path_with_host();
     let before = files(p.path());
     let run = p
         .berth()
@@ -109,16 +90,15 @@ fn history_lists_the_recorded_revisions_and_contacts_no_cluster() {
         .ok();
     assert!(text.stdout.contains("REV"), "{}", text.stdout);
     assert!(text.stdout.contains("shop/api:1"), "{}", text.stdout);
-    assert!(!log.exists(), "{}", std::fs::read_to_string(&log).unwrap());
+    assert!(stubs.lines().is_empty(), "{:?}", stubs.lines());
     assert_eq!(files(p.path()), before);
 }
 
 #[test]
 fn rollback_dry_run_plans_the_previous_revision_and_changes_nothing() {
     let p = project();
-    let bin = tempfile::tempdir().unwrap();
-    let log = bin.path().join("calls.log");
-    let path = stubs(bin.path(), &log);
+    let stubs = common::cluster_cli_stubs();
+    let path = stubs.path_with_host();
     let before = files(p.path());
     let run = p
         .berth()
@@ -172,16 +152,15 @@ fn rollback_dry_run_plans_the_previous_revision_and_changes_nothing() {
         .run()
         .ok();
     assert_eq!(to2.stdout_json()["revision"], 2);
-    assert!(!log.exists(), "{}", std::fs::read_to_string(&log).unwrap());
+    assert!(stubs.lines().is_empty(), "{:?}", stubs.lines());
     assert_eq!(files(p.path()), before);
 }
 
 #[test]
 fn rollback_to_an_unknown_revision_or_without_revisions_fails_clearly() {
     let p = project();
-    let bin = tempfile::tempdir().unwrap();
-    let log = bin.path().join("calls.log");
-    let path = stubs(bin.path(), &log);
+    let stubs = common::cluster_cli_stubs();
+    let path = stubs.path_with_host();
     let run = p
         .berth()
         .env("PATH", &path)
@@ -207,9 +186,7 @@ fn rollback_to_an_unknown_revision_or_without_revisions_fails_clearly() {
         "{}",
         run.stderr
     );
-    assert!(std::fs::read_to_string(&log)
-        .unwrap()
-        .contains("get configmap"));
+    assert!(stubs.lines().iter().any(|l| l.contains("get configmap")));
     let compose = p
         .berth()
         .env("PATH", &path)

@@ -251,3 +251,14 @@ pub fn examples() -> Vec<(PathBuf, Vec<String>)> {
     out.sort();
     out
 }
+
+/// Stub `kubectl`, `minikube`, `kind`, `k3d` and `docker` that only record their calls (exit 0,
+/// no output), ahead of the host's PATH: for commands that must not call them.
+#[allow(dead_code)]
+pub fn cluster_cli_stubs() -> berth_testkit::stubs::PathStubs {
+    let stubs = berth_testkit::stubs::PathStubs::new();
+    for tool in ["kubectl", "minikube", "kind", "k3d", "docker"] {
+        stubs.program(tool);
+    }
+    stubs
+}
