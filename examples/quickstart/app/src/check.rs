@@ -49,11 +49,14 @@ pub fn http_get_status(url: &str, timeout: Duration) -> Result<u16, String> {
         .set_read_timeout(Some(timeout))
         .and_then(|()| stream.set_write_timeout(Some(timeout)))
         .map_err(|e| e.to_string())?;
-    write!(
-        stream,
+    // One write: `write!` on a bare stream sends each formatted piece separately, and a
+    // server that answers after the first piece and closes makes the next write fail (EPIPE).
+    let request = format!(
         "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: berth-demo-check\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut head = Vec::new();
     let mut buf = [0u8; 512];
     while !head.windows(2).any(|w| w == b"\r\n") {
@@ -123,8 +126,12 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
             let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 256];
-            let _ = s.read(&mut buf).unwrap();
+            let (mut req, mut buf) = (Vec::new(), [0u8; 256]);
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                assert!(n > 0, "the request ended early");
+                req.extend_from_slice(&buf[..n]);
+            }
             s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
         });
         let status = http_get_status(
