@@ -19,6 +19,9 @@ pub trait Report: Serialize {
     fn text(&self, printer: &Printer) -> Result<(), CliError>;
 }
 
+/// At most this many warnings are printed by one command; the rest are counted.
+pub const WARNINGS_SHOWN: usize = 20;
+
 /// Built from the global settings (`GlobalSettings::printer`).
 fn unserializable(e: impl std::fmt::Display) -> CliError {
     CliError::failure(format!("cannot serialize the result: {e}"))
@@ -103,8 +106,17 @@ impl Printer {
         }
     }
 
+    /// Spec diagnostics: every error; the first [`WARNINGS_SHOWN`] warnings and a count of the
+    /// rest (none with `-q`).
     pub fn diagnostics(&self, source: &Source, diags: &[Diagnostic]) {
+        let mut warnings = 0;
         for d in diags {
+            if !d.is_error() {
+                warnings += 1;
+                if self.quiet || warnings > WARNINGS_SHOWN {
+                    continue;
+                }
+            }
             let text = d.render(source);
             let text = if self.color {
                 let (sev, color) = match d.severity {
@@ -116,6 +128,20 @@ impl Printer {
                 text
             };
             eprintln!("{text}");
+        }
+        self.more_warnings(
+            warnings.saturating_sub(WARNINGS_SHOWN),
+            "`berth validate -o json` lists them all",
+        );
+    }
+
+    /// How many warnings were not printed, and where to see them; nothing with `-q`.
+    pub fn more_warnings(&self, hidden: usize, where_listed: &str) {
+        if hidden > 0 && !self.quiet {
+            self.warn(format!(
+                "{hidden} more warning{} not shown ({where_listed})",
+                if hidden == 1 { "" } else { "s" }
+            ));
         }
     }
 }

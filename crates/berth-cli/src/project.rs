@@ -28,24 +28,20 @@ impl Project {
     }
 }
 
-/// The spec's text; a missing file is a usage error that says how to get one.
+/// The spec's text; a missing file is a usage error that says how to get one. Only a regular
+/// file within the input limit is read (`berth_drive::input`).
 pub fn read_source(path: &Path) -> Result<Source, CliError> {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Source::new(path.display().to_string(), text)),
-            Err(_) => Err(CliError::failure(format!(
-                "{} is not valid UTF-8 text",
-                path.display()
-            ))),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(CliError::usage(format!(
+    use berth_drive::input::{read_text, InputError};
+    match read_text(path) {
+        Ok(text) => Ok(Source::new(path.display().to_string(), text)),
+        Err(InputError::NotFound(_)) => Err(CliError::usage(format!(
             "no spec at {}: run `berth init` to write one, or pass `-f FILE`",
             path.display()
         ))),
-        Err(e) => Err(CliError::usage(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+        Err(e @ (InputError::NotUtf8(_) | InputError::TooLarge { .. })) => {
+            Err(CliError::failure(e.to_string()))
+        }
+        Err(e) => Err(CliError::usage(e.to_string())),
     }
 }
 

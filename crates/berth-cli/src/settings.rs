@@ -24,9 +24,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(crate::args::DEFAULT_T
 const LOCK_ENV_VAR: &str = "BERTH_ENVIRONMENT";
 
 /// The environment variables Berth reads (documented in the README).
-pub const VARS: [&str; 7] = [
+pub const VARS: [&str; 8] = [
     "BERTH_FILE",
     "NO_COLOR",
+    "TERM",
     "CI",
     TERRAFORM_VAR,
     "BERTH_AWS_ENDPOINT",
@@ -127,12 +128,14 @@ impl GlobalSettings {
             .clone()
             .or_else(|| env.value("BERTH_FILE").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("berth.yaml"));
+        // A dumb terminal gets neither colours nor live redrawing, as if it were a file.
+        let terminal = env.stderr_tty && env.value("TERM").is_none_or(|t| t != "dumb");
         GlobalSettings {
             file,
             output: g.output,
-            color: !no_color && !env.present("NO_COLOR") && env.stderr_tty,
+            color: !no_color && !env.present("NO_COLOR") && terminal,
             quiet,
-            terminal: env.stderr_tty,
+            terminal,
             workspace: WorkspaceSettings::resolve(env),
             context: g.context.clone(),
         }
@@ -622,6 +625,10 @@ mod tests {
                 .0
                 .color
         );
+        let dumb = settings(&["berth", "schema"], &tty.clone().with_var("TERM", "dumb")).0;
+        assert!(!dumb.color && !dumb.terminal);
+        let xterm = settings(&["berth", "schema"], &tty.clone().with_var("TERM", "xterm")).0;
+        assert!(xterm.color && xterm.terminal);
     }
 
     #[test]

@@ -231,10 +231,13 @@ impl<'a> ComposeDriver<'a> {
         self.cancel.load(Ordering::SeqCst)
     }
 
-    /// Take the environment's lock (held by the commands that start or remove containers).
+    /// Take the environment's lock and the compose project's machine-wide one (held by the
+    /// commands that start or remove containers).
     pub fn lock(&self) -> Result<EnvLock, DriveError> {
         self.ensure_workspace()?;
-        Ok(self.ws.lock(self.env())?)
+        let lock = self.ws.lock(self.env())?;
+        // After the environment's own lock: a second `up` here is refused naming its pid.
+        Ok(lock.with_project(self.ws.lock_project(self.project())?))
     }
 
     fn ensure_workspace(&self) -> Result<(), DriveError> {

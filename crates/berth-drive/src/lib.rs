@@ -1,6 +1,7 @@
 //! berth-drive: the only layer that touches the world. It writes rendered files
 //! ([`artifacts`], atomically through [`fsutil`]), keeps the project's state under `.berth/`
-//! ([`workspace`]: generated secrets, history, locks), and executes the plans render returns
+//! ([`workspace`]: generated secrets, history, locks), reads the user's input files in bounds
+//! ([`input`]), and executes the plans render returns
 //! beside the files: [`compose`] drives `docker compose`, [`kube`] drives kubectl and the
 //! cluster CLIs, [`terraform`] drives terraform. It
 //! reaches processes and time only through the [`process::Runner`] and [`clock::Clock`]
@@ -14,8 +15,10 @@ pub mod dev;
 pub mod forward;
 pub mod fsutil;
 pub mod history;
+pub mod input;
 pub mod kube;
 pub mod process;
+pub mod project_lock;
 pub mod secrets;
 pub mod select;
 pub mod terraform;

@@ -11,7 +11,8 @@
 //! - `history.json`: deploy history (time, environment, recipe, outcome).
 //! - `locks/<env>.lock`: advisory lock held while a command that starts or removes containers
 //!   runs; holds the pid. A `berth` started by a recipe's pre or post command shares its
-//!   parent's lock (the parent's pid is in `BERTH_LOCK_PID`).
+//!   parent's lock (the parent's pid is in `BERTH_LOCK_PID`). The compose project's
+//!   machine-wide lock is held with it (`project_lock`).
 //! - `terraform/`: `berth infra`'s work dirs (emulator mode copies the rendered Terraform here).
 //!
 //! Decision: `up` runs from `.berth/`, not from the committed `deploy/`: it never depends on
@@ -41,6 +42,9 @@ pub struct Workspace {
     /// (environment, pid) of the `berth` whose recipe command started this process: its lock of
     /// that environment is shared with this process.
     pub parent_lock: Option<(String, String)>,
+    /// Where the machine-wide compose project locks are ([`crate::project_lock::lock_dir`];
+    /// the workspace's own `project-locks/` in this crate's unit tests, which run in parallel).
+    pub project_locks: PathBuf,
 }
 
 /// Another process holds the environment's lock.
@@ -51,6 +55,16 @@ pub enum LockError {
          wait for it to finish (or stop it), then retry"
     )]
     Busy { env: String, pid: String },
+    #[error(
+        "compose project `{project}` is busy: another berth (pid {pid}) in {dir} is running up/deploy/down/restart/run on it; \
+         docker compose names containers after the project, so both checkouts would drive the same containers. \
+         Wait for it to finish (or stop it), or give this checkout another stack `name:`"
+    )]
+    ProjectBusy {
+        project: String,
+        pid: String,
+        dir: String,
+    },
     #[error("cannot take the lock {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -63,8 +77,18 @@ pub enum LockError {
 pub struct EnvLock {
     /// None when the lock is the parent berth's (shared with a recipe's command).
     _file: Option<File>,
+    /// The machine-wide lock of the compose project, when the driver took it.
+    project: Option<crate::project_lock::ProjectLock>,
     pub env: String,
     pub path: PathBuf,
+}
+
+impl EnvLock {
+    /// This lock, holding the compose project's machine-wide lock too.
+    pub fn with_project(mut self, lock: crate::project_lock::ProjectLock) -> Self {
+        self.project = Some(lock);
+        self
+    }
 }
 
 impl Workspace {
@@ -74,9 +98,14 @@ impl Workspace {
         let dir = root.join(".berth");
         Workspace {
             root,
-            dir,
+            dir: dir.clone(),
             terraform: "terraform".into(),
             parent_lock: None,
+            project_locks: if cfg!(test) {
+                dir.join("project-locks")
+            } else {
+                crate::project_lock::lock_dir()
+            },
         }
     }
 
@@ -161,6 +190,7 @@ impl Workspace {
             {
                 return Ok(EnvLock {
                     _file: None,
+                    project: None,
                     env: env.to_string(),
                     path,
                 });
@@ -181,13 +211,24 @@ impl Workspace {
         file.flush().map_err(io)?;
         Ok(EnvLock {
             _file: Some(file),
+            project: None,
             env: env.to_string(),
             path,
         })
     }
+
+    /// Take the machine-wide lock of compose project `project` (see [`crate::project_lock`]),
+    /// shared with the parent berth whose recipe command started this process.
+    pub fn lock_project(
+        &self,
+        project: &str,
+    ) -> Result<crate::project_lock::ProjectLock, LockError> {
+        let parent = self.parent_lock.as_ref().map(|(_, pid)| pid.as_str());
+        crate::project_lock::take(&self.project_locks, project, &self.root, parent)
+    }
 }
 
-fn try_lock(file: &File) -> std::io::Result<bool> {
+pub(crate) fn try_lock(file: &File) -> std::io::Result<bool> {
     match fs4::FileExt::try_lock(file) {
         Ok(()) => Ok(true),
         Err(fs4::TryLockError::WouldBlock) => Ok(false),

@@ -13,6 +13,9 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    /// A compose or `.env` file refused before reading: not a regular file, or too large.
+    #[error(transparent)]
+    Input(#[from] berth_drive::input::InputError),
     #[error("{path}: invalid YAML: {message}")]
     Yaml { path: PathBuf, message: String },
     #[error("{path}: {message}")]

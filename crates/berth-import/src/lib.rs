@@ -38,6 +38,7 @@ pub mod notes;
 pub mod options;
 mod paths;
 pub mod pipeline;
+pub mod ranges;
 mod yaml;
 
 pub use classify::{classify, Stack};

@@ -135,11 +135,9 @@ pub fn resolve_inputs(opts: &ImportOptions) -> Result<Inputs, ImportError> {
     if files.is_empty() {
         files = default_files(&project_dir)?;
     }
-    if let Some(f) = files.iter().find(|f| !f.is_file()) {
-        return Err(ImportError::Io {
-            path: f.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
+    // A FIFO, a device or an oversized file is refused before any reader opens it.
+    for f in &files {
+        berth_drive::input::check(f)?;
     }
     Ok(Inputs {
         files: files.iter().map(|f| normalize_path(f)).collect(),

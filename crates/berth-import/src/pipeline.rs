@@ -8,7 +8,7 @@ use crate::model::NormalizedCompose;
 use crate::notes::Warning;
 use crate::options::{resolve_inputs, ImportOptions, Inputs, Reader};
 use crate::paths::{normalize_path, relative_to};
-use crate::{builtin, docker, emit};
+use crate::{builtin, docker, emit, ranges};
 use berth_drive::process::{Runner, SystemRunner};
 
 /// The result of an import.
@@ -58,10 +58,12 @@ pub fn import_with(
     opts: &ImportOptions,
     runner: &dyn Runner,
 ) -> Result<ImportOutcome, ImportError> {
-    let (compose, reader) = load(opts, runner)?;
+    let (mut compose, reader) = load(opts, runner)?;
     let inputs = resolve_inputs(opts)?;
     let sources = inputs.sources();
+    let long_ranges = ranges::drop_long_ranges(&mut compose);
     let mut stack = classify(&compose, opts.kubernetes);
+    stack.notes.warnings.extend(long_ranges);
     warn_profile_disabled(&mut stack, &compose, opts, reader, runner);
     warn_obsolete_version(&mut stack, &inputs, &sources);
     drop_missing_files(&mut stack, &compose, &inputs.project_dir);

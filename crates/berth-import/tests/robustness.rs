@@ -59,6 +59,20 @@ fn colliding_service_names_stay_distinct() {
     })
     .unwrap();
     assert!(out.yaml.contains("  api-v1:\n"), "{}", out.yaml);
-    assert!(out.yaml.contains("  api-v1-2:\n"), "{}", out.yaml);
+    // The renamed one gets a suffix hashed from its compose name, and a warning.
+    let renamed = out
+        .spec
+        .services
+        .keys()
+        .find(|k| k.value.starts_with("api-v1-"))
+        .unwrap_or_else(|| panic!("{}", out.yaml));
+    assert_eq!(renamed.value.len(), "api-v1-".len() + 6, "{}", out.yaml);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.path == "services.api_v1" && w.message.contains(&renamed.value)),
+        "{:?}",
+        out.warnings
+    );
     assert!(out.yaml.contains("  cache: { type: redis"), "{}", out.yaml);
 }

@@ -66,38 +66,91 @@ impl Diagnostic {
     }
 
     /// Render in the compiler style: header, `--> file:line:col`, the source line, a caret, help.
+    /// A long line is shown as a window around the span, and a long message is clipped, so a
+    /// one-line 50 MB file gives a few lines of output, not 50 MB.
     pub fn render(&self, source: &Source) -> String {
         use std::fmt::Write;
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut out = format!("{sev}[{}]: {}\n", self.code, self.message);
+        let mut out = format!("{sev}[{}]: {}\n", self.code, clip(&self.message));
         if self.span.is_none() {
             let _ = writeln!(out, "  --> {}", source.path);
         } else {
             let line_no = self.span.line.to_string();
             let pad = " ".repeat(line_no.len());
-            let text = source.line_text(self.span.line);
+            let shown = excerpt(source.line_text(self.span.line), self.span);
             let _ = writeln!(
                 out,
                 "{pad}--> {}:{}:{}",
                 source.path, self.span.line, self.span.col
             );
             let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{line_no} | {text}");
-            let width = text.chars().count();
-            let start = self.span.col.saturating_sub(1).min(width);
-            let len = self.span.len.min(width.saturating_sub(start)).max(1);
-            let _ = writeln!(out, "{pad} | {}{}", " ".repeat(start), "^".repeat(len));
+            let _ = writeln!(out, "{line_no} | {}", shown.text);
+            let caret = "^".repeat(shown.caret_len);
+            let _ = writeln!(out, "{pad} | {}{caret}", " ".repeat(shown.caret_start));
         }
         for note in &self.notes {
-            let _ = writeln!(out, "  = note: {note}");
+            let _ = writeln!(out, "  = note: {}", clip(note));
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = help: {}", clip(help));
         }
         out
+    }
+}
+
+/// At most this many characters of a source line are shown.
+pub const LINE_SHOWN: usize = 120;
+/// At most this many characters of a message, note or help are shown.
+pub const MESSAGE_SHOWN: usize = 400;
+
+/// The part of a source line a diagnostic shows, and where its caret goes (in characters).
+struct Excerpt {
+    text: String,
+    caret_start: usize,
+    caret_len: usize,
+}
+
+/// `line` whole when short; else a window of [`LINE_SHOWN`] characters starting a little
+/// before the span, with `…` where text was cut.
+fn excerpt(line: &str, span: Span) -> Excerpt {
+    let width = line.chars().count();
+    let start = span.col.saturating_sub(1).min(width);
+    let caret_len = |from: usize, to: usize| span.len.min(to.saturating_sub(from)).max(1);
+    if width <= LINE_SHOWN {
+        return Excerpt {
+            text: line.to_string(),
+            caret_start: start,
+            caret_len: caret_len(start, width),
+        };
+    }
+    let from = start.saturating_sub(LINE_SHOWN / 3);
+    let to = (from + LINE_SHOWN).min(width);
+    let mut text: String = line.chars().skip(from).take(to - from).collect();
+    let lead = usize::from(from > 0);
+    if from > 0 {
+        text.insert(0, '…');
+    }
+    if to < width {
+        text.push('…');
+    }
+    Excerpt {
+        text,
+        caret_start: start - from + lead,
+        caret_len: caret_len(start, to),
+    }
+}
+
+/// `text` cut at [`MESSAGE_SHOWN`] characters, saying how much was left out.
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MESSAGE_SHOWN) {
+        None => text.into(),
+        Some((at, _)) => {
+            let rest = text[at..].chars().count();
+            format!("{}… ({rest} more characters)", &text[..at]).into()
+        }
     }
 }
 
@@ -125,5 +178,39 @@ pub fn unknown_help<'a>(
         Some(c) => format!("did you mean `{c}`?"),
         None if candidates.is_empty() => format!("no {what} is declared; declare `{word}` first"),
         None => format!("known {what}: {}", candidates.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_its_span() {
+        let line = format!("key: {}bad{}", "a".repeat(10_000), "b".repeat(10_000));
+        let source = Source::new("big.yaml", line.as_str());
+        let d = Diagnostic::error("B0001", Span::new(1, 10_006, 3), "x".repeat(100_000));
+        let out = d.render(&source);
+        assert!(out.len() < 2_000, "{} bytes", out.len());
+        assert!(out.contains("… (99600 more characters)"), "{out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let shown = lines[3].trim_start_matches("1 | ");
+        let caret = lines[4].trim_start_matches("  | ");
+        let at = caret.find('^').unwrap();
+        assert_eq!(caret.trim(), "^^^");
+        let under: String = shown.chars().skip(at).take(3).collect();
+        assert_eq!(under, "bad");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    }
+
+    #[test]
+    fn a_short_line_is_shown_whole() {
+        let source = Source::new("s.yaml", "name: Bad_Name\n");
+        let d = Diagnostic::error("B1001", Span::new(1, 7, 8), "not a label");
+        let out = d.render(&source);
+        assert!(
+            out.contains("1 | name: Bad_Name\n  |       ^^^^^^^^\n"),
+            "{out}"
+        );
     }
 }

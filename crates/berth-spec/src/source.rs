@@ -1,12 +1,31 @@
 //! Source files and spans: every value of a loaded spec points back to where it was written.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A loaded source file (path as given by the user, and its full text).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Source {
     pub path: String,
     pub text: Arc<str>,
+    /// Where each line starts and ends, computed on first use: finding a diagnostic's line
+    /// costs the same for the first and the ten-thousandth.
+    lines: Arc<OnceLock<Vec<(usize, usize)>>>,
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.text == other.text
+    }
+}
+impl Eq for Source {}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("path", &self.path)
+            .field("text", &self.text)
+            .finish()
+    }
 }
 
 impl Source {
@@ -14,16 +33,30 @@ impl Source {
         Self {
             path: path.into(),
             text: text.into(),
+            lines: Arc::default(),
         }
     }
 
     /// The text of 1-based line `line`, without its line ending. Lines end at `\n`, `\r\n`
     /// or a lone `\r`, as YAML (and so every span) counts them.
     pub fn line_text(&self, line: usize) -> &str {
-        yaml_lines(&self.text)
-            .nth(line.saturating_sub(1))
-            .unwrap_or_default()
+        let lines = self.lines.get_or_init(|| line_ranges(&self.text));
+        match line.checked_sub(1).and_then(|i| lines.get(i)) {
+            Some(&(start, end)) => &self.text[start..end],
+            None => "",
+        }
     }
+}
+
+/// The byte range of each line of `text`, as [`yaml_lines`] splits it.
+fn line_ranges(text: &str) -> Vec<(usize, usize)> {
+    let base = text.as_ptr() as usize;
+    yaml_lines(text)
+        .map(|l| {
+            let start = l.as_ptr() as usize - base;
+            (start, start + l.len())
+        })
+        .collect()
 }
 
 /// The lines of `text` as YAML counts them (`\n`, `\r\n` and lone `\r` end a line).

@@ -14,7 +14,7 @@ use berth_drive::process::SystemRunner;
 use berth_drive::secrets::HostSources;
 use berth_drive::{ComposeDriver, DriveError, Workspace};
 use berth_spec::{Model, Platform};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -189,6 +189,19 @@ fn cause(message: &str) -> String {
     }
 }
 
+/// At most this many characters of a phase are shown on a live line (the whole reason is in
+/// the error that follows a failure).
+const BAR_MESSAGE_CHARS: usize = 48;
+
+/// `text` on one line, cut at `max` characters.
+fn clip_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
 /// The live per-service display: spinners in a terminal, plain lines otherwise.
 pub struct Progress {
     quiet: bool,
@@ -220,8 +233,11 @@ fn kind_word(k: Kind) -> &'static str {
 
 impl Observer for Progress {
     fn step(&self, msg: &str) {
-        if !self.quiet {
+        // indicatif drops `println` when stderr is not a terminal: plain lines then.
+        if self.tty {
             let _ = self.multi.println(format!("▸ {msg}"));
+        } else if !self.quiet {
+            eprintln!("▸ {msg}");
         }
     }
 
@@ -236,8 +252,13 @@ impl Observer for Progress {
         if !self.tty {
             return;
         }
-        let style = ProgressStyle::with_template("  {spinner} {prefix} {msg}")
+        // The time is the bar's own, redrawn at every tick (the driver reports phase changes
+        // only); a short line, so a narrower terminal after a resize still clears it.
+        let style = ProgressStyle::with_template("  {spinner} {prefix} {msg} ({secs})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .with_key("secs", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}s", s.elapsed().as_secs_f64());
+            })
             .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓");
         let mut bars = self.bars.lock().unwrap();
         for (name, kind) in targets {
@@ -251,9 +272,10 @@ impl Observer for Progress {
     }
 
     fn update(&self, name: &str, phase: &Phase, elapsed: Duration) {
-        let text = format!("{} ({:.1}s)", phase.label(), elapsed.as_secs_f64());
         if self.tty {
             if let Some(pb) = self.bars.lock().unwrap().get(name) {
+                let text = clip_line(&phase.label(), BAR_MESSAGE_CHARS);
+                pb.set_elapsed(elapsed);
                 if phase.done() {
                     pb.finish_with_message(text);
                 } else if matches!(phase, Phase::Failed(_)) {
@@ -263,6 +285,7 @@ impl Observer for Progress {
                 }
             }
         } else if !self.quiet {
+            let text = format!("{} ({:.1}s)", phase.label(), elapsed.as_secs_f64());
             let w = *self.width.lock().unwrap();
             eprintln!("  {name:w$} {text}");
         }

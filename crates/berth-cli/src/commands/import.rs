@@ -3,9 +3,10 @@
 //! which compose keys were dropped or approximated. Its flags are `args::ImportCli`.
 
 use crate::error::{CliError, ExitStatus};
-use crate::printer::{Printer, Report};
+use crate::printer::{Printer, Report, WARNINGS_SHOWN};
 use crate::settings::{ImportSettings, ImportTarget};
 use berth_drive::fsutil::Content;
+use berth_drive::input::InputError;
 use berth_import::{ImportError, ImportOptions, ImportOutcome, Reader};
 use berth_spec::Spec;
 use serde::Serialize;
@@ -35,10 +36,15 @@ struct Imported {
     warnings: Vec<Note>,
 }
 
-/// Prints the warnings, one per service (or top-level key) with its losses below it.
+/// Prints the first [`WARNINGS_SHOWN`] warnings, grouped per service (or top-level key) with
+/// their losses below it, then a count of the rest; nothing with `-q`.
 fn print_warnings(printer: &Printer, warnings: &[Note]) {
+    if printer.quiet {
+        return;
+    }
+    let shown = &warnings[..warnings.len().min(WARNINGS_SHOWN)];
     let mut groups: Vec<(&str, Vec<&Note>)> = Vec::new();
-    for w in warnings {
+    for w in shown {
         let owner = owner(&w.path);
         match groups.iter_mut().find(|(o, _)| *o == owner) {
             Some((_, list)) => list.push(w),
@@ -56,6 +62,10 @@ fn print_warnings(printer: &Printer, warnings: &[Note]) {
         }
         printer.warn(msg);
     }
+    printer.more_warnings(
+        warnings.len() - shown.len(),
+        "the file's header and `berth -o json import` list them all",
+    );
 }
 
 /// The service (`services.NAME`) or top-level key a compose key path belongs to.
@@ -139,9 +149,13 @@ fn rejected(
     let mut name = target.as_os_str().to_owned();
     name.push(".rejected");
     let file = PathBuf::from(name);
-    // The same text under the name it is written to: the diagnostics point into that file.
-    let source = berth_spec::Source::new(file.display().to_string(), outcome.yaml.as_str());
     let written = berth_drive::fsutil::write_atomic(&file, outcome.yaml.as_bytes(), Content::State);
+    // The diagnostics point into the file written, and never into one that could not be.
+    let shown = match &written {
+        Ok(()) => file.display().to_string(),
+        Err(_) => format!("{} (not written)", file.display()),
+    };
+    let source = berth_spec::Source::new(shown, outcome.yaml.as_str());
     let message = match written {
         Ok(()) => format!(
             "the imported stack does not validate; written to {f} for review: fix the errors above in {f}, then rename it to {t}",
@@ -180,6 +194,9 @@ fn options(s: &ImportSettings) -> ImportOptions {
 fn import_error(e: ImportError) -> CliError {
     match e {
         ImportError::NoComposeFile(_) | ImportError::Io { .. } => CliError::usage(e.to_string()),
+        ImportError::Input(ref i) if !matches!(i, InputError::TooLarge { .. }) => {
+            CliError::usage(e.to_string())
+        }
         ImportError::Interrupted => CliError::new(ExitStatus::Interrupted, e.to_string()),
         _ => CliError::failure(e.to_string()),
     }

@@ -9,11 +9,9 @@ use crate::paths::normalize_path;
 use serde_json::{Map, Value};
 use std::path::Path;
 
+/// A compose or `.env` file's text, in the input limits (`berth_drive::input`).
 pub(super) fn read(path: &Path) -> Result<String, ImportError> {
-    std::fs::read_to_string(path).map_err(|source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(berth_drive::input::read_text(path)?)
 }
 
 /// `.env` of the project directory, overridden by the process environment.
