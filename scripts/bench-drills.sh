@@ -18,7 +18,7 @@ run() { # name, then berth's arguments
     timeout -s KILL 300 /usr/bin/time -f '%e %M' -o time.txt \
         prlimit --as=$((2048 << 20)) --cpu=120 -- "$BERTH" "$@" \
         </dev/null >/dev/null 2>err.txt || code=$?
-    read -r wall rss <time.txt || true
+    read -r wall rss < <(tail -n 1 time.txt) || true
     printf '%-44s %5s %8s %9s %10s\n' "$name" "$code" "$wall" "$((rss / 1024))" "$(wc -c <err.txt)"
 }
 

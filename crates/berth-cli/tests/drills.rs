@@ -382,10 +382,13 @@ services:
     image: berth-local/base:bookworm
     command: [sh, -c, "rm -f /tmp/ready; echo slow-started; exec sleep 100000"]
     health: {{ exec: [test, -f, /tmp/ready], interval: 1s, timeout: 2s, retries: 100000 }}
+    uses: [cache]
 stores:
   cache: {{ type: redis, version: "7", image: "berth-local/redis:7", publish: 0 }}
 environments:
   local: {{ platform: compose }}
+deployments:
+  stores: {{ environment: local, only: stores }}
 "#
     );
     std::fs::write(dir.path().join("berth.yaml"), spec).unwrap();
@@ -447,11 +450,7 @@ fn engine_drills_lost_secrets_removed_container_down_during_restart() {
     );
     let (dir, project) = engine_stack("eng");
     let root = dir.path();
-    Berth::new()
-        .dir(root)
-        .args(["up", "-s", "cache"])
-        .run()
-        .ok();
+    Berth::new().dir(root).args(["deploy", "stores"]).run().ok();
 
     // 1. secrets.json lost while the store's volume exists: refused, nothing regenerated.
     let secrets = root.join(".berth/secrets.json");
@@ -459,7 +458,7 @@ fn engine_drills_lost_secrets_removed_container_down_during_restart() {
     std::fs::remove_file(&secrets).unwrap();
     let r = Berth::new()
         .dir(root)
-        .args(["up", "-s", "cache"])
+        .args(["deploy", "stores"])
         .run()
         .code(1);
     assert!(

@@ -257,8 +257,8 @@ impl<'a> Builder<'a, '_> {
     /// The entries of a mapping, up to its end. A duplicate key is reported and the later entry
     /// kept; `<<` merge keys add the entries of the merged mappings that are not written.
     fn mapping(&mut self, span: Span, depth: usize) -> Result<Node, Diagnostic> {
-        let mut entries: Vec<(Node, Node)> = Vec::new();
-        let mut merged: Vec<(Node, Node)> = Vec::new();
+        let mut entries = Entries::default();
+        let mut merged = Entries::default();
         loop {
             let (ev, sp) = self.next()?;
             if let Event::MappingEnd = ev {
@@ -271,19 +271,18 @@ impl<'a> Builder<'a, '_> {
                 merge_into(&mut merged, value);
                 continue;
             }
-            if let Some((prev, _)) = entries.iter().find(|(k, _)| k.value == key.value) {
+            if let Some(prev) = entries.key(&key.value) {
                 self.diags.push(duplicate_key(&key, prev));
-                entries.retain(|(k, _)| k.value != key.value);
             }
-            entries.push((key, value));
+            entries.insert(key, value);
         }
-        for (k, v) in merged {
-            if !entries.iter().any(|(ek, _)| ek.value == k.value) {
-                entries.push((k, v));
+        for (k, v) in merged.into_vec() {
+            if entries.key(&k.value).is_none() {
+                entries.insert(k, v);
             }
         }
         Ok(Node {
-            value: Value::Map(entries),
+            value: Value::Map(entries.into_vec()),
             span,
         })
     }
@@ -291,7 +290,7 @@ impl<'a> Builder<'a, '_> {
 
 /// The entries of a YAML merge key's value (one mapping or a list of them) not merged yet;
 /// later explicit keys win over merged ones.
-fn merge_into(merged: &mut Vec<(Node, Node)>, value: Node) {
+fn merge_into(merged: &mut Entries, value: Node) {
     let sources = match value.value {
         Value::Seq(items) => items,
         _ => vec![value],
@@ -299,11 +298,83 @@ fn merge_into(merged: &mut Vec<(Node, Node)>, value: Node) {
     for src in sources {
         if let Value::Map(es) = src.value {
             for (k, v) in es {
-                if !merged.iter().any(|(mk, _)| mk.value == k.value) {
-                    merged.push((k, v));
+                if merged.key(&k.value).is_none() {
+                    merged.insert(k, v);
                 }
             }
         }
+    }
+}
+
+/// A mapping's entries while it is built: a key written again replaces the earlier entry
+/// (moving to the end), and finding a key costs the same for the first and the 20,000th —
+/// scalar keys are hashed; other keys (sequences, mappings, floats: rare) are compared one by
+/// one. (A linear search per key made a 20,000-key mapping take seconds.)
+#[derive(Default)]
+struct Entries {
+    list: Vec<Option<(Node, Node)>>,
+    scalars: HashMap<ScalarKey, usize>,
+    others: Vec<usize>,
+}
+
+/// A key that can be hashed: the scalars YAML keys almost always are.
+#[derive(PartialEq, Eq, Hash)]
+enum ScalarKey {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+fn scalar_key(v: &Value) -> Option<ScalarKey> {
+    match v {
+        Value::Null => Some(ScalarKey::Null),
+        Value::Bool(b) => Some(ScalarKey::Bool(*b)),
+        Value::Int(i) => Some(ScalarKey::Int(*i)),
+        Value::Str(s) => Some(ScalarKey::Str(s.clone())),
+        Value::Float(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+impl Entries {
+    /// The key node of the entry for `key`, if there is one.
+    fn key(&self, key: &Value) -> Option<&Node> {
+        let live = |i: usize| self.list[i].as_ref().map(|(k, _)| k);
+        match scalar_key(key) {
+            Some(k) => self.scalars.get(&k).and_then(|&i| live(i)),
+            None => self
+                .others
+                .iter()
+                .filter_map(|&i| live(i))
+                .find(|k| k.value == *key),
+        }
+    }
+
+    /// Adds an entry at the end, removing an earlier one with the same key.
+    fn insert(&mut self, key: Node, value: Node) {
+        let at = self.list.len();
+        match scalar_key(&key.value) {
+            Some(k) => {
+                if let Some(prev) = self.scalars.insert(k, at) {
+                    self.list[prev] = None;
+                }
+            }
+            None => {
+                if let Some(prev) = self.others.iter().copied().find(|&i| {
+                    self.list[i]
+                        .as_ref()
+                        .is_some_and(|(k, _)| k.value == key.value)
+                }) {
+                    self.list[prev] = None;
+                }
+                self.others.push(at);
+            }
+        }
+        self.list.push(Some((key, value)));
+    }
+
+    fn into_vec(self) -> Vec<(Node, Node)> {
+        self.list.into_iter().flatten().collect()
     }
 }
 
