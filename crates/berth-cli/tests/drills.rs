@@ -414,7 +414,8 @@ fn wait_until_waiting_for_slow(log: &Path) {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         if text
             .lines()
-            .any(|l| l.contains("slow") && l.contains("starting"))
+            // The progress line of `slow`, not the "▸ starting services: slow" step before it.
+            .any(|l| l.trim_start().starts_with("slow ") && l.contains("starting ("))
         {
             return;
         }
@@ -428,16 +429,17 @@ fn wait_until_waiting_for_slow(log: &Path) {
 
 fn container_of(project: &str, service: &str) -> String {
     let filter = |k: &str, v: &str| format!("label=com.docker.compose.{k}={v}");
-    docker(&[
+    let id = docker(&[
         "ps",
         "-aq",
         "--filter",
         &filter("project", project),
         "--filter",
         &filter("service", service),
-    ])
-    .trim()
-    .to_string()
+    ]);
+    let id = id.trim().to_string();
+    assert!(!id.is_empty(), "no container of {service}");
+    id
 }
 
 #[test]
