@@ -443,7 +443,7 @@ fn container_of(project: &str, service: &str) -> String {
 }
 
 #[test]
-fn engine_drills_lost_secrets_removed_container_down_during_restart() {
+fn engine_drills_lost_secrets_removed_container_down_during_restart_second_checkout() {
     require!(
         DOCKER_ENGINE,
         DOCKER_COMPOSE,
@@ -496,6 +496,20 @@ fn engine_drills_lost_secrets_removed_container_down_during_restart() {
     let r = Berth::new().dir(root).args(["down"]).run().code(1);
     assert!(
         r.stderr.contains("busy") && r.stderr.contains(&format!("pid {}", restart.id())),
+        "{}",
+        r.stderr
+    );
+    // A second checkout of the same stack (same compose project) is refused too, naming the
+    // directory of the holder.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(root.join("berth.yaml"), other.path().join("berth.yaml")).unwrap();
+    let r = Berth::new().dir(other.path()).args(["down"]).run().code(1);
+    let holder = std::fs::canonicalize(root).unwrap();
+    assert!(
+        r.stderr
+            .contains(&format!("compose project `{}` is busy", project.0))
+            && r.stderr.contains(&format!("pid {}", restart.id()))
+            && r.stderr.contains(holder.to_str().unwrap()),
         "{}",
         r.stderr
     );

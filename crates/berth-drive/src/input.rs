@@ -35,6 +35,18 @@ impl InputError {
     }
 }
 
+impl From<InputError> for std::io::Error {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::Io { source, .. } => source,
+            InputError::NotFound(_) => {
+                std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string())
+            }
+            _ => std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+        }
+    }
+}
+
 /// The text of the regular file at `path`, refused when it is anything else or too large.
 pub fn read_text(path: &Path) -> Result<String, InputError> {
     let bytes = read_bytes(path)?;

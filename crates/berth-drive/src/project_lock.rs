@@ -64,7 +64,9 @@ pub fn take(
             dir: lines.next().unwrap_or("an unknown directory").to_string(),
         });
     }
-    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let root = std::fs::canonicalize(root)
+        .or_else(|_| std::path::absolute(root))
+        .unwrap_or_else(|_| root.to_path_buf());
     file.set_len(0).map_err(io)?;
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let holder = format!("{}\n{}\n", std::process::id(), root.display());

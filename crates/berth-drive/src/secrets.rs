@@ -89,8 +89,9 @@ impl SecretSources for HostSources {
     fn env(&self, var: &str) -> Option<String> {
         std::env::var(var).ok()
     }
+    /// A `file:` secret: a regular file within the input limits (`crate::input`).
     fn file(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        Ok(crate::input::read_text(path)?)
     }
     fn random(&self, buf: &mut [u8]) -> Result<(), String> {
         getrandom::fill(buf).map_err(|e| e.to_string())
