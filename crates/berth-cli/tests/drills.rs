@@ -316,6 +316,11 @@ fn a_port_range_of_every_udp_port_is_one_warning() {
     assert!(err.len() < 4_000, "{} bytes on stderr", err.len());
     let spec = std::fs::read_to_string(dir.path().join("berth.yaml")).unwrap();
     assert!(spec.contains("53"), "{spec}");
+    // -q: no warning at all.
+    let args = ["-q", "import", "--reader", "builtin", "-o", "-"];
+    let (code, err) = bounded(dir.path(), 1024, 20, &args);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("warning"), "{err}");
     Berth::new()
         .file(dir.path().join("berth.yaml"))
         .args(["validate"])
