@@ -570,3 +570,34 @@ fn ctrl_c_mid_up_leaves_no_process_behind() {
         .run()
         .ok();
 }
+
+/// What berth prints on a terminal (a pty from `script`), with `vars` set.
+fn on_a_terminal(dir: &Path, vars: &[(&str, &str)]) -> String {
+    let cmd = format!("{} validate", env!("CARGO_BIN_EXE_berth"));
+    let mut c = Command::new("script");
+    c.args(["-qfec", &cmd, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null());
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    String::from_utf8_lossy(&c.output().expect("script (util-linux) runs").stdout).into_owned()
+}
+
+#[test]
+fn a_dumb_terminal_and_no_color_get_no_escape_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("berth.yaml"), "name: Bad_Name\n").unwrap();
+    let colored = on_a_terminal(dir.path(), &[]);
+    assert!(
+        colored.contains("B1001") && colored.contains('\x1b'),
+        "{colored:?}"
+    );
+    for vars in [[("TERM", "dumb")], [("NO_COLOR", "1")]] {
+        let plain = on_a_terminal(dir.path(), &vars);
+        assert!(plain.contains("B1001"), "{vars:?}: {plain:?}");
+        assert!(!plain.contains('\x1b'), "{vars:?}: {plain:?}");
+    }
+}
