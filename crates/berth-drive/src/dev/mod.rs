@@ -164,6 +164,15 @@ impl<'a> DevSession<'a> {
             .ws
             .lock(&self.model.environment)
             .map_err(crate::DriveError::from)?;
+        // Its containers run in the stack's compose project: that machine-wide lock too.
+        let lock = match &self.plan().containers {
+            Some(_) => lock.with_project(
+                self.ws
+                    .lock_project(&self.model.stack)
+                    .map_err(crate::DriveError::from)?,
+            ),
+            None => lock,
+        };
         let cmodel = container_model(self.model);
         let driver = self.plan().containers.clone().map(|plan| {
             let files = self.rendered.files.clone();
