@@ -7,6 +7,7 @@
 use crate::classify::expose_ports;
 use crate::model::{NormalizedCompose, Port};
 use crate::notes::Warning;
+use std::collections::BTreeMap;
 
 /// The longest port range imported (as that many named ports).
 pub const MAX_RANGE: usize = 100;
@@ -15,21 +16,23 @@ pub const MAX_RANGE: usize = 100;
 pub fn drop_long_ranges(c: &mut NormalizedCompose) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for (name, s) in c.services.iter_mut() {
-        let mut kept = Vec::with_capacity(s.ports.len());
-        for run in runs(&s.ports) {
-            let (first, last) = (&s.ports[run.start], &s.ports[run.end - 1]);
-            if run.len() > MAX_RANGE {
-                warnings.push(dropped(
-                    format!("services.{name}.ports[{}]", run.start),
-                    first.target,
-                    last.target,
-                    first.protocol.as_deref(),
-                ));
-            } else {
-                kept.extend_from_slice(&s.ports[run]);
-            }
+        let mut dropped_ports = vec![false; s.ports.len()];
+        for run in long_runs(&s.ports) {
+            let (first, last) = (&s.ports[run[0]], &s.ports[run[run.len() - 1]]);
+            let at = run.iter().min().copied().unwrap_or(0);
+            warnings.push(dropped(
+                format!("services.{name}.ports[{at}]"),
+                first.target,
+                last.target,
+                first.protocol.as_deref(),
+            ));
+            run.iter().for_each(|&i| dropped_ports[i] = true);
         }
-        s.ports = kept;
+        let mut i = 0;
+        s.ports.retain(|_| {
+            i += 1;
+            !dropped_ports[i - 1]
+        });
         let mut i = 0;
         s.expose.retain(|e| {
             i += 1;
@@ -66,23 +69,41 @@ fn dropped(path: String, first: u16, last: u16, proto: Option<&str>) -> Warning 
     }
 }
 
-/// The runs of `ports`: entries one after another with consecutive container ports and the
-/// same protocol and host IP (what compose made of one range), in order.
-fn runs(ports: &[Port]) -> Vec<std::ops::Range<usize>> {
-    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+/// The runs of more than [`MAX_RANGE`] consecutive container ports with the same protocol and
+/// host IP (what compose made of one range), as entry indices in port order. `docker compose
+/// config` lists the ports sorted as text (1, 10, 100, …), so runs are found on the sorted
+/// numbers, not in list order.
+fn long_runs(ports: &[Port]) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<(Option<&str>, Option<&str>), Vec<usize>> = BTreeMap::new();
     for (i, p) in ports.iter().enumerate() {
-        match out.last_mut() {
-            Some(run) if continues(&ports[i - 1], p) => run.end = i + 1,
-            _ => out.push(i..i + 1),
-        }
+        let key = (p.protocol.as_deref(), p.host_ip.as_deref());
+        groups.entry(key).or_default().push(i);
     }
+    let mut out = Vec::new();
+    for mut group in groups.into_values() {
+        group.sort_by_key(|&i| (ports[i].target, i));
+        let mut run: Vec<usize> = Vec::new();
+        for i in group {
+            let continues = run.last().is_some_and(|&l| {
+                let (a, b) = (ports[l].target, ports[i].target);
+                b == a || a.checked_add(1) == Some(b)
+            });
+            if !continues {
+                keep_if_long(&mut out, std::mem::take(&mut run), ports);
+            }
+            run.push(i);
+        }
+        keep_if_long(&mut out, run, ports);
+    }
+    out.sort();
     out
 }
 
-fn continues(prev: &Port, p: &Port) -> bool {
-    prev.target.checked_add(1) == Some(p.target)
-        && prev.protocol == p.protocol
-        && prev.host_ip == p.host_ip
+fn keep_if_long(out: &mut Vec<Vec<usize>>, run: Vec<usize>, ports: &[Port]) {
+    let span = |r: &[usize]| usize::from(ports[r[r.len() - 1]].target - ports[r[0]].target) + 1;
+    if !run.is_empty() && span(&run) > MAX_RANGE {
+        out.push(run);
+    }
 }
 
 #[cfg(test)]
@@ -100,8 +121,10 @@ mod tests {
     #[test]
     fn a_long_range_is_one_warning_and_short_ones_stay() {
         let mut c = NormalizedCompose::default();
+        // Sorted as text, as `docker compose config` lists them.
         let mut ports: Vec<Port> = (1..=65535).map(|t| port(t, "udp")).collect();
-        ports.extend([port(80, "tcp"), port(81, "tcp"), port(53, "udp")]);
+        ports.sort_by_key(|p| p.target.to_string());
+        ports.extend([port(80, "tcp"), port(81, "tcp"), port(53, "tcp")]);
         let s = crate::model::Service {
             ports,
             expose: vec!["9000-9002".into(), "1000-5000/udp".into()],
