@@ -15,6 +15,7 @@ pub mod forward;
 pub mod fsutil;
 pub mod history;
 pub mod kube;
+pub mod materialize;
 pub mod process;
 pub mod secrets;
 pub mod select;
