@@ -114,10 +114,19 @@ fn imported_project_comes_up_healthy_and_keeps_its_data() {
     );
     let marker = format!("{project}-db-1");
     let psql = |sql: &str| {
-        docker(&[
-            "exec", &marker, "sh", "-c",
-            &format!("PGPASSWORD=\"$POSTGRES_PASSWORD\" psql -h 127.0.0.1 -U postgres -d app -tAc \"{sql}\""),
-        ])
+        let out = Command::new("docker")
+            .args(["exec", &marker, "sh", "-c"])
+            .arg(format!(
+                "psql -U \"${{POSTGRES_USER:-postgres}}\" -d app -tAc \"{sql}\""
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
     psql("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('survives')");
 
