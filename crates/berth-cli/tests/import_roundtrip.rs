@@ -114,7 +114,6 @@ fn compose_config(compose_dir: &Path) -> Result<serde_json::Value, String> {
 const PENDING: &[&str] = &[
     "03-automation-center",
     "15-bind-mounts-dev",
-    "18-interpolation",
     "22-nextjs-prisma",
     "23-mongo-auth",
     "25-rabbitmq-events",
