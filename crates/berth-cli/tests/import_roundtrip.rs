@@ -118,7 +118,6 @@ const PENDING: &[&str] = &[
     "23-mongo-auth",
     "25-rabbitmq-events",
     "29-syntax-edge-cases",
-    "42-gitea-mysql",
 ];
 
 /// The round trip of `name` holds, or fails while `name` is pending.
