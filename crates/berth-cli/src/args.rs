@@ -209,6 +209,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Materialize an environment's secret values for plain `docker compose` or `kubectl`:
+    /// compose writes the rendered directory's git-ignored `.secrets/` files; Kubernetes
+    /// prints the Secret for `kubectl apply -f -`.
+    Secrets {
+        /// Environment.
+        environment: String,
+        /// Output directory of `berth render` (default: `deploy` next to berth.yaml).
+        #[arg(long = "out", short = 'O')]
+        out: Option<PathBuf>,
+        /// Print what would be written and where each value comes from; read and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the JSON Schema of berth.yaml.
     Schema,
     /// Write a commented starter berth.yaml.

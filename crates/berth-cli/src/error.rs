@@ -149,6 +149,17 @@ impl From<berth_drive::dev::DevError> for CliError {
     }
 }
 
+/// `berth secrets`: a native environment is a usage error.
+impl From<berth_drive::materialize::MaterializeError> for CliError {
+    fn from(e: berth_drive::materialize::MaterializeError) -> Self {
+        use berth_drive::materialize::MaterializeError;
+        match e {
+            MaterializeError::Native(_) => CliError::usage(e.to_string()),
+            _ => CliError::failure(e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

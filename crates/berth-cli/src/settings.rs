@@ -291,6 +291,13 @@ pub struct ForwardSettings {
 }
 
 #[derive(Debug)]
+pub struct SecretsSettings {
+    pub environment: String,
+    pub out: Option<PathBuf>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug)]
 pub struct InitSettings {
     pub name: Option<String>,
     pub force: bool,
@@ -339,6 +346,7 @@ pub enum CommandSettings {
     Infra(InfraSettings),
     Cluster(ClusterSettings),
     Forward(ForwardSettings),
+    Secrets(SecretsSettings),
     Schema,
     Init(InitSettings),
     Import(ImportSettings),
@@ -491,6 +499,15 @@ fn command(
         }) => CommandSettings::Forward(ForwardSettings {
             environment,
             service,
+            dry_run,
+        }),
+        Some(Command::Secrets {
+            environment,
+            out,
+            dry_run,
+        }) => CommandSettings::Secrets(SecretsSettings {
+            environment,
+            out,
             dry_run,
         }),
         Some(Command::Schema) => CommandSettings::Schema,

@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod history;
 pub mod input;
 pub mod kube;
+pub mod materialize;
 pub mod process;
 pub mod project_lock;
 pub mod secrets;

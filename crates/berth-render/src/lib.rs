@@ -8,6 +8,7 @@ pub mod compose;
 pub mod gitops;
 pub mod kube;
 pub mod plan;
+mod store_args;
 pub mod terraform;
 pub mod tree;
 pub mod yaml;

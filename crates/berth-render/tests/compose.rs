@@ -519,9 +519,9 @@ fn imported_project_keeps_what_compose_meant() {
     assert_eq!(
         doc["volumes"],
         serde_json::json!({
-            "shared_uploads": {},
+            "shared_uploads": { "name": "shared_uploads" },
             "legacy_data": { "external": true, "name": "legacy_data" },
-            "db_data": {}
+            "db_data": { "name": "db_data" }
         })
     );
     assert_eq!(
@@ -592,9 +592,10 @@ fn oracle_imported_project_reads_back_from_a_clean_render() {
         web[1]["source"],
         tmp.path().join("nginx.conf").to_string_lossy().as_ref()
     );
+    // A written name is the volume's exact docker name.
     assert_eq!(
         config["volumes"]["shared_uploads"]["name"],
-        "kept_shared_uploads"
+        "shared_uploads"
     );
     assert_eq!(config["volumes"]["legacy_data"]["external"], true);
     assert_eq!(config["services"]["dns"]["ports"][0]["protocol"], "udp");
@@ -602,5 +603,47 @@ fn oracle_imported_project_reads_back_from_a_clean_render() {
     assert_eq!(
         config["services"]["db"]["secrets"][0]["target"],
         "/run/secrets/db_root_password"
+    );
+}
+
+#[test]
+fn stores_keep_their_data_volume_name_and_server_arguments() {
+    let text = "name: shop\nstores:\n  cache: { type: redis, image: \"redis:7-alpine\", args: [--save, \"60 1\"] }\n  db: { type: postgres, version: \"15\", volume: shop_db_data, args: [-c, max_connections=200] }\n  plain: { type: postgres, version: \"16\", publish: 0 }\nenvironments:\n  local: { platform: compose }\n";
+    let spec = berth_spec::validate_strict(&Source::new("x.yaml", text)).unwrap();
+    let m = berth_spec::resolve(&spec, "local").unwrap();
+    let doc = yaml(&compose::render(&m), "compose/local/compose.stores.yaml");
+    assert_eq!(
+        doc["volumes"],
+        serde_json::json!({ "cache-data": {}, "shop_db_data": { "name": "shop_db_data" }, "plain-data": {} })
+    );
+    assert_eq!(
+        doc["services"]["db"]["volumes"][0],
+        "shop_db_data:/var/lib/postgresql/data"
+    );
+    assert_eq!(
+        doc["services"]["db"]["command"],
+        serde_json::json!(["postgres", "-c", "max_connections=200"])
+    );
+    assert!(doc["services"]["plain"].get("command").is_none());
+    let redis = doc["services"]["cache"]["command"][2].as_str().unwrap();
+    assert!(
+        redis.ends_with("--appendonly yes '--save' '60 1'"),
+        "{redis}"
+    );
+    // A bad volume name and args on rabbitmq are errors.
+    let bad = text
+        .replace("volume: shop_db_data", "volume: \"-x\"")
+        .replace(
+            "  plain:",
+            "  mq: { type: rabbitmq, version: \"3\", args: [-x] }\n  plain:",
+        );
+    let codes: Vec<String> = berth_spec::validate(&Source::new("x.yaml", bad))
+        .diagnostics
+        .iter()
+        .map(|d| d.code.to_string())
+        .collect();
+    assert!(
+        codes.contains(&"B2026".to_string()) && codes.contains(&"B2200".to_string()),
+        "{codes:?}"
     );
 }

@@ -42,6 +42,8 @@ fn stacks() -> Vec<(String, Spec)> {
         .map(|n| (n.to_string(), example(n)))
         .collect();
     v.push(("fixture".into(), fixture()));
+    let imported = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kube-imported.yaml");
+    v.push(("imported".into(), load(&imported)));
     v
 }
 
@@ -932,4 +934,52 @@ fn entrypoint_udp_ports_and_writable_paths() {
     assert!(vol.unwrap()["emptyDir"].is_object());
     let svc = find(&objs, "Service", "dns");
     assert_eq!(svc["spec"]["ports"][0]["protocol"], "UDP");
+}
+
+#[test]
+fn shared_volumes_are_one_claim_and_secret_files_a_projected_volume() {
+    let spec =
+        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kube-imported.yaml"));
+    let objs = objects(&model(&spec, "kind"));
+    let claims: Vec<&Value> = objs
+        .iter()
+        .filter(|o| o["kind"] == "PersistentVolumeClaim")
+        .collect();
+    assert_eq!(claims.len(), 1, "one claim for the shared volume");
+    assert_eq!(claims[0]["metadata"]["name"], "kept-shared-uploads");
+    for name in ["web", "worker"] {
+        let pod = &find(&objs, "Deployment", name)["spec"]["template"]["spec"];
+        let uses = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["persistentVolumeClaim"]["claimName"] == "kept-shared-uploads");
+        assert!(uses, "{name} mounts the shared claim");
+    }
+    let pod = &find(&objs, "Deployment", "worker")["spec"]["template"]["spec"];
+    let mounts = pod["containers"][0]["volumeMounts"].as_array().unwrap();
+    let at = |path: &str| {
+        let m = mounts.iter().find(|m| m["mountPath"] == path).expect(path);
+        assert_eq!(m["readOnly"], true, "{path}");
+        let vol = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == m["name"])
+            .unwrap();
+        vol["projected"]["sources"][0]["secret"].clone()
+    };
+    let run = at("/run/secrets");
+    assert_eq!(run["name"], "kept-secrets");
+    assert_eq!(
+        run["items"],
+        serde_json::json!([{ "key": "api-token", "path": "api_token" }])
+    );
+    assert_eq!(at("/etc/worker")["items"][0]["path"], "tls.key");
+    // The Secret of local values carries the keys the files read.
+    let keys: Vec<String> = kube::local_secret_keys(&model(&spec, "kind"))
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .collect();
+    assert!(keys.contains(&"api-token".to_string()) && keys.contains(&"tls-key".to_string()));
 }

@@ -69,6 +69,13 @@ pub struct StoreModel {
     pub resources: ResourcesModel,
     /// What a workload that uses this store receives.
     pub wiring: Wiring,
+    /// The exact docker name of the compose data volume when the spec gives one (default: the
+    /// volume `<store>-data`, which compose prefixes with the stack).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
+    /// Extra arguments for the store's server, after Berth's own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
 }
 
 fn image_or_empty<S: serde::Serializer>(image: &Option<ImageRef>, s: S) -> Result<S::Ok, S::Error> {
@@ -430,6 +437,10 @@ pub struct VolumeModel {
     /// Exists already; never created or removed by Berth.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub external: bool,
+    /// The spec gave the name: it is the docker volume's exact name (otherwise compose prefixes
+    /// the default name with the stack).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub named: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

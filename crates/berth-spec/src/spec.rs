@@ -81,7 +81,9 @@ spec_struct! {
         /// Project files or folders mounted read-only: container path → path relative to
         /// berth.yaml.
         files: Map<Spanned<String>>,
-        /// Paths that stay writable (tmpfs / emptyDir) under a read-only root filesystem.
+        /// Paths that stay writable (tmpfs / emptyDir) under a read-only root filesystem; a
+        /// `files` path listed here is mounted read-write in compose (a project folder the
+        /// service writes to).
         writable: Vec<Spanned<String>>,
         /// Number of instances (ignored where autoscale is set).
         replicas: Option<Spanned<u32>>,
@@ -257,6 +259,13 @@ spec_struct! {
         publish: Option<Spanned<u16>>,
         /// CPU and memory of in-cluster/container realizations.
         resources: Option<Resources>,
+        /// The exact name of the docker volume that holds its data in compose environments
+        /// (default `<stack>_<store>-data`); an imported project keeps its own (`shop_db_data`),
+        /// so existing data is found.
+        volume: Option<Spanned<String>>,
+        /// Extra arguments for the store's server, after Berth's own (`--maxmemory 256mb`,
+        /// `-c max_connections=200`); redis, postgres and mongodb.
+        args: Vec<Spanned<String>>,
     }
     required: [type]
 }

@@ -21,6 +21,7 @@ mod resolve;
 mod restart;
 mod run;
 mod schema;
+mod secrets;
 mod status;
 mod up;
 mod validate;
@@ -42,6 +43,7 @@ pub fn run(
         CommandSettings::Infra(s) => infra::run(g, printer, s),
         CommandSettings::Cluster(s) => cluster::run(g, printer, s),
         CommandSettings::Forward(s) => forward::run(g, printer, s),
+        CommandSettings::Secrets(s) => secrets::run(g, printer, s),
         CommandSettings::Schema => schema::run(printer),
         CommandSettings::Init(s) => init::run(g, printer, s),
         CommandSettings::Completions(shell) => completions::run(shell),

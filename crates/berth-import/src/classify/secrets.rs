@@ -123,6 +123,20 @@ fn variable(secret: &str) -> String {
     secret.to_uppercase().replace('-', "_")
 }
 
+/// Secret `sname` reaches the workload as variable `k`: through `secrets:` when that gives the
+/// same name, else as `k: ${secrets.NAME}` (a name such as `GITEA__database__PASSWD` stays
+/// exactly as compose wrote it).
+fn deliver(d: &mut Draft, sname: &str, k: &str) {
+    if variable(sname) == k {
+        d.add_secret(sname);
+    } else {
+        d.svc.env.insert(
+            Spanned::synthetic(k.to_string()),
+            Spanned::synthetic(format!("${{secrets.{sname}}}")),
+        );
+    }
+}
+
 /// The stack's secrets as workloads declare them, and who first gave each its value.
 #[derive(Debug, Default)]
 pub struct Book {
@@ -136,7 +150,7 @@ impl Book {
     pub fn unset_credential(&mut self, d: &mut Draft, k: &str, notes: &mut Notes) {
         let sname = rfc1123(k);
         self.secrets.insert(sname.clone(), from_env(k));
-        d.add_secret(&sname);
+        deliver(d, &sname, k);
         notes.infer(
             format!("{}.environment.{k}", d.path),
             format!("unset credential passed through from the host → secret {sname} read from host env {k}"),
@@ -168,7 +182,7 @@ impl Book {
             ),
         };
         self.secrets.entry(sname.clone()).or_insert(source);
-        d.add_secret(&sname);
+        deliver(d, &sname, k);
         notes.infer(
             ep,
             format!("credential → secret {sname}, {how}; the compose value is not copied"),

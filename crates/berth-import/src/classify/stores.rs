@@ -164,12 +164,18 @@ pub fn import_all(
 ) -> BTreeMap<String, ImportedStore> {
     store_of
         .iter()
-        .map(|(n, t)| (names.of(n), import_store(n, &c.services[n], *t, notes)))
+        .map(|(n, t)| (names.of(n), import_store(c, n, *t, notes)))
         .collect()
 }
 
 /// One compose store service → a Berth store, noting everything that is not carried over.
-pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> ImportedStore {
+pub fn import_store(
+    c: &NormalizedCompose,
+    n: &str,
+    t: StoreType,
+    notes: &mut Notes,
+) -> ImportedStore {
+    let s = &c.services[n];
     let p = format!("services.{n}");
     let mut st = ImportedStore {
         store: Store {
@@ -198,7 +204,7 @@ pub fn import_store(n: &str, s: &Service, t: StoreType, notes: &mut Notes) -> Im
     }
     publish(&p, s, t, &mut st.store, notes);
     for (i, m) in s.volumes.iter().enumerate() {
-        storage(&format!("{p}.volumes[{i}]"), m, &mut st.store, notes);
+        storage(c, &format!("{p}.volumes[{i}]"), m, &mut st.store, notes);
     }
     if let Some(r) = &s.restart {
         notes.infer(
@@ -295,26 +301,61 @@ fn defaults(st: &mut ImportedStore) {
     }
 }
 
-/// A store's command line is dropped; redis's `--requirepass` still tells its password.
+/// A store's command line: the server's arguments are kept as `args` (after Berth's own);
+/// redis's `--requirepass` tells its password (Berth manages it), a replica set is Berth's,
+/// and a command that is not the server itself (a shell script) is dropped.
 fn command_line(p: &str, s: &Service, st: &mut ImportedStore, notes: &mut Notes) {
     let Some(cmd) = &s.command else {
         return;
     };
+    let mut args: Vec<&String> = cmd.iter().collect();
+    if args
+        .first()
+        .is_some_and(|a| a.as_str() == "docker-entrypoint.sh")
+    {
+        args.remove(0);
+    }
+    let server = server(st.kind());
+    if args.first().map(|a| a.as_str()) == server {
+        args.remove(0);
+    }
     if st.kind() == StoreType::Redis {
-        if let Some(i) = cmd.iter().position(|a| a == "--requirepass") {
-            st.password = cmd.get(i + 1).cloned();
+        if let Some(i) = args.iter().position(|a| a.as_str() == "--requirepass") {
+            st.password = args.get(i + 1).map(|a| a.to_string());
+            args.drain(i..(i + 2).min(args.len()));
         }
     }
     let why = if cmd.iter().any(|a| a.contains("replSet")) {
         "replica set is configured and initialised by Berth's mongodb store"
-    } else {
+    } else if server.is_none() || args.first().is_some_and(|a| !a.starts_with('-')) {
         "store command line dropped: Berth runs the store with its own settings"
+    } else {
+        st.store.args = args
+            .into_iter()
+            .map(|a| Spanned::synthetic(a.clone()))
+            .collect();
+        notes.infer(
+            format!("{p}.command"),
+            "server arguments kept as `args`, after Berth's own",
+        );
+        return;
     };
     notes.warn(format!("{p}.command"), why);
 }
 
-/// A store volume becomes its storage; init scripts, config files and further volumes are dropped.
-fn storage(mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
+/// The program a store image's command runs, whose arguments `args` keeps.
+fn server(t: StoreType) -> Option<&'static str> {
+    match t {
+        StoreType::Redis => Some("redis-server"),
+        StoreType::Postgres => Some("postgres"),
+        StoreType::Mongodb => Some("mongod"),
+        StoreType::Rabbitmq => None,
+    }
+}
+
+/// A store's named volume keeps its real name (`volume:`, so existing data is found) and gives
+/// its storage; init scripts, config files and further volumes are dropped.
+fn storage(c: &NormalizedCompose, mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
     let src = m.source.as_deref().unwrap_or("");
     if m.target.contains("docker-entrypoint-initdb.d") || m.target.starts_with("/etc/") {
         notes.warn(mp, format!("{src} → {} dropped: store init scripts and config files are not supported; use a job", m.target));
@@ -324,11 +365,13 @@ fn storage(mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
     match m.kind.as_str() {
         "volume" if m.source.is_some() => {
             if first {
+                let (name, _) = super::volumes::real_name(c, src);
                 store.storage = Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1)));
                 notes.infer(
                     mp,
-                    format!("volume {src} → storage: 1Gi (compose volumes carry no size)"),
+                    format!("volume {src} → volume: {name}, storage: 1Gi (compose volumes carry no size)"),
                 );
+                store.volume = Some(Spanned::synthetic(name));
             } else {
                 notes.warn(
                     mp,

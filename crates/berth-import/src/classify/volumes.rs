@@ -22,8 +22,9 @@ pub fn real_name(c: &NormalizedCompose, key: &str) -> (String, bool) {
     (name, external)
 }
 
-/// A bind mount of a project file or folder (`./nginx.conf`) becomes `files`, mounted read-only;
-/// a host path outside the project is dropped.
+/// A bind mount of a project file or folder (`./nginx.conf`) becomes `files`, read-only unless
+/// compose mounted it writable (then its path is also `writable`); a host path outside the
+/// project is dropped.
 pub fn project_file(d: &mut Draft, m: &Mount, src: &str, vp: &str, notes: &mut Notes) {
     if !src.starts_with("./") {
         notes.warn(
@@ -36,10 +37,8 @@ pub fn project_file(d: &mut Draft, m: &Mount, src: &str, vp: &str, notes: &mut N
         return;
     }
     if !m.read_only {
-        notes.warn(
-            vp,
-            format!("{src} → files: mounted read-only, compose mounted it writable"),
-        );
+        // The service writes there: it stays writable (read-write in compose).
+        d.svc.writable.push(Spanned::synthetic(m.target.clone()));
     }
     d.svc.files.insert(
         Spanned::synthetic(m.target.clone()),

@@ -72,13 +72,14 @@ fn image(s: &Service, r: &Value, out: &mut impl FnMut(String)) {
     }
 }
 
-/// Entrypoint, command and environment keys.
+/// Entrypoint, command and environment keys. `docker compose config` prints a literal `$` as
+/// `$$` (its output reads back as compose text); the original is read as literal text.
 fn process(s: &Service, r: &Value, out: &mut impl FnMut(String)) {
     let list = |k: &str| -> Option<Vec<String>> {
         r.get(k).and_then(Value::as_array).map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
-                .map(String::from)
+                .map(berth_spec::template::dollar::from_compose)
                 .collect()
         })
     };

@@ -41,7 +41,7 @@ mod stores;
 
 pub use common::{dir, ComposeOptions, HEADER, SERVICES_FILE, STORES_FILE};
 pub use plan::{plan, ComposePlan};
-pub use secrets::{env_file_line, secret_files, MissingSecret};
+pub use secrets::{env_file_line, secret_files, secret_targets, MissingSecret, SecretTarget};
 pub use stores::volume_name;
 
 use crate::artifact::to_yaml;

@@ -52,6 +52,57 @@ pub(super) fn env_files(model: &Model) -> Vec<EnvFile<'_>> {
     files
 }
 
+/// A file under the compose directory that holds secret values (written by `berth up` into
+/// `.berth/`, by `berth secrets ENV` into the rendered directory): its path relative to the
+/// output directory and what it holds, by name only.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretTarget {
+    pub path: String,
+    /// `env`: a compose env file of `variables`; `file`: one secret's value, as a compose secret.
+    pub kind: &'static str,
+    /// The variables of an env file (empty for a secret file).
+    pub variables: Vec<String>,
+    /// The secrets its values come from.
+    pub secrets: Vec<String>,
+}
+
+/// Every file [`secret_files`] writes for `model`, without values.
+pub fn secret_targets(model: &Model) -> Vec<SecretTarget> {
+    let mut out: Vec<SecretTarget> = env_files(model)
+        .into_iter()
+        .map(|f| {
+            let mut secrets: Vec<String> = Vec::new();
+            for (_, v) in &f.vars {
+                for (s, _) in v.secret_refs() {
+                    if !secrets.iter().any(|x| x == s) {
+                        secrets.push(s.to_string());
+                    }
+                }
+            }
+            SecretTarget {
+                path: format!("{}/{}", dir(model), env_file_path(f.owner)),
+                kind: "env",
+                variables: f.vars.iter().map(|(n, _)| n.clone()).collect(),
+                secrets,
+            }
+        })
+        .collect();
+    for w in &model.workloads {
+        for f in &w.secret_files {
+            let path = format!("{}/{}", dir(model), secret_file_path(&f.secret));
+            if !out.iter().any(|t| t.path == path) {
+                out.push(SecretTarget {
+                    path,
+                    kind: "file",
+                    variables: Vec::new(),
+                    secrets: vec![f.secret.clone()],
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The env files `compose/<env>/.secrets/<name>.env` with the values `lookup(secret, key)`
 /// gives. Pure; the driver writes the result (mode 0600) before `docker compose up`.
 pub fn secret_files(

@@ -19,9 +19,12 @@ pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> (Value, Vec<Stri
     for w in &model.workloads {
         services.insert(w.name.clone(), service(model, w, opts, &mut notes));
         for v in &w.volumes {
-            let decl = match v.external {
-                true => json!({ "external": true, "name": v.volume }),
-                false => json!({}),
+            // A written name is the docker volume's exact name; the default one is prefixed
+            // with the stack by compose.
+            let decl = match (v.external, v.named) {
+                (true, _) => json!({ "external": true, "name": v.volume }),
+                (false, true) => json!({ "name": v.volume }),
+                (false, false) => json!({}),
             };
             volumes.insert(v.volume.clone(), decl);
         }
@@ -153,8 +156,13 @@ fn mounts(s: &mut Map<String, Value>, w: &Workload, opts: &ComposeOptions) {
         .map(|v| format!("{}:{}", v.volume, esc(&v.path)))
         .collect();
     mounts.extend(w.files.iter().map(|f| {
+        let mode = if w.writable.contains(&f.path) {
+            "rw"
+        } else {
+            "ro"
+        };
         format!(
-            "{}:{}:ro",
+            "{}:{}:{mode}",
             esc(&format!("{root}/{}", f.source)),
             esc(&f.path)
         )
@@ -176,8 +184,14 @@ fn mounts(s: &mut Map<String, Value>, w: &Workload, opts: &ComposeOptions) {
 /// everywhere; a read-only root when the service declares its `writable` paths (they become
 /// tmpfs) or the environment is production-grade (then `/tmp` too, and no capabilities).
 fn harden(s: &mut Map<String, Value>, model: &Model, w: &Workload) {
-    if model.production || !w.writable.is_empty() {
-        let mut tmpfs: Vec<String> = w.writable.iter().map(|p| esc(p)).collect();
+    // A writable project folder is its bind mount, not scratch space.
+    let scratch: Vec<&String> = w
+        .writable
+        .iter()
+        .filter(|p| !w.files.iter().any(|f| &f.path == *p))
+        .collect();
+    if model.production || !scratch.is_empty() {
+        let mut tmpfs: Vec<String> = scratch.iter().map(|p| esc(p)).collect();
         if model.production && !w.writable.iter().any(|p| p == "/tmp") {
             tmpfs.insert(0, "/tmp".into());
         }

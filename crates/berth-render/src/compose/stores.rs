@@ -42,9 +42,13 @@ fn data_dir(store: &StoreModel) -> &'static str {
     }
 }
 
-/// The compose volume holding a store's data (docker names it `<project>_<volume>`).
+/// The compose volume holding a store's data (docker names it `<project>_<volume>`): the
+/// store's `volume`, else `<store>-data`.
 pub fn volume_name(store: &StoreModel) -> String {
-    format!("{}-data", store.name)
+    store
+        .volume
+        .clone()
+        .unwrap_or_else(|| format!("{}-data", store.name))
 }
 
 /// Where mongod's key file is written inside the container.
@@ -84,7 +88,11 @@ pub(crate) fn document(model: &Model) -> Value {
         if let Some(init) = init_service(store) {
             services.insert(init, mongo_init(model, store));
         }
-        volumes.insert(volume_name(store), json!({}));
+        let decl = match &store.volume {
+            Some(name) => json!({ "name": name }),
+            None => json!({}),
+        };
+        volumes.insert(volume_name(store), decl);
     }
     let mut doc = Map::new();
     doc.insert("name".into(), json!(model.stack));
@@ -164,14 +172,16 @@ fn environment(store: &StoreModel) -> Map<String, Value> {
 }
 
 fn command(store: &StoreModel) -> Option<Value> {
-    match store.kind {
+    let extra = esc(&crate::store_args::shell(&store.args));
+    let server = crate::store_args::server(store.kind);
+    let own = match store.kind {
         // The password is read from the environment inside the container (`$$` escapes compose
         // interpolation), so it never appears in the compose file; the image entrypoint still
         // drops to the redis user.
         StoreType::Redis => Some(json!([
             "sh",
             "-c",
-            "exec docker-entrypoint.sh redis-server --requirepass \"$$REDIS_PASSWORD\" --appendonly yes"
+            format!("exec docker-entrypoint.sh redis-server --requirepass \"$$REDIS_PASSWORD\" --appendonly yes{extra}")
         ])),
         // A replica set with auth needs a key file for internal authentication. It is derived
         // from the root password (sha256, hex: a valid key file alphabet) at start, owned by
@@ -184,14 +194,21 @@ fn command(store: &StoreModel) -> Option<Value> {
                     "set -eu; umask 077; \
                      printf '%s' \"$$MONGO_INITDB_ROOT_PASSWORD\" | sha256sum | cut -d' ' -f1 > {k}; \
                      chown mongodb:mongodb {k}; chmod 0400 {k}; \
-                     exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {k}",
+                     exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {k}{extra}",
                     k = MONGO_KEYFILE,
                     rs = esc(rs),
                 )
             ])
         }),
         StoreType::Postgres | StoreType::Rabbitmq => None,
-    }
+    };
+    own.or_else(|| {
+        // The image's own command, with the extra arguments.
+        let server = server.filter(|_| !store.args.is_empty())?;
+        let mut cmd = vec![server.to_string()];
+        cmd.extend(store.args.iter().map(|a| esc(a)));
+        Some(json!(cmd))
+    })
 }
 
 fn healthcheck(store: &StoreModel) -> Value {

@@ -38,6 +38,7 @@ mod images;
 mod kustomize;
 mod layout;
 mod merge;
+mod mounts;
 mod netpol;
 mod object;
 mod parts;

@@ -210,11 +210,7 @@ fn container<'a>(
         mounts.push(mount(name.clone(), path.as_str()));
         volumes.push(empty_dir(name, "256Mi"));
     }
-    for v in &w.volumes {
-        mounts.push(mount(v.name.as_str(), v.path.as_str()));
-        let claim = format!("{}-{}", w.name, v.name);
-        volumes.push(node!({ "name": &v.name, "persistentVolumeClaim": { "claimName": claim } }));
-    }
+    super::mounts::add(model, w, &mut mounts, volumes);
     c.insert("volumeMounts", mounts);
     c
 }

@@ -67,6 +67,9 @@ pub fn used_refs(model: &Model) -> Vec<(String, String)> {
                 push(s, k);
             }
         }
+        for f in &w.secret_files {
+            push(&f.secret, "value");
+        }
     }
     out
 }

@@ -166,14 +166,16 @@ fn lit<'a>(name: &'static str, value: &'a str) -> Node<'a> {
 }
 
 fn redis<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
-    let serve =
-        "exec docker-entrypoint.sh redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes";
+    let serve = format!(
+        "exec docker-entrypoint.sh redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes{}",
+        crate::store_args::shell(&store.args)
+    );
     let ping = "redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep -q PONG";
     Runtime {
         env: vec![password_env(model, store, "REDIS_PASSWORD")],
         data_dir: "/data",
         writable: vec![],
-        command: Some(node!(["sh", "-c", esc_text(serve)])),
+        command: Some(node!(["sh", "-c", esc_text(&serve).into_owned()])),
         ready: node!(["sh", "-c", esc_text(ping)]),
     }
 }
@@ -208,7 +210,8 @@ fn mongodb<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
             "set -eu; umask 077; \
              printf '%s' \"$MONGO_INITDB_ROOT_PASSWORD\" | sha256sum | cut -d' ' -f1 > {MONGO_KEYFILE}; \
              chmod 0400 {MONGO_KEYFILE}; \
-             exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {MONGO_KEYFILE}"
+             exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {MONGO_KEYFILE}{}",
+            crate::store_args::shell(&store.args)
         );
         node!(["bash", "-c", esc_text(&script).into_owned()])
     });
@@ -246,8 +249,16 @@ fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>
     });
     // command, ports, env, resources, three probes, securityContext, volumeMounts.
     c.reserve(9);
-    if let Some(cmd) = rt.command {
-        c.insert("command", cmd);
+    match (rt.command, crate::store_args::server(store.kind)) {
+        (Some(cmd), _) => c.insert("command", cmd),
+        (None, Some(server)) if !store.args.is_empty() => {
+            // The image's entrypoint runs the server with the extra arguments.
+            let args = std::iter::once(crate::tree::Text::Borrowed(server))
+                .chain(store.args.iter().map(|a| esc_text(a)))
+                .collect::<Node>();
+            c.insert("args", args);
+        }
+        _ => {}
     }
     let cports: Node = ports(store)
         .into_iter()

@@ -2,6 +2,7 @@
 //! volume claims, HPA, PDB, Ingress, the RBAC that lets their init containers wait for Jobs,
 //! and the ArgoCD sync wave that orders them after those Jobs. The pod template is pods.rs's.
 
+use super::mounts;
 use super::object::{Kind, Meta, Obj};
 use super::parts::{
     ingress_controller, labels, match_labels, pdb, pod_skips, replicated, selector,
@@ -44,12 +45,12 @@ pub fn objects<'a>(model: &'a Model, w: &'a Workload) -> Vec<Obj<'a>> {
     if !w.is_job() && !w.ports.is_empty() {
         objs.push(service(model, w, lab.clone()));
     }
-    for v in &w.volumes {
+    for v in w.volumes.iter().filter(|v| mounts::owns_claim(model, w, v)) {
         let claim = node!({
             "accessModes": ["ReadWriteOnce"],
             "resources": { "requests": { "storage": v.size.as_str() } },
         });
-        let meta = Meta::new(format!("{}-{}", w.name, v.name), lab.clone());
+        let meta = Meta::new(mounts::claim_name(w, v), lab.clone());
         objs.push(Obj::new(
             name,
             Kind::PersistentVolumeClaim,

@@ -42,6 +42,26 @@ pub fn check_stores(cx: &mut Cx) {
                 ),
             );
         }
+        if let Some(v) = &store.volume {
+            if !crate::names::is_volume_name(&v.value) {
+                cx.push(
+                    Diagnostic::error("B2026", v.span, format!("`{v}` is not a valid volume name"))
+                        .help("use letters, digits, `_`, `.` and `-`, starting with a letter or digit"),
+                );
+            }
+        }
+        if let Some(a) = store.args.first() {
+            if typed && t == StoreType::Rabbitmq {
+                cx.push(
+                    Diagnostic::error(
+                        "B2200",
+                        a.span,
+                        format!("`args` is for redis, postgres and mongodb, but `{name}` is rabbitmq"),
+                    )
+                    .help("remove `args`; RabbitMQ reads its settings from its configuration, not its command line"),
+                );
+            }
+        }
         if let Some(rs) = &store.replica_set {
             if typed && t != StoreType::Mongodb {
                 cx.push(

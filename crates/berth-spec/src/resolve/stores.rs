@@ -107,6 +107,8 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         password_secret,
         resources: resources_model(store.resources.as_ref(), 250, facts.memory_mib),
         wiring,
+        volume: store.volume.as_ref().map(|v| v.value.clone()),
+        args: store.args.iter().map(|a| a.value.clone()).collect(),
     }
 }
 
@@ -242,6 +244,8 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
             password: None,
             db: database.map(EnvValue::lit),
         },
+        volume: None,
+        args: Vec::new(),
     }
 }
 

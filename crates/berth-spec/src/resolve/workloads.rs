@@ -357,6 +357,7 @@ fn volumes(workload: &str, svc: &Service) -> Vec<VolumeModel> {
                 .map(|n| n.value.clone())
                 .unwrap_or_else(|| format!("{workload}-{vname}")),
             external: v.external.as_ref().is_some_and(|e| e.value),
+            named: v.name.is_some(),
             path: v.path.value.clone(),
             size: v
                 .size
