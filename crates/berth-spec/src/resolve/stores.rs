@@ -107,6 +107,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         password_secret,
         resources: resources_model(store.resources.as_ref(), 250, facts.memory_mib),
         wiring,
+        backup: store.backup.as_ref().map(super::delivery::backup),
     }
 }
 
@@ -242,6 +243,8 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
             password: None,
             db: database.map(EnvValue::lit),
         },
+        // An external store is backed up by whoever runs it.
+        backup: None,
     }
 }
 
