@@ -47,12 +47,6 @@ impl Report for Outcome<'_> {
                 for s in &p.steps {
                     printer.out(format!("  {}", s.join(" ")));
                 }
-                if p.restart {
-                    printer.out(format!(
-                        "  then start `{}` again and wait until it is healthy",
-                        p.store
-                    ));
-                }
             }
         }
         if let Some(p) = self.kubernetes {

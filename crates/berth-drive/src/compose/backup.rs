@@ -28,8 +28,6 @@ pub struct BackupPlan {
     pub file: PathBuf,
     /// The commands, each as argv.
     pub steps: Vec<Vec<String>>,
-    /// Restores: the store is restarted and waited for afterwards.
-    pub restart: bool,
 }
 
 /// `20261202T210455Z` of a time.
@@ -105,7 +103,6 @@ impl ComposeDriver<'_> {
             id,
             file,
             steps,
-            restart: false,
         })
     }
 
@@ -165,7 +162,6 @@ impl ComposeDriver<'_> {
             id,
             file,
             steps,
-            restart: false,
         })
     }
 
@@ -204,10 +200,6 @@ impl ComposeDriver<'_> {
                     .args(step[1..].iter().cloned())
                     .cwd(self.ws.compose_dir(self.env())),
             )?;
-        }
-        if plan.restart {
-            // The store shut down without saving; start it on the restored snapshot.
-            self.exec(&self.compose_cmd(["start", &plan.store]))?;
         }
         if plan.action == "restore" {
             let unit = self.unit(&plan.store)?.clone();

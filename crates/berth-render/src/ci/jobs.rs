@@ -258,9 +258,8 @@ impl<'a> Ctx<'a> {
             "id": "deploy",
             "name": format!("berth up {}", m.environment),
             "run": format!(
-                "berth --context {cluster} up {} --no-build --timeout 600{}",
-                m.environment,
-                self.out_flag()
+                "berth --context {cluster} up {} --no-build --timeout 600",
+                m.environment
             ),
         }));
         steps.push(json!({ "name": "Smoke test", "run": smoke(m) }));
