@@ -366,16 +366,15 @@ fn jobs_hold_their_dependents() {
     let rb = find(&objs, "RoleBinding", "api-wait-jobs");
     assert_eq!(rb["subjects"][0]["name"], "api");
     // worker waits only for the replica set init (wave 1), so it is in wave 2 too; the
-    // StatefulSets, waiting for nothing, are in wave 0 (no annotation).
+    // StatefulSets are in the stores' wave, -1 (before every Job and service).
     let worker = find(&objs, "Deployment", "worker");
     assert_eq!(
         worker["spec"]["template"]["spec"]["initContainers"][0]["name"],
         "wait-for-mongo-init"
     );
-    assert!(
-        find(&objs, "StatefulSet", "mongo")["metadata"]["annotations"]
-            .get("argocd.argoproj.io/sync-wave")
-            .is_none()
+    assert_eq!(
+        find(&objs, "StatefulSet", "mongo")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
+        "-1"
     );
     let policy = find(&objs, "NetworkPolicy", "api");
     let egress = policy["spec"]["egress"].as_array().unwrap();
