@@ -373,7 +373,8 @@ fn jobs_hold_their_dependents() {
         "wait-for-mongo-init"
     );
     assert_eq!(
-        find(&objs, "StatefulSet", "mongo")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
+        find(&objs, "StatefulSet", "mongo")["metadata"]["annotations"]
+            ["argocd.argoproj.io/sync-wave"],
         "-1"
     );
     let policy = find(&objs, "NetworkPolicy", "api");

@@ -88,13 +88,15 @@ impl ComposeDriver<'_> {
         let steps = vec![
             self.sh(
                 store,
-                format!("set -e; ( {dump} ) > {STAGE}.part && mv {STAGE}.part {STAGE}"),
+                format!(
+                    "set -e; ( {dump} ) > {STAGE}-{id}.part && mv {STAGE}-{id}.part {STAGE}-{id}"
+                ),
             ),
             {
-                let (from, to) = (format!("{store}:{STAGE}"), file.display().to_string());
+                let (from, to) = (format!("{store}:{STAGE}-{id}"), file.display().to_string());
                 argv(&self.compose_cmd(["cp", from.as_str(), to.as_str()]))
             },
-            self.sh(store, format!("rm -f {STAGE}")),
+            self.sh(store, format!("rm -f {STAGE}-{id}")),
         ];
         Ok(BackupPlan {
             environment: self.env().into(),
@@ -147,12 +149,15 @@ impl ComposeDriver<'_> {
         let restore = backup::restore(s, "127.0.0.1");
         let steps = vec![
             {
-                let (from, to) = (file.display().to_string(), format!("{store}:{STAGE}"));
+                let (from, to) = (file.display().to_string(), format!("{store}:{STAGE}-{id}"));
                 argv(&self.compose_cmd(["cp", from.as_str(), to.as_str()]))
             },
-            self.sh(
-                store,
-                format!("set -e; ( {restore} ) < {STAGE}; rm -f {STAGE}"),
+            self.sh(store, format!("set -e; ( {restore} ) < {STAGE}-{id}")),
+            // `docker compose cp` wrote the file as root; the store's user cannot remove it.
+            argv(
+                &self
+                    .compose_cmd(["exec", "-T", "-u", "0", store, "rm", "-f"])
+                    .arg(format!("{STAGE}-{id}")),
             ),
         ];
         Ok(BackupPlan {
