@@ -127,7 +127,7 @@ mod tests {
     const SPEC: &str = r#"
 name: shop
 services:
-  api: { image: "x/api:1", uses: [db, cache] }
+  api: { image: "x/api:1", uses: [db, cache], strategy: canary }
 stores:
   db: { type: postgres, version: "16", backup: { schedule: "0 3 * * *", retain: 3 } }
   cache: { type: redis, version: "7", backup: { schedule: "0 4 * * *" } }
@@ -154,6 +154,10 @@ environments:
                 "kind-shop\n".to_string()
             } else if line.contains("config view") {
                 r#"{"clusters":[{"cluster":{"server":"https://127.0.0.1:6443"}}]}"#.to_string()
+            } else if line.contains("get rollouts.argoproj.io/api") {
+                r#"{"spec":{"strategy":{"canary":{"steps":[{"setWeight":10},{"pause":{}},{"setWeight":25},{"pause":{}}]}}},"status":{"phase":"Paused","currentStepIndex":2,"message":"CanaryPauseStep"}}"#.to_string()
+            } else if line.contains("get pods") {
+                r#"{"items":[]}"#.to_string()
             } else if line.contains("get job") {
                 r#"{"status":{"conditions":[{"type":"Complete","status":"True"}]}}"#.to_string()
             } else {
@@ -203,6 +207,18 @@ environments:
         )
         .unwrap();
         f(&d, &cluster);
+    }
+
+    #[test]
+    fn status_shows_where_a_rollout_stands() {
+        with_driver(|d, _| {
+            let status = d.status().unwrap();
+            let api = status.iter().find(|w| w.name == "api").unwrap();
+            let step = api.rollout.as_ref().unwrap();
+            assert_eq!(step.summary(), "canary step 3/4 Paused (CanaryPauseStep)");
+            let db = status.iter().find(|w| w.name == "db").unwrap();
+            assert!(db.rollout.is_none());
+        });
     }
 
     #[test]
