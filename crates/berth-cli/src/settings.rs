@@ -187,6 +187,26 @@ pub struct RenderSettings {
 }
 
 #[derive(Debug)]
+pub struct BackupSettings {
+    pub environment: String,
+    pub store: String,
+    /// Restore (else back up).
+    pub restore: bool,
+    /// Restore: the backup's ID (default: the newest).
+    pub from: Option<String>,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug)]
+pub struct CiSettings {
+    /// Show the workflows, write nothing.
+    pub dry_run: bool,
+    /// Report drift instead of writing.
+    pub check: bool,
+}
+
+#[derive(Debug)]
 pub struct DiffSettings {
     pub environments: Environments,
     pub out: Option<PathBuf>,
@@ -203,6 +223,8 @@ pub struct UpSettings {
     pub dry_run: bool,
     /// Roll back to the last revision when a rollout or Job fails (Kubernetes).
     pub atomic: bool,
+    /// Build nothing: the images were pushed under the commit tag by CI (Kubernetes).
+    pub no_build: bool,
 }
 
 #[derive(Debug)]
@@ -330,6 +352,8 @@ pub enum CommandSettings {
         environment: String,
     },
     Render(RenderSettings),
+    Ci(CiSettings),
+    Backup(BackupSettings),
     Diff(DiffSettings),
     Up(UpSettings),
     Dev(DevSettings),
@@ -406,6 +430,34 @@ fn command(
             out,
             check,
         }),
+        Some(Command::Backup {
+            environment,
+            store,
+            dry_run,
+            timeout,
+        }) => CommandSettings::Backup(BackupSettings {
+            environment,
+            store,
+            restore: false,
+            from: None,
+            dry_run,
+            timeout: secs(timeout),
+        }),
+        Some(Command::Restore {
+            environment,
+            store,
+            from,
+            dry_run,
+            timeout,
+        }) => CommandSettings::Backup(BackupSettings {
+            environment,
+            store,
+            restore: true,
+            from,
+            dry_run,
+            timeout: secs(timeout),
+        }),
+        Some(Command::Ci { dry_run, check }) => CommandSettings::Ci(CiSettings { dry_run, check }),
         Some(Command::Diff { environment, out }) => CommandSettings::Diff(DiffSettings {
             environments: Environments::from_names(environment.into_iter().collect()),
             out,
@@ -417,6 +469,7 @@ fn command(
             timeout,
             dry_run,
             atomic,
+            no_build,
         }) => CommandSettings::Up(UpSettings {
             environment,
             services,
@@ -424,6 +477,7 @@ fn command(
             timeout: secs(timeout),
             dry_run,
             atomic,
+            no_build,
         }),
         Some(Command::History { environment }) => CommandSettings::History { environment },
         Some(Command::Rollback {

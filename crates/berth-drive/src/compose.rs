@@ -34,6 +34,7 @@
 //!   and every poll; `up` then returns [`DriveError::Interrupted`] and the caller releases the
 //!   lock. Nothing is rolled back: a later `up` converges.
 
+pub mod backup;
 mod error;
 mod ops;
 mod state;

@@ -4,6 +4,8 @@
 //! disk is the driver's (`berth_drive::artifacts`).
 
 pub mod artifact;
+pub mod backup;
+pub mod ci;
 pub mod compose;
 pub mod gitops;
 pub mod kube;

@@ -1,5 +1,6 @@
-//! ArgoCD artifacts, and the custom resources (Application, AppProject, ExternalSecret,
-//! ClusterSecretStore) checked against their CRD schemas. No CRD schema ships offline here
+//! ArgoCD artifacts, and the custom resources (ApplicationSet, AppProject, ExternalSecret,
+//! ClusterSecretStore, Argo Rollouts' Rollout and AnalysisTemplate) checked against their CRD
+//! schemas. No CRD schema ships offline here
 //! (kubernetes-validate only knows built-in kinds), so `tests/fixtures/crd-schemas/` holds the
 //! subset of each upstream CRD schema that Berth writes, strict like kubectl's field
 //! validation, and a small JSON Schema checker below applies it.
@@ -144,10 +145,7 @@ fn custom_resources_match_their_crd_schemas() {
             }
             for o in docs(std::str::from_utf8(bytes).unwrap()) {
                 let kind = o["kind"].as_str().unwrap().to_string();
-                if !matches!(
-                    kind.as_str(),
-                    "Application" | "AppProject" | "ExternalSecret" | "ClusterSecretStore"
-                ) {
+                if !CUSTOM_KINDS.contains(&kind.as_str()) {
                     continue;
                 }
                 let errors = validate(&o);
@@ -156,8 +154,18 @@ fn custom_resources_match_their_crd_schemas() {
             }
         }
     }
-    assert_eq!(checked.len(), 4, "{checked:?}");
+    assert_eq!(checked.len(), CUSTOM_KINDS.len(), "{checked:?}");
 }
+
+/// The custom resources Berth renders, each checked against its CRD schema fixture.
+const CUSTOM_KINDS: [&str; 6] = [
+    "ApplicationSet",
+    "AppProject",
+    "ExternalSecret",
+    "ClusterSecretStore",
+    "Rollout",
+    "AnalysisTemplate",
+];
 
 fn models(spec: &Spec) -> Vec<Model> {
     spec.environments
@@ -168,56 +176,78 @@ fn models(spec: &Spec) -> Vec<Model> {
 }
 
 #[test]
-fn one_application_per_kubernetes_environment() {
+fn one_application_per_kubernetes_environment_from_the_named_repository() {
     for (name, spec) in specs() {
         let set = berth_render::render(&spec, &[]).unwrap();
         let ms = models(&spec);
+        let Some(repo) = ms[0].repository.clone() else {
+            assert!(
+                set.iter().all(|(p, _)| !p.starts_with("gitops/")),
+                "{name}: no repository, no GitOps files"
+            );
+            continue;
+        };
         let project = &docs(set.get_str("gitops/argocd/project.yaml").unwrap())[0];
         assert_eq!(project["metadata"]["namespace"], "argocd");
         let stack = &ms[0].stack;
         assert_eq!(project["metadata"]["name"], stack.as_str());
-        for m in &ms {
-            let app = &docs(
-                set.get_str(&format!("gitops/argocd/{}.yaml", m.environment))
-                    .unwrap(),
-            )[0];
-            assert_eq!(app["kind"], "Application", "{name}");
-            assert_eq!(app["spec"]["project"], stack.as_str());
-            assert_eq!(
-                app["spec"]["source"]["path"],
-                format!("deploy/k8s/overlays/{}", m.environment)
-            );
-            assert_eq!(
-                app["spec"]["source"]["repoURL"],
-                berth_render::gitops::REPO_PLACEHOLDER
-            );
-            assert_eq!(
-                app["spec"]["destination"]["namespace"],
-                m.namespace.as_str()
-            );
-            let opts = &app["spec"]["syncPolicy"]["syncOptions"];
-            assert!(opts
-                .as_array()
-                .unwrap()
-                .contains(&"CreateNamespace=true".into()));
-            let automated = &app["spec"]["syncPolicy"]["automated"];
-            if m.environment.contains("prod") {
-                assert!(
-                    automated.is_null(),
-                    "{name}/{}: prod syncs by hand",
-                    m.environment
-                );
+        assert_eq!(
+            project["spec"]["sourceRepos"],
+            serde_json::json!([repo.url])
+        );
+        let kinds: Vec<&str> = project["spec"]["namespaceResourceWhitelist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kind"].as_str().unwrap())
+            .collect();
+        for k in [
+            "Deployment",
+            "Rollout",
+            "CronJob",
+            "ExternalSecret",
+            "NetworkPolicy",
+        ] {
+            assert!(kinds.contains(&k), "{name}: {k} not admitted: {kinds:?}");
+        }
+        assert!(
+            !kinds.contains(&"Namespace"),
+            "cluster-scoped kinds are listed apart"
+        );
+        let set_doc = &docs(set.get_str("gitops/argocd/applicationset.yaml").unwrap())[0];
+        assert_eq!(set_doc["kind"], "ApplicationSet");
+        let template = &set_doc["spec"]["template"]["spec"];
+        assert_eq!(template["project"], stack.as_str());
+        assert_eq!(template["source"]["repoURL"], repo.url.as_str());
+        assert_eq!(template["source"]["targetRevision"], repo.branch.as_str());
+        let elements = set_doc["spec"]["generators"][0]["list"]["elements"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            elements.len(),
+            ms.len(),
+            "{name}: one Application per environment"
+        );
+        for (m, e) in ms.iter().zip(elements) {
+            assert_eq!(e["env"], m.environment.as_str());
+            assert_eq!(e["namespace"], m.namespace.as_str());
+            assert_eq!(e["path"], format!("deploy/k8s/overlays/{}", m.environment));
+            let auto = if m.environment.contains("prod") {
+                "false"
             } else {
-                assert_eq!(automated["prune"], true);
-                assert_eq!(automated["selfHeal"], true);
-            }
-            // The project admits the destination.
+                "true"
+            };
+            assert_eq!(
+                e["automated"], auto,
+                "{name}/{}: prod syncs by hand",
+                m.environment
+            );
+            // The project admits the destination, and the overlay it points at exists.
             assert!(project["spec"]["destinations"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .any(|d| d["namespace"] == m.namespace.as_str()));
-            // The overlay it points at exists.
             assert!(set
                 .get(&format!(
                     "k8s/overlays/{}/kustomization.yaml",
@@ -225,9 +255,58 @@ fn one_application_per_kubernetes_environment() {
                 ))
                 .is_some());
         }
+        let patch = set_doc["spec"]["templatePatch"].as_str().unwrap();
+        assert!(
+            patch.contains("selfHeal: true") && patch.contains("prune: true"),
+            "{patch}"
+        );
+        let opts = &template["syncPolicy"]["syncOptions"];
+        assert!(opts
+            .as_array()
+            .unwrap()
+            .contains(&"CreateNamespace=true".into()));
         let k = &docs(set.get_str("gitops/argocd/kustomization.yaml").unwrap())[0];
-        assert_eq!(k["resources"].as_array().unwrap().len(), ms.len() + 1);
+        assert_eq!(k["resources"].as_array().unwrap().len(), 2);
     }
+}
+
+#[test]
+fn no_placeholder_in_anything_rendered() {
+    for (name, spec) in specs() {
+        let set = berth_render::render(&spec, &[]).unwrap();
+        for (path, bytes) in set.iter() {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains("CHANGE-ME"),
+                "{name}: {path} holds a placeholder"
+            );
+        }
+    }
+}
+
+#[test]
+fn sync_waves_order_secrets_then_stores_then_jobs_then_services() {
+    let (_, spec) = specs()
+        .into_iter()
+        .find(|(n, _)| n == "comind-ops")
+        .unwrap();
+    let set = berth_render::render(&spec, &["prod".into()]).unwrap();
+    let wave = |kind: &str, name: &str| -> i64 {
+        let text = set.get_str("k8s/rendered/prod.yaml").unwrap();
+        let o = docs(text)
+            .into_iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{kind}/{name}"));
+        o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .map_or(0, |w| w.parse().unwrap())
+    };
+    assert_eq!(wave("Namespace", "comind-ops"), -2);
+    assert_eq!(wave("ExternalSecret", "session-key"), -2);
+    assert_eq!(wave("StatefulSet", "redis"), -1);
+    assert_eq!(wave("CronJob", "postgres-backup"), -1);
+    assert!(wave("Job", "migrate") > wave("StatefulSet", "redis"));
+    assert!(wave("Rollout", "api") > wave("Job", "migrate"));
 }
 
 #[test]
@@ -249,10 +328,10 @@ fn gitops_kustomization_builds() {
         String::from_utf8_lossy(&out.stderr)
     );
     let objs = docs(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(
-        objs.iter().filter(|o| o["kind"] == "Application").count(),
-        4
-    );
+    let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["AppProject", "ApplicationSet"]);
+    let elements = &objs[1]["spec"]["generators"][0]["list"]["elements"];
+    assert_eq!(elements.as_array().unwrap().len(), 4);
 }
 
 #[test]
@@ -265,4 +344,50 @@ fn snapshots_of_examples() {
         }
         insta::assert_snapshot!(format!("{name}__gitops"), out);
     }
+}
+
+/// A Rollout's pod template is a core PodTemplateSpec: each Rollout, made a Deployment with the
+/// same selector and template, passes kubernetes-validate `--strict`.
+#[test]
+fn oracle_rollout_pod_templates_are_strict_pod_templates() {
+    berth_testkit::require!(berth_testkit::KUBERNETES_VALIDATE);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, spec) in specs() {
+        let set = berth_render::render(&spec, &[]).unwrap();
+        for (path, bytes) in set.iter().filter(|(p, _)| p.starts_with("k8s/rendered/")) {
+            for o in docs(std::str::from_utf8(bytes).unwrap()) {
+                if o["kind"] != "Rollout" {
+                    continue;
+                }
+                let mut spec = o["spec"].clone();
+                spec.as_object_mut().unwrap().remove("strategy");
+                let d = serde_json::json!({
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "metadata": o["metadata"],
+                    "spec": spec,
+                });
+                let f = tmp.path().join(format!(
+                    "{name}-{}-{}.yaml",
+                    path.replace('/', "_"),
+                    o["metadata"]["name"].as_str().unwrap()
+                ));
+                std::fs::write(&f, serde_json::to_string(&d).unwrap()).unwrap();
+                files.push(f.display().to_string());
+            }
+        }
+    }
+    assert!(files.len() >= 4, "{files:?}");
+    let out = std::process::Command::new("kubernetes-validate")
+        .args(["--strict", "-k", "1.37.0"])
+        .args(&files)
+        .output()
+        .expect("kubernetes-validate runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -6,6 +6,7 @@
 //! references, B2xxx values, B3xxx environments and platforms, B4xxx deployments.
 
 mod cx;
+mod delivery;
 mod deployments;
 mod envs;
 mod fields;
@@ -52,6 +53,7 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     secrets::check_secrets(&mut cx);
     envs::check_environments(&mut cx);
     deployments::check_deployments(&mut cx);
+    delivery::check_delivery(&mut cx);
     unused::check_unused(&mut cx);
     cx.finish()
 }

@@ -34,6 +34,55 @@ pub struct Model {
     pub secrets: Vec<SecretModel>,
     /// Cloud sizing, for cloud environments.
     pub infra: Option<InfraModel>,
+    /// The project's Git repository, when the spec names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<RepositoryModel>,
+}
+
+/// The project's Git repository: what GitOps syncs and CI runs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepositoryModel {
+    pub url: String,
+    /// Default branch (development environments deploy from it).
+    pub branch: String,
+    /// Path of the deploy tree in the repository (no leading or trailing `/`).
+    pub path: String,
+    /// The project's tests, as CI runs them.
+    pub test: Option<String>,
+}
+
+/// How a new version of a service replaces the old one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum StrategyModel {
+    Rolling,
+    BlueGreen {
+        /// Seconds the preview runs (and is analysed) before promotion.
+        pause_s: u32,
+        max_error_percent: u32,
+    },
+    Canary {
+        /// Traffic percentages, increasing, each below 100.
+        steps: Vec<u32>,
+        /// Seconds of pause after each step.
+        pause_s: u32,
+        max_error_percent: u32,
+    },
+}
+
+impl StrategyModel {
+    pub fn is_rolling(&self) -> bool {
+        *self == StrategyModel::Rolling
+    }
+}
+
+/// Scheduled backups of a store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupModel {
+    /// Cron schedule (five fields, UTC).
+    pub schedule: String,
+    /// Days a backup is kept.
+    pub retain_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,6 +125,9 @@ pub struct StoreModel {
     /// Extra arguments for the store's server, after Berth's own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// Scheduled backups, when the spec asks for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupModel>,
 }
 
 fn image_or_empty<S: serde::Serializer>(image: &Option<ImageRef>, s: S) -> Result<S::Ok, S::Error> {
@@ -292,6 +344,9 @@ pub struct Workload {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub writable: Vec<String>,
     pub dev: Option<DevModel>,
+    /// Delivery strategy (services; rolling unless the spec says otherwise).
+    #[serde(skip_serializing_if = "StrategyModel::is_rolling")]
+    pub strategy: StrategyModel,
 }
 
 /// A project file or folder mounted read-only into a workload.

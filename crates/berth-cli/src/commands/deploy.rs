@@ -104,6 +104,7 @@ pub fn run(
         },
         dry_run: s.dry_run,
         atomic: false,
+        no_build: false,
     };
     let env = recipe.environment.value.clone();
     let session = drive::session(g, printer, Some(&env))?;

@@ -54,6 +54,7 @@ fn dry_run(
     session: &Session,
     driver: &KubeDriver,
     timeout: Duration,
+    no_build: bool,
 ) -> Result<ExitStatus, CliError> {
     let context = match driver.context() {
         Ok(c) => c,
@@ -68,11 +69,27 @@ fn dry_run(
     printer.report(&DryRun {
         environment: &session.model.environment,
         namespace: &session.model.namespace,
-        steps: berth_drive::kube::steps::steps(&driver.plan, &context, timeout.as_secs()),
+        steps: without_images(
+            berth_drive::kube::steps::steps(&driver.plan, &context, timeout.as_secs()),
+            no_build,
+        ),
         context,
         tag: &driver.tag,
     })?;
     Ok(ExitStatus::Success)
+}
+
+/// The steps without building, loading or pushing images when `no_build` (CI pushed them).
+fn without_images(mut steps: Vec<Step>, no_build: bool) -> Vec<Step> {
+    if no_build {
+        steps.retain(|s| {
+            !matches!(
+                s,
+                Step::Build { .. } | Step::Load { .. } | Step::Push { .. }
+            )
+        });
+    }
+    steps
 }
 
 /// `up` / `deploy` of a Kubernetes environment.
@@ -84,9 +101,9 @@ pub fn up(printer: &Printer, session: &Session, plan: &Plan) -> Result<ExitStatu
     }
     let driver = session.kube_driver()?;
     if plan.dry_run {
-        return dry_run(printer, session, &driver, plan.opts.timeout);
+        return dry_run(printer, session, &driver, plan.opts.timeout, plan.no_build);
     }
-    let steps = driver.steps(plan.opts.timeout)?;
+    let steps = without_images(driver.steps(plan.opts.timeout)?, plan.no_build);
     let started = Instant::now();
     let lock = driver.lock()?;
     let progress = Progress::new(printer);
@@ -229,6 +246,9 @@ impl Report for Status<'_> {
                 s.restarts,
                 s.images.join(", ")
             ));
+            if let Some(r) = &s.rollout {
+                text.push_str(&format!("  {:w$}  rollout: {}\n", "", r.summary()));
+            }
         }
         printer.out(text);
         Ok(())

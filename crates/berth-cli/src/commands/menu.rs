@@ -62,6 +62,7 @@ fn items(project: &Project) -> Vec<(String, Option<CommandSettings>)> {
             timeout: DEFAULT_TIMEOUT,
             dry_run: false,
             atomic: false,
+            no_build: false,
         };
         let status = StatusSettings {
             environment: Some(env.clone()),

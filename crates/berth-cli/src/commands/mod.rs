@@ -1,6 +1,8 @@
 //! One module per command. Each takes its settings and returns `Result<ExitStatus, CliError>`;
 //! results go through the printer's [`Report`](crate::printer::Report), a failure back to `main`.
 
+mod backup;
+mod ci;
 mod cluster;
 mod completions;
 mod deploy;
@@ -39,6 +41,8 @@ pub fn run(
         CommandSettings::Validate => validate::run(g, printer),
         CommandSettings::Resolve { environment } => resolve::run(g, printer, &environment),
         CommandSettings::Render(s) => render::run(g, printer, s),
+        CommandSettings::Ci(s) => ci::run(g, printer, s),
+        CommandSettings::Backup(s) => backup::run(g, printer, s),
         CommandSettings::Diff(s) => diff::run(g, printer, s),
         CommandSettings::Infra(s) => infra::run(g, printer, s),
         CommandSettings::Cluster(s) => cluster::run(g, printer, s),

@@ -25,6 +25,9 @@ pub struct Plan<'a> {
     pub dry_run: bool,
     /// Roll back to the last revision when a rollout or Job fails (Kubernetes).
     pub atomic: bool,
+    /// Use the images CI built and pushed under the commit tag: build, load and push nothing
+    /// (Kubernetes).
+    pub no_build: bool,
 }
 
 pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitStatus, CliError> {
@@ -41,6 +44,7 @@ pub fn run(g: &GlobalSettings, printer: &Printer, s: UpSettings) -> Result<ExitS
         },
         dry_run: s.dry_run,
         atomic: s.atomic,
+        no_build: s.no_build,
     };
     execute(printer, &session, &plan)
 }

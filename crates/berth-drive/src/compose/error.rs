@@ -64,6 +64,9 @@ pub enum DriveError {
         stores: Vec<String>,
         volumes: Vec<String>,
     },
+    /// A backup or restore that cannot be made as asked.
+    #[error("{0}")]
+    Backup(String),
     #[error("interrupted; containers started so far keep running: run `berth up` again to converge, or `berth down` to stop")]
     Interrupted,
     #[error("{stage} command `{command}` failed{}", code.map(|c| format!(" (exit {c})")).unwrap_or_else(|| " (killed by a signal)".into()))]

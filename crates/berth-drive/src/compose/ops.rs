@@ -107,7 +107,7 @@ impl ComposeDriver<'_> {
     }
 
     /// The compose service a user named.
-    fn unit(&self, name: &str) -> Result<&Unit, DriveError> {
+    pub(crate) fn unit(&self, name: &str) -> Result<&Unit, DriveError> {
         self.plan.unit(name).ok_or_else(|| {
             UnknownService {
                 name: name.into(),

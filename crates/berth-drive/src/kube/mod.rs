@@ -19,10 +19,12 @@
 //! - A failure stops `up` with one message; what was applied stays (a later `up` converges,
 //!   `down` removes it).
 
+pub mod backup;
 pub mod context;
 mod error;
 mod ops;
 pub mod revision;
+pub mod rollout;
 pub mod steps;
 pub mod tag;
 #[cfg(test)]
@@ -450,7 +452,16 @@ impl<'a> KubeDriver<'a> {
 
     fn rollout(&self, ctx: &str, t: &WaitTarget, secs: u64) -> Result<(), DriveError> {
         let limit = format!("--timeout={secs}s");
-        let argv = self.kubectl(ctx, &["rollout", "status", &t.resource(), &limit]);
+        // `kubectl rollout` knows only built-in kinds; an Argo Rollout says it by condition.
+        let argv = if t.kind == "Rollout" {
+            let resource = format!("rollouts.argoproj.io/{}", t.name);
+            self.kubectl(
+                ctx,
+                &["wait", "--for=condition=Available", &resource, &limit],
+            )
+        } else {
+            self.kubectl(ctx, &["rollout", "status", &t.resource(), &limit])
+        };
         let out = self.run(&argv, None)?;
         if out.success() {
             return Ok(());

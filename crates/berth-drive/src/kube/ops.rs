@@ -4,6 +4,7 @@
 //! `logs`, `restart` (rollout restart + wait), `run JOB` (delete the Job, apply its phase
 //! again, wait until complete). Read-only commands (`status`, `logs`) write nothing.
 
+use super::rollout::RolloutStep;
 use super::{context, steps, KubeDriver, KubeError};
 use crate::compose::{DriveError, Observer};
 use crate::process::Cmd;
@@ -21,6 +22,9 @@ pub struct WorkloadStatus {
     pub restarts: u64,
     pub images: Vec<String>,
     pub pods: Vec<PodSummary>,
+    /// Where its Argo Rollout stands (services with a canary or blue-green strategy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutStep>,
 }
 
 /// One pod.
@@ -102,9 +106,27 @@ impl KubeDriver<'_> {
                     restarts: mine.iter().map(|(_, p, _)| p.restarts).sum(),
                     images,
                     pods: mine.iter().map(|(_, p, _)| p.clone()).collect(),
+                    rollout: self.rollout_step(&ctx, name),
                 }
             })
             .collect())
+    }
+
+    /// The step of `name`'s Argo Rollout, when it has one (best effort: `None` when kubectl
+    /// cannot say).
+    fn rollout_step(&self, ctx: &str, name: &str) -> Option<RolloutStep> {
+        let w = self.model.workload(name)?;
+        if w.strategy.is_rolling() {
+            return None;
+        }
+        let resource = format!("rollouts.argoproj.io/{name}");
+        let out = self
+            .run(&self.kubectl(ctx, &["get", &resource, "-o", "json"]), None)
+            .ok()?;
+        if !out.success() {
+            return None;
+        }
+        super::rollout::parse(&out.stdout)
     }
 
     /// Logs of one workload or store (all of the stack without one), on the terminal.

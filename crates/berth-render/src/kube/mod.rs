@@ -34,6 +34,7 @@
 //! one owner's base objects, documents and patches, with `merge` for the majority and the
 //! diff and `images` for kustomize's `images:`; `kustomize`: the files assembled from them).
 
+pub mod backups;
 mod images;
 mod kustomize;
 mod layout;
@@ -44,6 +45,7 @@ mod object;
 mod parts;
 pub mod plan;
 mod pods;
+pub mod rollouts;
 mod secrets;
 mod stores;
 mod units;

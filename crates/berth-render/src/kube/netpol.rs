@@ -52,6 +52,12 @@ pub fn store<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
     objs
 }
 
+/// The policy of a store's backup pods: out to the store and DNS only, nothing in.
+pub fn backup<'a>(model: &'a Model, store: &'a StoreModel, name: String) -> Obj<'a> {
+    let egress = vec![dns(), store_egress(model, store)];
+    policy(model, &store.name, name, "backup", Vec::new(), egress)
+}
+
 /// Indexes of an environment's workloads, so large stacks stay linear.
 pub struct Graph<'a> {
     by_name: BTreeMap<&'a str, &'a Workload>,
@@ -160,6 +166,10 @@ fn store_policy<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
     let init = format!("{}-init", store.name);
     if mongo_rs(store) {
         clients.push(&init);
+    }
+    let backup = super::backups::cronjob_name(store);
+    if super::backups::scheduled(store).is_some() {
+        clients.push(&backup);
     }
     let ports: Vec<u16> = store_ports(store).iter().map(|(_, p)| *p).collect();
     let mut ingress = Vec::new();

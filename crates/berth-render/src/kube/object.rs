@@ -18,9 +18,12 @@ pub enum Kind {
     ExternalSecret,
     Service,
     PersistentVolumeClaim,
+    AnalysisTemplate,
     StatefulSet,
     Deployment,
+    Rollout,
     Job,
+    CronJob,
     HorizontalPodAutoscaler,
     PodDisruptionBudget,
     Ingress,
@@ -29,7 +32,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in apply order.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Namespace,
         Kind::ClusterSecretStore,
         Kind::ServiceAccount,
@@ -39,9 +42,12 @@ impl Kind {
         Kind::ExternalSecret,
         Kind::Service,
         Kind::PersistentVolumeClaim,
+        Kind::AnalysisTemplate,
         Kind::StatefulSet,
         Kind::Deployment,
+        Kind::Rollout,
         Kind::Job,
+        Kind::CronJob,
         Kind::HorizontalPodAutoscaler,
         Kind::PodDisruptionBudget,
         Kind::Ingress,
@@ -62,7 +68,10 @@ impl Kind {
             Kind::PersistentVolumeClaim => ("v1", "PersistentVolumeClaim"),
             Kind::StatefulSet => ("apps/v1", "StatefulSet"),
             Kind::Deployment => ("apps/v1", "Deployment"),
+            Kind::Rollout => ("argoproj.io/v1alpha1", "Rollout"),
+            Kind::AnalysisTemplate => ("argoproj.io/v1alpha1", "AnalysisTemplate"),
             Kind::Job => ("batch/v1", "Job"),
+            Kind::CronJob => ("batch/v1", "CronJob"),
             Kind::HorizontalPodAutoscaler => ("autoscaling/v2", "HorizontalPodAutoscaler"),
             Kind::PodDisruptionBudget => ("policy/v1", "PodDisruptionBudget"),
             Kind::Ingress => ("networking.k8s.io/v1", "Ingress"),
@@ -92,12 +101,20 @@ impl Kind {
             Kind::PersistentVolumeClaim => "persistentvolumeclaim",
             Kind::StatefulSet => "statefulset",
             Kind::Deployment => "deployment",
+            Kind::Rollout => "rollout",
+            Kind::AnalysisTemplate => "analysistemplate",
             Kind::Job => "job",
+            Kind::CronJob => "cronjob",
             Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
             Kind::PodDisruptionBudget => "poddisruptionbudget",
             Kind::Ingress => "ingress",
             Kind::NetworkPolicy => "networkpolicy",
         }
+    }
+
+    /// The API group (empty for the core group).
+    pub fn group(self) -> &'static str {
+        self.api_version().rsplit_once('/').map_or("", |(g, _)| g)
     }
 
     /// Cluster-scoped kinds get no namespace.
@@ -190,6 +207,23 @@ impl<'a> Obj<'a> {
 
     pub fn kind(&self) -> Kind {
         self.kind
+    }
+
+    /// Sets annotation `key` to `value` unless the object has that annotation already.
+    pub fn annotate_default(&mut self, key: &'static str, value: &'static str) {
+        let Node::Map(top) = &mut self.tree else {
+            return;
+        };
+        let Some((_, Node::Map(meta))) = top.iter_mut().find(|(k, _)| *k == "metadata") else {
+            return;
+        };
+        match meta.iter_mut().find(|(k, _)| *k == "annotations") {
+            Some((_, Node::Map(a))) if !a.iter().any(|(k, _)| *k == key) => {
+                a.push((key, Node::from(value)));
+            }
+            Some(_) => {}
+            None => meta.push(("annotations", Node::Map(vec![(key, Node::from(value))]))),
+        }
     }
 
     pub fn name(&self) -> &str {

@@ -31,10 +31,17 @@ pub fn namespace(model: &Model) -> Obj<'_> {
     Obj::new(
         model.stack.as_str(),
         Kind::Namespace,
-        Meta::new(model.namespace.as_str(), labels),
+        Meta::new(model.namespace.as_str(), labels).with(SYNC_WAVE, STACK_WAVE),
         [],
     )
 }
+
+/// The Argo CD sync-wave annotation.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// Sync wave of the namespace-wide objects and secrets.
+pub const STACK_WAVE: &str = "-2";
+/// Sync wave of the stores.
+pub const STORE_WAVE: &str = "-1";
 
 /// The labels of every object of a workload or store.
 pub fn labels<'a>(

@@ -67,7 +67,8 @@ pub struct ObjectRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WaitFor {
-    /// `kubectl rollout status` (Deployment, StatefulSet).
+    /// `kubectl rollout status` (Deployment, StatefulSet); an Argo Rollout's `Available`
+    /// condition.
     Rollout,
     /// The Job's `Complete` condition (failing at its `Failed` one).
     Complete,
@@ -232,7 +233,12 @@ fn waits(objs: &[&Obj]) -> Vec<WaitTarget> {
     };
     let rollouts = objs
         .iter()
-        .filter(|o| matches!(o.kind(), Kind::StatefulSet | Kind::Deployment))
+        .filter(|o| {
+            matches!(
+                o.kind(),
+                Kind::StatefulSet | Kind::Deployment | Kind::Rollout
+            )
+        })
         .map(|o| target(&o, WaitFor::Rollout));
     let jobs = objs
         .iter()

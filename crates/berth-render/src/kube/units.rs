@@ -6,7 +6,8 @@
 
 use super::netpol::{self, Graph};
 use super::object::Obj;
-use super::{secrets, stores, workloads};
+use super::parts::{STACK_WAVE, STORE_WAVE, SYNC_WAVE};
+use super::{backups, secrets, stores, workloads};
 use berth_spec::model::{StoreModel, Workload};
 use berth_spec::Model;
 use std::collections::HashMap;
@@ -80,12 +81,13 @@ impl<'a> EnvUnits<'a> {
             Unit::Stack => {
                 let mut objs = secrets::objects(model);
                 objs.push(netpol::default_deny(model));
-                objs
+                in_wave(objs, STACK_WAVE)
             }
             Unit::Store(s) => {
                 let mut objs = stores::objects(model, s);
                 objs.extend(netpol::store(model, s));
-                objs
+                objs.extend(backups::objects(model, s));
+                in_wave(objs, STORE_WAVE)
             }
             Unit::Workload(w) => {
                 let mut objs = workloads::objects(model, w);
@@ -103,4 +105,12 @@ impl<'a> EnvUnits<'a> {
         objs.sort_by_key(Obj::kind);
         objs
     }
+}
+
+/// The objects with Argo CD sync wave `wave`, unless they name their own.
+fn in_wave<'a>(mut objs: Vec<Obj<'a>>, wave: &'static str) -> Vec<Obj<'a>> {
+    for o in &mut objs {
+        o.annotate_default(SYNC_WAVE, wave);
+    }
+    objs
 }

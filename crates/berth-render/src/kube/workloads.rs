@@ -9,6 +9,7 @@ use super::parts::{
     service_account, skips, waits, JOB_TTL_SECONDS,
 };
 use super::pods::{self, config_name};
+use super::rollouts;
 use crate::tree::node;
 use crate::tree::Node;
 use berth_spec::model::{AutoscaleModel, ExposeModel, Workload};
@@ -43,7 +44,10 @@ pub fn objects<'a>(model: &'a Model, w: &'a Workload) -> Vec<Obj<'a>> {
         objs.extend(wait_rbac(model, w, &waits, &lab));
     }
     if !w.is_job() && !w.ports.is_empty() {
-        objs.push(service(model, w, lab.clone()));
+        objs.push(service(model, w, w.name.clone(), lab.clone()));
+        if let Some(second) = rollouts::second_service(w) {
+            objs.push(service(model, w, second, lab.clone()));
+        }
     }
     for v in w.volumes.iter().filter(|v| mounts::owns_claim(model, w, v)) {
         let claim = node!({
@@ -63,7 +67,13 @@ pub fn objects<'a>(model: &'a Model, w: &'a Workload) -> Vec<Obj<'a>> {
         objs.push(job(model, w, pod, lab));
         return objs;
     }
-    objs.push(deployment(model, w, pod, lab.clone()));
+    if w.strategy.is_rolling() {
+        objs.push(deployment(model, w, pod, lab.clone()));
+    } else {
+        objs.push(rollouts::analysis_template(model, w, lab.clone()));
+        let meta = pod_owner_meta(model, w, lab.clone());
+        objs.push(rollouts::rollout(model, w, pod, meta));
+    }
     if let Some(a) = &w.autoscale {
         objs.push(hpa(w, a, lab.clone()));
     }
@@ -76,7 +86,7 @@ pub fn objects<'a>(model: &'a Model, w: &'a Workload) -> Vec<Obj<'a>> {
     objs
 }
 
-fn service<'a>(model: &'a Model, w: &'a Workload, lab: Node<'a>) -> Obj<'a> {
+fn service<'a>(model: &'a Model, w: &'a Workload, name: String, lab: Node<'a>) -> Obj<'a> {
     let ports: Node = w
         .ports
         .iter()
@@ -90,7 +100,7 @@ fn service<'a>(model: &'a Model, w: &'a Workload, lab: Node<'a>) -> Obj<'a> {
     Obj::new(
         w.name.as_str(),
         Kind::Service,
-        Meta::new(w.name.as_str(), lab),
+        Meta::new(name, lab),
         [("spec", spec)],
     )
 }
@@ -107,7 +117,7 @@ fn hpa<'a>(w: &'a Workload, a: &AutoscaleModel, lab: Node<'a>) -> Obj<'a> {
         })
         .collect();
     let spec = node!({
-        "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": &w.name },
+        "scaleTargetRef": scale_target(w),
         "minReplicas": a.min,
         "maxReplicas": a.max,
         "metrics": metrics,
@@ -119,6 +129,16 @@ fn hpa<'a>(w: &'a Workload, a: &AutoscaleModel, lab: Node<'a>) -> Obj<'a> {
         meta,
         [("spec", spec)],
     )
+}
+
+/// What an HPA scales: the Deployment, or the Rollout that replaces it.
+fn scale_target(w: &Workload) -> Node<'_> {
+    let kind = if w.strategy.is_rolling() {
+        Kind::Deployment
+    } else {
+        Kind::Rollout
+    };
+    node!({ "apiVersion": kind.api_version(), "kind": kind.name(), "name": &w.name })
 }
 
 /// ArgoCD sync wave: stores 0, a Job one after what it waits for, a workload that waits one

@@ -604,6 +604,14 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
         .add_attribute(("kms_key_arn", expr("module.kms.key_arn")))
         .add_attribute(("secret_name", plan.connection_secret(store)))
         .add_attribute(("secret_recovery_days", expr("var.secret_recovery_days")));
+    if let Some(backup) = store
+        .backup
+        .as_ref()
+        .filter(|_| store.kind != StoreType::Rabbitmq)
+    {
+        // The engines keep automated backups for 1 to 35 days.
+        b = b.add_attribute(("backup_retention_days", backup.retain_days.clamp(1, 35)));
+    }
     if matches!(store.kind, StoreType::Postgres | StoreType::Mongodb) {
         b = b
             .add_attribute(("deletion_protection", expr("var.deletion_protection")))

@@ -3,6 +3,7 @@
 //! wiring contract (docs/wiring.md).
 
 mod context;
+pub mod delivery;
 mod infra;
 mod resources;
 mod stores;
@@ -73,6 +74,7 @@ pub fn resolve(spec: &Spec, env_name: &str) -> Result<Model, ResolveError> {
         workloads,
         secrets: r.secrets.into_values().collect(),
         infra: r.cloud.map(|_| infra::infra_model(&stack, &chain)),
+        repository: spec.repository.as_ref().map(delivery::repository),
         stack,
     })
 }

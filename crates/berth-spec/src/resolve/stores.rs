@@ -109,6 +109,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         wiring,
         volume: store.volume.as_ref().map(|v| v.value.clone()),
         args: store.args.iter().map(|a| a.value.clone()).collect(),
+        backup: store.backup.as_ref().map(super::delivery::backup),
     }
 }
 
@@ -246,6 +247,8 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
         },
         volume: None,
         args: Vec::new(),
+        // An external store is backed up by whoever runs it.
+        backup: None,
     }
 }
 

@@ -109,6 +109,11 @@ fn workload(
             watch: d.watch.iter().map(|w| w.value.clone()).collect(),
             workdir: d.workdir.as_ref().map(|w| w.value.clone()),
         }),
+        strategy: if service {
+            super::delivery::strategy(svc.strategy.as_ref())
+        } else {
+            StrategyModel::Rolling
+        },
         ports,
     }
 }

@@ -44,7 +44,7 @@ resource "aws_docdb_cluster" "this" {
   db_cluster_parameter_group_name = aws_docdb_cluster_parameter_group.this.name
   storage_encrypted               = true
   kms_key_id                      = var.kms_key_arn
-  backup_retention_period         = 7
+  backup_retention_period         = var.backup_retention_days
   preferred_backup_window         = "03:00-05:00"
   enabled_cloudwatch_logs_exports = ["audit", "profiler"]
   deletion_protection             = var.deletion_protection

@@ -74,7 +74,7 @@ resource "aws_db_instance" "this" {
   publicly_accessible                   = false
   iam_database_authentication_enabled   = true
   auto_minor_version_upgrade            = true
-  backup_retention_period               = 7
+  backup_retention_period               = var.backup_retention_days
   copy_tags_to_snapshot                 = true
   deletion_protection                   = var.deletion_protection
   skip_final_snapshot                   = !var.final_snapshot

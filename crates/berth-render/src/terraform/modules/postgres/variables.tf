@@ -81,3 +81,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "backup_retention_days" {
+  description = "Days automated backups are kept (the store's `backup.retain`, at most 35)."
+  type        = number
+  default     = 7
+}

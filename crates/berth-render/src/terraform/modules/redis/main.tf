@@ -28,7 +28,7 @@ resource "aws_elasticache_replication_group" "this" {
   transit_encryption_enabled = true
   auth_token                 = module.access.password
   auto_minor_version_upgrade = true
-  snapshot_retention_limit   = 7
+  snapshot_retention_limit   = var.backup_retention_days
   apply_immediately          = true
   tags                       = var.tags
 }

@@ -1,0 +1,229 @@
+//! `berth backup ENV STORE` and `berth restore ENV STORE [--from ID]` on a compose
+//! environment: the dump runs in the store's own container (its tools, its password variable),
+//! and `docker compose cp` moves the file between the container and the host, where backups
+//! are kept under `.berth/backups/ENV/STORE/ID.EXT` (ID: the UTC time, `20261202T210455Z`).
+//! Both are plans first ([`BackupPlan`]: the exact commands), printed by `--dry-run`.
+
+use super::{ComposeDriver, DriveError, Files, Observer};
+use crate::process::Cmd;
+use berth_render::backup;
+use berth_spec::model::{Realized, StoreModel};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// Inside the store's container, where a file is staged between the host and the tools.
+const STAGE: &str = "/tmp/berth-backup";
+
+/// What a backup or restore does, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupPlan {
+    pub environment: String,
+    pub store: String,
+    /// `backup` or `restore`.
+    pub action: &'static str,
+    /// The backup's ID (its UTC time).
+    pub id: String,
+    /// The file on the host.
+    pub file: PathBuf,
+    /// The commands, each as argv.
+    pub steps: Vec<Vec<String>>,
+}
+
+/// `20261202T210455Z` of a time.
+pub fn backup_id(t: SystemTime) -> String {
+    crate::clock::rfc3339(t).replace(['-', ':'], "")
+}
+
+impl ComposeDriver<'_> {
+    /// Where the store's backups are kept on the host.
+    pub fn backup_dir(&self, store: &str) -> PathBuf {
+        self.ws.dir.join("backups").join(self.env()).join(store)
+    }
+
+    fn backed_store(&self, name: &str) -> Result<&StoreModel, DriveError> {
+        let store = self.model.store(name).ok_or_else(|| {
+            DriveError::Backup(format!(
+                "`{name}` is not a store of `{}`; stores: {}",
+                self.env(),
+                self.model
+                    .stores
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if store.realization != Realized::Container {
+            return Err(DriveError::Backup(format!(
+                "store `{name}` is {} in `{}`: Berth backs up the stores it runs",
+                store.realization.name(),
+                self.env()
+            )));
+        }
+        Ok(store)
+    }
+
+    /// The backup's file, absolute (the commands run in the compose directory).
+    fn file_of(&self, store: &StoreModel, id: &str) -> PathBuf {
+        let f = self
+            .backup_dir(&store.name)
+            .join(format!("{id}.{}", backup::extension(store.kind)));
+        std::path::absolute(&f).unwrap_or(f)
+    }
+
+    fn sh(&self, store: &str, script: String) -> Vec<String> {
+        let cmd = self
+            .compose_cmd(["exec", "-T", store, "sh", "-c"])
+            .arg(script);
+        argv(&cmd)
+    }
+
+    /// The plan of one backup now.
+    pub fn backup_plan(&self, store: &str) -> Result<BackupPlan, DriveError> {
+        let s = self.backed_store(store)?;
+        let id = backup_id(self.clock.now());
+        let file = self.file_of(s, &id);
+        let dump = backup::dump(s, "127.0.0.1");
+        let steps = vec![
+            self.sh(
+                store,
+                format!(
+                    "set -e; ( {dump} ) > {STAGE}-{id}.part && mv {STAGE}-{id}.part {STAGE}-{id}"
+                ),
+            ),
+            {
+                let (from, to) = (format!("{store}:{STAGE}-{id}"), file.display().to_string());
+                argv(&self.compose_cmd(["cp", from.as_str(), to.as_str()]))
+            },
+            self.sh(store, format!("rm -f {STAGE}-{id}")),
+        ];
+        Ok(BackupPlan {
+            environment: self.env().into(),
+            store: store.into(),
+            action: "backup",
+            id,
+            file,
+            steps,
+        })
+    }
+
+    /// The IDs of the store's backups on the host, oldest first.
+    pub fn backups(&self, store: &str) -> Vec<String> {
+        let Ok(s) = self.backed_store(store) else {
+            return Vec::new();
+        };
+        let ext = format!(".{}", backup::extension(s.kind));
+        let mut ids: Vec<String> = std::fs::read_dir(self.backup_dir(store))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(&ext).map(String::from))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The plan of a restore from backup `from` (default: the newest).
+    pub fn restore_plan(&self, store: &str, from: Option<&str>) -> Result<BackupPlan, DriveError> {
+        let s = self.backed_store(store)?;
+        let ids = self.backups(store);
+        let id = match from {
+            Some(id) if ids.iter().any(|i| i == id) => id.to_string(),
+            Some(id) => {
+                return Err(DriveError::Backup(format!(
+                    "no backup `{id}` of `{store}` in {}; backups: {}",
+                    self.backup_dir(store).display(),
+                    list(&ids)
+                )))
+            }
+            None => ids.last().cloned().ok_or_else(|| {
+                DriveError::Backup(format!(
+                    "no backup of `{store}` in {}: make one with `berth backup {} {store}`",
+                    self.backup_dir(store).display(),
+                    self.env()
+                ))
+            })?,
+        };
+        let file = self.file_of(s, &id);
+        let restore = backup::restore(s, "127.0.0.1");
+        let steps = vec![
+            {
+                let (from, to) = (file.display().to_string(), format!("{store}:{STAGE}-{id}"));
+                argv(&self.compose_cmd(["cp", from.as_str(), to.as_str()]))
+            },
+            self.sh(store, format!("set -e; ( {restore} ) < {STAGE}-{id}")),
+            // `docker compose cp` wrote the file as root; the store's user cannot remove it.
+            argv(
+                &self
+                    .compose_cmd(["exec", "-T", "-u", "0", store, "rm", "-f"])
+                    .arg(format!("{STAGE}-{id}")),
+            ),
+        ];
+        Ok(BackupPlan {
+            environment: self.env().into(),
+            store: store.into(),
+            action: "restore",
+            id,
+            file,
+            steps,
+        })
+    }
+
+    /// Execute a backup or restore plan. The store must be running.
+    pub fn execute_backup(
+        &self,
+        _files: &Files,
+        plan: &BackupPlan,
+        timeout: Duration,
+        obs: &dyn Observer,
+    ) -> Result<(), DriveError> {
+        let running = self
+            .ps()?
+            .iter()
+            .any(|c| c.service == plan.store && c.state == "running");
+        if !running {
+            return Err(DriveError::StoresNotRunning {
+                stores: vec![plan.store.clone()],
+            });
+        }
+        if let Some(dir) = plan.file.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| DriveError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        for step in &plan.steps {
+            obs.step(&format!(
+                "{} {}: {}",
+                plan.action,
+                plan.store,
+                step.last().map(String::as_str).unwrap_or("")
+            ));
+            self.exec(
+                &Cmd::new(&step[0])
+                    .args(step[1..].iter().cloned())
+                    .cwd(self.ws.compose_dir(self.env())),
+            )?;
+        }
+        if plan.action == "restore" {
+            let unit = self.unit(&plan.store)?.clone();
+            self.wait(std::slice::from_ref(&unit), timeout, obs)?;
+        }
+        Ok(())
+    }
+}
+
+fn argv(cmd: &Cmd) -> Vec<String> {
+    std::iter::once(cmd.program.clone())
+        .chain(cmd.args.iter().cloned())
+        .collect()
+}
+
+fn list(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "none".into()
+    } else {
+        ids.join(", ")
+    }
+}
