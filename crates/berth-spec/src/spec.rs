@@ -231,6 +231,12 @@ spec_enum! {
         Postgres = "postgres",
         Mongodb = "mongodb",
         Rabbitmq = "rabbitmq",
+        Mysql = "mysql",
+        S3 = "s3",
+        Sqs = "sqs",
+        Sns = "sns",
+        Opensearch = "opensearch",
+        Smtp = "smtp",
     }
 }
 
@@ -257,6 +263,8 @@ spec_struct! {
         publish: Option<Spanned<u16>>,
         /// CPU and memory of in-cluster/container realizations.
         resources: Option<Resources>,
+        /// sns only: the sqs stores subscribed to this topic (their queues receive every message).
+        subscribers: Vec<Spanned<String>>,
     }
     required: [type]
 }
