@@ -155,7 +155,10 @@ fn managed_store_secrets_follow_the_kubernetes_contract() {
                     _ => continue,
                 };
                 // read_url follows when the store has read replicas.
-                assert_eq!(secret.keys[..5], ["url", "host", "port", "user", "password"]);
+                assert_eq!(
+                    secret.keys[..5],
+                    ["url", "host", "port", "user", "password"]
+                );
                 // The store module hands its endpoint to modules/store-access, which writes
                 // the connection secret with the contract's keys.
                 let text = hcl_of(&set, &format!("terraform/modules/{module}/main.tf"));
