@@ -105,6 +105,11 @@ pub const EMULATOR_TOGGLES: &[EmulatorToggle] = &[
         why: "moto does not implement the SESv2 configuration-set options the module sets",
     },
     EmulatorToggle {
+        variable: "enable_read_replicas",
+        what: "RDS read replicas (postgres and mysql stores with replicas > 1)",
+        why: "moto creates the read replica but never reports it available, so the provider waits until its timeout",
+    },
+    EmulatorToggle {
         variable: "enable_pod_identity",
         what: "EKS Pod Identity associations of workload roles",
         why: "moto does not implement the EKS Pod Identity API",
@@ -182,6 +187,9 @@ impl<'a> Plan<'a> {
                 "enable_opensearch" => self.has(StoreType::Opensearch),
                 "enable_ses" => self.has(StoreType::Smtp),
                 "enable_pod_identity" => !platform::roles(self).is_empty(),
+                "enable_read_replicas" => {
+                    self.stores.iter().any(|s| platform::read_replicas(s) > 0)
+                }
                 _ => true,
             })
             .collect()
@@ -660,7 +668,11 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
         .add_attribute(("secret_name", plan.connection_secret(store)))
         .add_attribute(("secret_recovery_days", expr("var.secret_recovery_days")));
     if platform::read_replicas(store) > 0 {
-        b = b.add_attribute(("read_replicas", platform::read_replicas(store)));
+        let n = platform::read_replicas(store);
+        b = b.add_attribute((
+            "read_replicas",
+            expr(&format!("var.enable_read_replicas ? {n} : 0")),
+        ));
     }
     if matches!(
         store.kind,
