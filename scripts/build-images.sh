@@ -46,7 +46,37 @@ all_present() {
   done
 }
 
-if [[ "$REBUILD" == 0 ]] && all_present; then
+# --- platform stand-ins (issue 14): thin layers FROM base, each in images/<name>/ ---------------
+#   berth-local/localstack:4   moto's server (PyPI moto[server]) as LocalStack: S3, SQS, SNS on 4566
+#   berth-local/mariadb:10.11  Debian's mariadb-server as the official mariadb image (mysql stores)
+PLATFORM_IMAGES=(localstack mariadb)
+declare -A PLATFORM_TAGS=([localstack]="berth-local/localstack:4" [mariadb]="berth-local/mariadb:10.11")
+platform_present() {
+  local name
+  for name in "${PLATFORM_IMAGES[@]}"; do thin_current "$name" "${PLATFORM_TAGS[$name]}" || return 1; done
+}
+build_platform_images() {
+  local name tag
+  for name in "${PLATFORM_IMAGES[@]}"; do
+    tag=${PLATFORM_TAGS[$name]}
+    if [[ "$REBUILD" == 0 ]] && thin_current "$name" "$tag"; then continue; fi
+    log "docker build $tag (apt + PyPI inside the build)"
+    # The context: the recipe plus this host's CA bundle (pip behind a TLS-inspecting proxy).
+    local ctx
+    ctx=$(mktemp -d)
+    cp -a "$ROOT/images/$name/." "$ctx/"
+    cp /etc/ssl/certs/ca-certificates.crt "$ctx/build-ca.crt" 2>/dev/null || : >"$ctx/build-ca.crt"
+    if ! DOCKER_BUILDKIT=0 docker build -q -t "$tag" --label "berth.local.recipe=$(recipe_hash "$name")" \
+      "$ctx" >"$CACHE/build-$name.log" 2>&1; then
+      rm -rf "$ctx"
+      cat "$CACHE/build-$name.log" >&2
+      die "docker build of $name failed"
+    fi
+    rm -rf "$ctx"
+  done
+}
+
+if [[ "$REBUILD" == 0 ]] && all_present && platform_present; then
   log "all berth-local images present (BERTH_IMAGES_REBUILD=1 to rebuild)"
   exit 0
 fi
@@ -222,6 +252,8 @@ for name in redis postgres rabbitmq; do
     die "docker build of $name failed"
   fi
 done
+
+build_platform_images
 
 # Per-image versions, for docs/oracles.md and debugging.
 [[ -f "$CACHE/stores-versions.tsv" ]] && log "store packages: $(tr '\t\n' '= ' <"$CACHE/stores-versions.tsv")"

@@ -156,6 +156,64 @@ print(c.get_secret_value(SecretId=sys.argv[2])["SecretString"])
     })
 }
 
+/// The inline policy of a workload role, read back from the emulator's IAM.
+fn role_policy(endpoint: &str, region: &str, role: &str) -> serde_json::Value {
+    let script = r#"
+import boto3, json, sys, urllib.parse
+c = boto3.client("iam", endpoint_url=sys.argv[1], region_name=sys.argv[3],
+                 aws_access_key_id="test", aws_secret_access_key="test")
+doc = c.get_role_policy(RoleName=sys.argv[2], PolicyName=sys.argv[2] + "-uses")["PolicyDocument"]
+print(json.dumps(doc if isinstance(doc, dict) else json.loads(urllib.parse.unquote(doc))))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, endpoint, role, region])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// mindflow dev: each workload's role names only the buckets, queues and topics it `uses`
+/// (and the keys that encrypt them), never another store's.
+fn workload_policies_name_only_their_stores(endpoint: &str, region: &str) {
+    let stores = ["uploads", "jobs", "events", "search"];
+    for (workload, own) in [
+        ("command-service", &["events", "uploads"][..]),
+        ("notifications", &["jobs"][..]),
+    ] {
+        let doc = role_policy(endpoint, region, &format!("mindflow-dev-{workload}"));
+        let mut arns = Vec::new();
+        for st in doc["Statement"].as_array().unwrap() {
+            match &st["Resource"] {
+                serde_json::Value::Array(a) => arns.extend(a.iter().map(|r| r.to_string())),
+                r => arns.push(r.to_string()),
+            }
+        }
+        for arn in &arns {
+            let named: Vec<&&str> = stores
+                .iter()
+                .filter(|s| arn.contains(&format!("mindflow-dev-{s}")))
+                .collect();
+            assert!(
+                named.iter().all(|s| own.contains(s))
+                    && (arn.contains(":kms:") || !named.is_empty()),
+                "{workload}: {arn} is not one of its own stores {own:?}: {doc}"
+            );
+        }
+        for s in own {
+            assert!(
+                arns.iter()
+                    .any(|a| a.contains(&format!("mindflow-dev-{s}"))),
+                "{workload}: {s} missing in {doc}"
+            );
+        }
+    }
+}
+
 /// Apply, check, destroy one example's environment against the emulator.
 fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -> (usize, String) {
     let (dir, file) = project(example);
@@ -185,8 +243,16 @@ fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -
         assert_eq!(name, format!("{example}/{env}/{store}"));
         let s = secret(endpoint, region, name);
         let keys: Vec<&str> = s.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-        assert_eq!(keys.len(), 5, "{s}");
-        for key in ["url", "host", "port", "user", "password"] {
+        // Stores that log in: the five keys (and read_url with read replicas); buckets, queues
+        // and topics: no credential, their names and endpoints (docs/wiring.md).
+        let required: &[&str] = if keys.contains(&"password") {
+            assert!(keys.len() == 5 || keys.contains(&"read_url"), "{s}");
+            &["url", "host", "port", "user", "password"]
+        } else {
+            assert!(keys.contains(&"region"), "{s}");
+            &["url", "host", "port", "endpoint", "region"]
+        };
+        for key in required {
             let val = s[key].as_str().unwrap_or_default();
             assert!(!val.is_empty(), "{name}: {key} empty in {s}");
         }
@@ -197,6 +263,9 @@ fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -
         checked += 1;
     }
     assert!(checked >= 1, "no store secret checked: {outputs}");
+    if example == "mindflow" {
+        workload_policies_name_only_their_stores(endpoint, region);
+    }
     // A generated declared secret exists with its declared length.
     let jwt = secret(endpoint, region, &format!("{example}/{env}/jwt-secret"));
     assert_eq!(jwt.as_str().map(str::len), Some(64), "{jwt}");
@@ -237,7 +306,8 @@ fn apply_and_destroy_against_moto() {
     berth_testkit::require!(berth_testkit::MOTO_SERVER, berth_testkit::TERRAFORM);
     let moto = Moto::start();
     let endpoint = moto.endpoint.clone();
-    // srvthreds dev: DocumentDB, ElastiCache (left out) and Amazon MQ; mindflow dev: RDS.
+    // srvthreds dev: DocumentDB, ElastiCache (left out) and Amazon MQ; mindflow dev: RDS with a
+    // read replica, S3, SQS, SNS and the workload roles (OpenSearch and SES left out).
     let e2 = endpoint.clone();
     let other =
         std::thread::spawn(move || apply_check_destroy("mindflow", "dev", "us-east-1", &e2));

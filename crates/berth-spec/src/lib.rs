@@ -7,6 +7,7 @@ pub mod check;
 pub mod decode;
 pub mod diag;
 pub mod duration;
+pub mod emulator;
 pub mod extends;
 pub mod image;
 pub mod load;

@@ -128,6 +128,9 @@ pub struct StoreModel {
     /// Scheduled backups, when the spec asks for them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupModel>,
+    /// sns only: the sqs stores subscribed to the topic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscribers: Vec<String>,
 }
 
 fn image_or_empty<S: serde::Serializer>(image: &Option<ImageRef>, s: S) -> Result<S::Ok, S::Error> {
@@ -182,9 +185,26 @@ pub struct Wiring {
     pub user: Option<EnvValue>,
     pub password: Option<EnvValue>,
     pub db: Option<EnvValue>,
+    /// The variables of newer store types beyond these (`BUCKET`, `QUEUE_URL`, `READ_URL`, ...),
+    /// by suffix in contract order; `${dep.bucket}` reads one in lower case.
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    pub extra: indexmap::IndexMap<String, EnvValue>,
 }
 
 impl Wiring {
+    /// URL, HOST and PORT only.
+    pub fn plain(url: impl Into<String>, host: &str, port: u16) -> Self {
+        Wiring {
+            url: EnvValue::lit(url),
+            host: EnvValue::lit(host),
+            port: EnvValue::lit(port.to_string()),
+            user: None,
+            password: None,
+            db: None,
+            extra: Default::default(),
+        }
+    }
+
     /// The field named in a `${dep.field}` reference.
     pub fn field(&self, field: &str) -> Option<&EnvValue> {
         match field {
@@ -194,12 +214,12 @@ impl Wiring {
             "user" => self.user.as_ref(),
             "password" => self.password.as_ref(),
             "db" => self.db.as_ref(),
-            _ => None,
+            other => self.extra.get(&other.to_ascii_uppercase()),
         }
     }
 
     /// (suffix, value) pairs in contract order: URL, HOST, PORT, USER, PASSWORD, DB.
-    pub fn vars(&self) -> Vec<(&'static str, &EnvValue)> {
+    pub fn vars(&self) -> Vec<(&str, &EnvValue)> {
         let mut v = vec![
             ("URL", &self.url),
             ("HOST", &self.host),
@@ -214,6 +234,7 @@ impl Wiring {
         if let Some(d) = &self.db {
             v.push(("DB", d));
         }
+        v.extend(self.extra.iter().map(|(k, e)| (k.as_str(), e)));
         v
     }
 }

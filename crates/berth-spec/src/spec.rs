@@ -291,6 +291,12 @@ spec_enum! {
         Postgres = "postgres",
         Mongodb = "mongodb",
         Rabbitmq = "rabbitmq",
+        Mysql = "mysql",
+        S3 = "s3",
+        Sqs = "sqs",
+        Sns = "sns",
+        Opensearch = "opensearch",
+        Smtp = "smtp",
     }
 }
 
@@ -326,6 +332,8 @@ spec_struct! {
         args: Vec<Spanned<String>>,
         /// Scheduled backups with retention.
         backup: Option<Backup>,
+        /// sns only: the sqs stores subscribed to this topic (their queues receive every message).
+        subscribers: Vec<Spanned<String>>,
     }
     required: [type]
 }

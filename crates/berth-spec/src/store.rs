@@ -30,6 +30,38 @@ pub struct StoreFacts {
     pub has_db: bool,
     /// Default memory request of a container or in-cluster realization, in MiB.
     pub memory_mib: u64,
+    /// How clients talk to it: what the wiring holds beyond URL, HOST and PORT.
+    pub api: Api,
+    /// The image a container runs when the spec gives neither `version` nor `image` (types
+    /// whose local realization is an emulator with no version of its own).
+    pub default_image: Option<&'static str>,
+    /// Whether the host port defaults to `port` (compose, native); else only a written
+    /// `publish:` publishes it (emulators of which a stack often runs several: s3, sqs, sns).
+    pub publish_by_default: bool,
+    /// Whether the managed realization's connection has a user (`<NAME>_USER`).
+    pub managed_user: bool,
+}
+
+/// How clients of a store type connect, which decides its wiring (docs/wiring.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// A URL with user and password (redis, postgres, mysql, mongodb, rabbitmq, smtp).
+    Login,
+    /// An AWS API (s3, sqs, sns): endpoint, region, and keys where the realization has them
+    /// (none on AWS: the workload's IAM role grants access).
+    Aws(&'static [&'static str]),
+    /// Plain HTTP(S) (opensearch): URL, HOST, PORT.
+    Http,
+}
+
+impl Api {
+    /// The wiring variables beyond URL, HOST, PORT, USER, PASSWORD and DB (suffixes).
+    pub fn extra_vars(self) -> &'static [&'static str] {
+        match self {
+            Api::Aws(vars) => vars,
+            Api::Login | Api::Http => &[],
+        }
+    }
 }
 
 const REDIS: StoreFacts = StoreFacts {
@@ -44,6 +76,10 @@ const REDIS: StoreFacts = StoreFacts {
     schemes: &["redis", "rediss"],
     has_db: false,
     memory_mib: 256,
+    api: Api::Login,
+    default_image: None,
+    publish_by_default: true,
+    managed_user: false,
 };
 
 const POSTGRES: StoreFacts = StoreFacts {
@@ -58,6 +94,10 @@ const POSTGRES: StoreFacts = StoreFacts {
     schemes: &["postgres", "postgresql"],
     has_db: true,
     memory_mib: 256,
+    api: Api::Login,
+    default_image: None,
+    publish_by_default: true,
+    managed_user: true,
 };
 
 const MONGODB: StoreFacts = StoreFacts {
@@ -72,6 +112,10 @@ const MONGODB: StoreFacts = StoreFacts {
     schemes: &["mongodb", "mongodb+srv"],
     has_db: true,
     memory_mib: 512,
+    api: Api::Login,
+    default_image: None,
+    publish_by_default: true,
+    managed_user: true,
 };
 
 const RABBITMQ: StoreFacts = StoreFacts {
@@ -86,28 +130,216 @@ const RABBITMQ: StoreFacts = StoreFacts {
     schemes: &["amqp", "amqps"],
     has_db: false,
     memory_mib: 512,
+    api: Api::Login,
+    default_image: None,
+    publish_by_default: true,
+    managed_user: false,
 };
+
+const MYSQL: StoreFacts = StoreFacts {
+    kind: StoreType::Mysql,
+    port: 3306,
+    extra_ports: &[],
+    image: "mysql",
+    image_suffix: "",
+    known_images: &["mysql", "mariadb", "percona-server"],
+    user: "app",
+    scheme: "mysql",
+    schemes: &["mysql", "mariadb"],
+    has_db: true,
+    memory_mib: 512,
+    api: Api::Login,
+    default_image: None,
+    publish_by_default: true,
+    managed_user: true,
+};
+
+const S3: StoreFacts = StoreFacts {
+    kind: StoreType::S3,
+    port: 9000,
+    extra_ports: &[("console", 9001)],
+    image: "minio/minio",
+    image_suffix: "",
+    known_images: &["minio"],
+    user: "app",
+    scheme: "http",
+    schemes: &["http", "https", "s3"],
+    has_db: false,
+    memory_mib: 256,
+    api: Api::Aws(&[
+        "BUCKET",
+        "ENDPOINT",
+        "REGION",
+        "ACCESS_KEY_ID",
+        "SECRET_ACCESS_KEY",
+    ]),
+    default_image: Some("minio/minio:RELEASE.2025-04-22T22-12-26Z"),
+    publish_by_default: false,
+    managed_user: false,
+};
+
+const SQS: StoreFacts = StoreFacts {
+    kind: StoreType::Sqs,
+    port: 4566,
+    extra_ports: &[],
+    image: "localstack/localstack",
+    image_suffix: "",
+    known_images: &["elasticmq-native", "elasticmq"],
+    user: "app",
+    scheme: "http",
+    schemes: &["http", "https"],
+    has_db: false,
+    memory_mib: 512,
+    api: Api::Aws(&[
+        "QUEUE_URL",
+        "DLQ_URL",
+        "ENDPOINT",
+        "REGION",
+        "ACCESS_KEY_ID",
+        "SECRET_ACCESS_KEY",
+    ]),
+    default_image: Some("localstack/localstack:4.0.3"),
+    publish_by_default: false,
+    managed_user: false,
+};
+
+const SNS: StoreFacts = StoreFacts {
+    kind: StoreType::Sns,
+    port: 4566,
+    extra_ports: &[],
+    image: "localstack/localstack",
+    image_suffix: "",
+    known_images: &[],
+    user: "app",
+    scheme: "http",
+    schemes: &["http", "https"],
+    has_db: false,
+    memory_mib: 512,
+    api: Api::Aws(&[
+        "TOPIC_ARN",
+        "ENDPOINT",
+        "REGION",
+        "ACCESS_KEY_ID",
+        "SECRET_ACCESS_KEY",
+    ]),
+    default_image: Some("localstack/localstack:4.0.3"),
+    publish_by_default: false,
+    managed_user: false,
+};
+
+const OPENSEARCH: StoreFacts = StoreFacts {
+    kind: StoreType::Opensearch,
+    port: 9200,
+    extra_ports: &[],
+    image: "opensearchproject/opensearch",
+    image_suffix: "",
+    known_images: &["opensearch"],
+    user: "admin",
+    scheme: "http",
+    schemes: &["http", "https"],
+    has_db: false,
+    memory_mib: 1024,
+    api: Api::Http,
+    default_image: None,
+    publish_by_default: true,
+    managed_user: false,
+};
+
+const SMTP: StoreFacts = StoreFacts {
+    kind: StoreType::Smtp,
+    port: 1025,
+    extra_ports: &[("web", 8025)],
+    image: "axllent/mailpit",
+    image_suffix: "",
+    known_images: &["mailpit", "mailhog"],
+    user: "app",
+    scheme: "smtp",
+    schemes: &["smtp", "smtps"],
+    has_db: false,
+    memory_mib: 128,
+    api: Api::Login,
+    default_image: Some("axllent/mailpit:v1.21.8"),
+    publish_by_default: true,
+    managed_user: true,
+};
+
+/// Every store type's facts.
+pub const ALL: [&StoreFacts; 10] = [
+    &REDIS,
+    &POSTGRES,
+    &MONGODB,
+    &RABBITMQ,
+    &MYSQL,
+    &S3,
+    &SQS,
+    &SNS,
+    &OPENSEARCH,
+    &SMTP,
+];
 
 /// The facts of a store type.
 pub fn facts(kind: StoreType) -> &'static StoreFacts {
-    match kind {
-        StoreType::Redis => &REDIS,
-        StoreType::Postgres => &POSTGRES,
-        StoreType::Mongodb => &MONGODB,
-        StoreType::Rabbitmq => &RABBITMQ,
-    }
+    ALL.into_iter()
+        .find(|f| f.kind == kind)
+        .expect("every store type has facts")
 }
 
 /// The store type an image runs, recognized by the last component of its repository.
 pub fn recognize(image: &ImageRef) -> Option<StoreType> {
     let last = image.repository.rsplit('/').next().unwrap_or_default();
-    [REDIS, POSTGRES, MONGODB, RABBITMQ]
-        .into_iter()
+    ALL.into_iter()
         .find(|f| f.known_images.contains(&last))
         .map(|f| f.kind)
 }
 
 impl StoreFacts {
+    /// Whether the store's credentials are a user and password (else keys, or none).
+    pub fn login(&self) -> bool {
+        self.api == Api::Login
+    }
+
+    /// The `${store.field}` fields a store of this type with `replicas` members is wired with.
+    pub fn fields(&self, replicas: u32) -> Vec<&'static str> {
+        let mut f = vec!["url", "host", "port"];
+        if self.login() {
+            f.extend(["user", "password"]);
+        }
+        if self.has_db {
+            f.push("db");
+        }
+        if self.read_replicas() && replicas > 1 {
+            f.push("read_url");
+        }
+        let extra = self.api.extra_vars().iter();
+        f.extend(extra.filter_map(|v| {
+            crate::template::FIELDS
+                .iter()
+                .copied()
+                .find(|f| f.eq_ignore_ascii_case(v))
+        }));
+        f
+    }
+
+    /// The port of the managed (AWS) realization: the engine's, HTTPS for APIs, 587 for SES.
+    pub fn managed_port(&self) -> u16 {
+        match (self.api, self.kind) {
+            (Api::Aws(_) | Api::Http, _) => 443,
+            (_, StoreType::Smtp) => 587,
+            _ => self.port,
+        }
+    }
+
+    /// Whether the managed realization lives outside the VPC (reached over the internet or a
+    /// VPC endpoint), so egress to it is not limited to the database subnets.
+    pub fn managed_outside_vpc(&self) -> bool {
+        matches!(self.api, Api::Aws(_)) || self.kind == StoreType::Smtp
+    }
+
+    /// Whether `replicas` on a managed store means read replicas (`<NAME>_READ_URL`).
+    pub fn read_replicas(&self) -> bool {
+        matches!(self.kind, StoreType::Postgres | StoreType::Mysql)
+    }
+
     /// The official image of `version` (`rabbitmq:3.13-management`).
     pub fn image_for(&self, version: &Version) -> ImageRef {
         ImageRef::parse(&format!("{}:{version}{}", self.image, self.image_suffix))
@@ -134,6 +366,8 @@ impl StoreFacts {
                 None => format!("@{hosts}/{db}?authSource=admin"),
             },
             StoreType::Rabbitmq => format!("@{hosts}/%2f"),
+            StoreType::Mysql => format!("@{hosts}/{db}"),
+            _ => format!("@{hosts}"),
         };
         EnvValue::concat([head, password.clone(), EnvValue::lit(tail)])
     }
@@ -145,12 +379,9 @@ mod tests {
 
     #[test]
     fn every_type_has_its_facts() {
-        for t in [
-            StoreType::Redis,
-            StoreType::Postgres,
-            StoreType::Mongodb,
-            StoreType::Rabbitmq,
-        ] {
+        assert_eq!(ALL.len(), StoreType::ALL.len());
+        for f in ALL {
+            let t = f.kind;
             assert_eq!(facts(t).kind, t);
             assert!(facts(t).schemes.contains(&facts(t).scheme));
         }

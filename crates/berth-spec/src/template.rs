@@ -15,7 +15,23 @@ pub enum Piece {
 }
 
 /// Fields a reference may name.
-pub const FIELDS: &[&str] = &["url", "host", "port", "user", "password", "db"];
+pub const FIELDS: &[&str] = &[
+    "url",
+    "host",
+    "port",
+    "user",
+    "password",
+    "db",
+    "read_url",
+    "bucket",
+    "endpoint",
+    "region",
+    "access_key_id",
+    "secret_access_key",
+    "queue_url",
+    "dlq_url",
+    "topic_arn",
+];
 
 /// One `${...}` found in a string: char offset and length of the whole `${...}` (for spans), its
 /// byte range, and its parts `(target, field)` (None when malformed or unterminated).

@@ -55,6 +55,8 @@ pub fn schemes(t: StoreType) -> &'static [&'static str] {
         StoreType::Postgres => &["postgres", "postgresql"],
         StoreType::Mongodb => &["mongodb"],
         StoreType::Rabbitmq => &["amqp", "amqps"],
+        // Import recognizes the first four types only (store_type above).
+        other => berth_spec::store::facts(other).schemes,
     }
 }
 
@@ -73,6 +75,7 @@ fn config_vars(t: StoreType) -> [&'static [&'static str]; 3] {
             &["RABBITMQ_DEFAULT_VHOST"],
         ],
         StoreType::Redis => [&["REDIS_USERNAME"], &["REDIS_PASSWORD"], &[]],
+        _ => [&[], &[], &[]],
     }
 }
 

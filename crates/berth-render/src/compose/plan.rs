@@ -292,5 +292,12 @@ fn store_url(s: &StoreModel, host: u16) -> String {
         ),
         StoreType::Mongodb => format!("mongodb://127.0.0.1:{host}/?directConnection=true"),
         StoreType::Rabbitmq => format!("amqp://{}@127.0.0.1:{host}", s.user),
+        StoreType::Mysql => format!(
+            "mysql://{}@127.0.0.1:{host}/{}",
+            s.user,
+            s.database.as_deref().unwrap_or_default()
+        ),
+        StoreType::Smtp => format!("smtp://127.0.0.1:{host}"),
+        _ => format!("http://127.0.0.1:{host}"),
     }
 }

@@ -2,7 +2,7 @@
 //! committed) and `.env.example`, which names every variable they hold without a value.
 
 use super::common::{dir, env_file_path, secret_file_path, HEADER};
-use super::stores::{password_var, runs_in_compose};
+use super::stores::{password_vars, runs_in_compose};
 use crate::artifact::ArtifactSet;
 use berth_spec::model::EnvValue;
 use berth_spec::Model;
@@ -27,13 +27,19 @@ pub(super) struct EnvFile<'a> {
 pub(super) fn env_files(model: &Model) -> Vec<EnvFile<'_>> {
     let mut files = Vec::new();
     for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
-        files.push(EnvFile {
-            owner: &store.name,
-            vars: vec![(
-                password_var(store.kind).to_string(),
-                EnvValue::secret(&store.password_secret, "value"),
-            )],
-        });
+        let vars: Vec<(String, EnvValue)> = password_vars(store)
+            .iter()
+            .map(|var| {
+                let value = EnvValue::secret(&store.password_secret, "value");
+                (var.to_string(), value)
+            })
+            .collect();
+        if !vars.is_empty() {
+            files.push(EnvFile {
+                owner: &store.name,
+                vars,
+            });
+        }
     }
     for w in &model.workloads {
         let vars: Vec<(String, EnvValue)> = w

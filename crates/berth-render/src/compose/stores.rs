@@ -2,6 +2,7 @@
 //! replica set initialiser. Runs on its own (`deploy: dbs`).
 
 use super::common::{env_file_entry, esc, network, networks_section, resources, secs};
+use berth_spec::emulator::Emulator;
 use berth_spec::model::{Realized, StoreModel};
 use berth_spec::{Model, StoreType};
 use serde_json::{json, Map, Value};
@@ -12,14 +13,20 @@ pub(crate) fn runs_in_compose(store: &StoreModel) -> bool {
     store.realization == Realized::Container
 }
 
-/// The variable, in the store's env file, that carries its password.
-pub(crate) fn password_var(kind: StoreType) -> &'static str {
-    match kind {
-        StoreType::Redis => "REDIS_PASSWORD",
-        StoreType::Postgres => "POSTGRES_PASSWORD",
-        StoreType::Mongodb => "MONGO_INITDB_ROOT_PASSWORD",
-        StoreType::Rabbitmq => "RABBITMQ_DEFAULT_PASS",
+/// The variables, in the store's env file, that carry its password (none: no env file).
+pub(crate) fn password_vars(store: &StoreModel) -> &'static [&'static str] {
+    match store.kind {
+        StoreType::Redis => &["REDIS_PASSWORD"],
+        StoreType::Postgres => &["POSTGRES_PASSWORD"],
+        StoreType::Mongodb => &["MONGO_INITDB_ROOT_PASSWORD"],
+        StoreType::Rabbitmq => &["RABBITMQ_DEFAULT_PASS"],
+        _ => emulator(store).map(|e| e.password_vars).unwrap_or(&[]),
     }
+}
+
+/// The image row (`berth_spec::emulator`) a store of a newer type runs with.
+pub(crate) fn emulator(store: &StoreModel) -> Option<&'static Emulator> {
+    berth_spec::emulator::for_store(store.kind, store.image.as_ref())
 }
 
 /// Name of the one-shot service that initialises a MongoDB replica set.
@@ -39,6 +46,7 @@ fn data_dir(store: &StoreModel) -> &'static str {
         StoreType::Postgres => "/var/lib/postgresql/data",
         StoreType::Mongodb => "/data/db",
         StoreType::Rabbitmq => "/var/lib/rabbitmq",
+        _ => emulator(store).map_or("/data", |e| e.data_dir),
     }
 }
 
@@ -119,7 +127,9 @@ fn service(model: &Model, store: &StoreModel) -> Value {
     if !env.is_empty() {
         s.insert("environment".into(), Value::Object(env));
     }
-    s.insert("env_file".into(), env_file_entry(&store.name));
+    if !password_vars(store).is_empty() {
+        s.insert("env_file".into(), env_file_entry(&store.name));
+    }
     let mut ports = Vec::new();
     if let Some(host) = store.publish {
         ports.push(json!(format!("127.0.0.1:{host}:{}", store.port)));
@@ -167,6 +177,19 @@ fn environment(store: &StoreModel) -> Map<String, Value> {
             }
         }
         StoreType::Rabbitmq => put("RABBITMQ_DEFAULT_USER", &store.user),
+        _ => {
+            if let Some(e) = emulator(store) {
+                for &(k, v) in e.env {
+                    put(k, v);
+                }
+                if let Some(var) = e.user_var {
+                    put(var, &store.user);
+                }
+                if let (Some(var), Some(db)) = (e.db_var, &store.database) {
+                    put(var, db);
+                }
+            }
+        }
     }
     env
 }
@@ -201,6 +224,9 @@ fn command(store: &StoreModel) -> Option<Value> {
             ])
         }),
         StoreType::Postgres | StoreType::Rabbitmq => None,
+        _ => emulator(store)
+            .and_then(|e| e.script)
+            .map(|script| json!(["sh", "-c", esc(&script(store))])),
     };
     own.or_else(|| {
         // The image's own command, with the extra arguments.
@@ -239,6 +265,10 @@ fn healthcheck(store: &StoreModel) -> Value {
             20,
         ),
         StoreType::Rabbitmq => ("rabbitmq-diagnostics -q ping".to_string(), 10, 10, 10, 30),
+        _ => match emulator(store) {
+            Some(e) => (esc(&(e.ready)(store)), 5, 10, 24, 20),
+            None => ("true".to_string(), 5, 5, 1, 0),
+        },
     };
     json!({
         "test": ["CMD-SHELL", test],

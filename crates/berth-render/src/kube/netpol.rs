@@ -203,6 +203,10 @@ fn store_egress<'a>(model: &Model, s: &'a StoreModel) -> Node<'a> {
             } else {
                 vec![s.port]
             };
+            // AWS APIs (S3, SQS, SNS) and SES are outside the VPC: any address, their port.
+            if berth_spec::store::facts(s.kind).managed_outside_vpc() {
+                return node!({ "ports": tcp(&ports) });
+            }
             let blocks: Vec<Node> = model
                 .infra
                 .as_ref()

@@ -45,9 +45,10 @@ fn local_key(secret: &str, key: &str) -> String {
     }
 }
 
-/// Whether a store's own pods need its password (it runs in the cluster).
+/// Whether a store's own pods need its password (it runs in the cluster and has one: LocalStack,
+/// OpenSearch and Mailpit have none).
 pub fn store_needs_password(store: &StoreModel) -> bool {
-    store.realization == berth_spec::model::Realized::InCluster
+    store.realization == berth_spec::model::Realized::InCluster && !store.password_secret.is_empty()
 }
 
 /// Every (secret, key) the environment's pods read, in model order, without repeats.

@@ -18,6 +18,7 @@ use super::parts::{
 use super::secrets::secret_ref;
 use crate::tree::node;
 use crate::tree::Node;
+use berth_spec::emulator;
 use berth_spec::model::{Realized, StoreModel};
 use berth_spec::Model;
 use berth_spec::StoreType;
@@ -39,6 +40,12 @@ pub fn port_name(kind: StoreType) -> &'static str {
         StoreType::Postgres => "postgres",
         StoreType::Mongodb => "mongodb",
         StoreType::Rabbitmq => "amqp",
+        StoreType::Mysql => "mysql",
+        StoreType::S3 => "s3",
+        StoreType::Sqs => "sqs",
+        StoreType::Sns => "sns",
+        StoreType::Opensearch => "http",
+        StoreType::Smtp => "smtp",
     }
 }
 
@@ -156,6 +163,7 @@ fn runtime<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
         StoreType::Postgres => postgres(model, store),
         StoreType::Mongodb => mongodb(model, store),
         StoreType::Rabbitmq => rabbitmq(model, store),
+        _ => from_table(model, store),
     };
     rt.env.sort_by_key(|e| e.field("valueFrom").is_some());
     rt
@@ -235,6 +243,40 @@ fn rabbitmq<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
         command: None,
         // `ping` answers before AMQP listeners accept clients (docs/oracles.md).
         ready: node!(["rabbitmq-diagnostics", "-q", "check_port_connectivity"]),
+    }
+}
+
+/// A store of a newer type, from its row in `berth_spec::emulator`.
+fn from_table<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
+    let Some(e) = emulator::for_store(store.kind, store.image.as_ref()) else {
+        return Runtime {
+            env: vec![],
+            data_dir: "/data",
+            writable: vec![],
+            command: None,
+            ready: node!(["true"]),
+        };
+    };
+    let mut env: Vec<Node> = e.env.iter().map(|&(k, v)| lit(k, v)).collect();
+    if let Some(var) = e.user_var {
+        env.push(lit(var, &store.user));
+    }
+    if let (Some(var), Some(db)) = (e.db_var, &store.database) {
+        env.push(lit(var, db));
+    }
+    env.extend(
+        e.password_vars
+            .iter()
+            .map(|&v| password_env(model, store, v)),
+    );
+    Runtime {
+        env,
+        data_dir: e.data_dir,
+        writable: e.writable.to_vec(),
+        command: e
+            .script
+            .map(|script| node!(["sh", "-c", esc_text(&script(store)).into_owned()])),
+        ready: node!(["sh", "-c", esc_text(&(e.ready)(store)).into_owned()]),
     }
 }
 

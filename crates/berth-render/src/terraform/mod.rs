@@ -17,6 +17,7 @@
 //!   toggles it sets are [`EMULATOR_TOGGLES`], each with the reason the emulator needs it.
 
 mod hclfmt;
+mod platform;
 
 use crate::artifact::ArtifactSet;
 use berth_spec::model::{InfraModel, Realized, SecretSource, StoreModel, SubnetTier};
@@ -56,6 +57,13 @@ const MODULES: &[(&str, &[(&str, &str)])] = &[
     ("redis", module_files!("redis")),
     ("mongodb", module_files!("mongodb")),
     ("rabbitmq", module_files!("rabbitmq")),
+    ("mysql", module_files!("mysql")),
+    ("s3", module_files!("s3")),
+    ("sqs", module_files!("sqs")),
+    ("sns", module_files!("sns")),
+    ("opensearch", module_files!("opensearch")),
+    ("ses", module_files!("ses")),
+    ("workload-role", module_files!("workload-role")),
     ("ecr", module_files!("ecr")),
     ("secrets", module_files!("secrets")),
 ];
@@ -85,6 +93,26 @@ pub const EMULATOR_TOGGLES: &[EmulatorToggle] = &[
         variable: "enable_elasticache",
         what: "ElastiCache replication groups (redis stores) and their connection secrets",
         why: "moto creates the replication group but not its member cache clusters, which the provider reads back",
+    },
+    EmulatorToggle {
+        variable: "enable_opensearch",
+        what: "OpenSearch domains (opensearch stores) and their connection secrets",
+        why: "moto's OpenSearch does not create VPC domains with fine-grained access control the way the provider reads them back",
+    },
+    EmulatorToggle {
+        variable: "enable_ses",
+        what: "SES identities and SMTP credentials (smtp stores)",
+        why: "moto does not implement the SESv2 configuration-set options the module sets",
+    },
+    EmulatorToggle {
+        variable: "enable_read_replicas",
+        what: "RDS read replicas (postgres and mysql stores with replicas > 1)",
+        why: "moto creates the read replica but never reports it available, so the provider waits until its timeout",
+    },
+    EmulatorToggle {
+        variable: "enable_pod_identity",
+        what: "EKS Pod Identity associations of workload roles",
+        why: "moto does not implement the EKS Pod Identity API",
     },
 ];
 
@@ -156,6 +184,12 @@ impl<'a> Plan<'a> {
             .filter(|t| match t.variable {
                 "enable_documentdb" => self.has(StoreType::Mongodb),
                 "enable_elasticache" => self.has(StoreType::Redis),
+                "enable_opensearch" => self.has(StoreType::Opensearch),
+                "enable_ses" => self.has(StoreType::Smtp),
+                "enable_pod_identity" => !platform::roles(self).is_empty(),
+                "enable_read_replicas" => {
+                    self.stores.iter().any(|s| platform::read_replicas(s) > 0)
+                }
                 _ => true,
             })
             .collect()
@@ -290,6 +324,10 @@ const SERVICES: &[&str] = &[
     "s3",
     "secretsmanager",
     "sts",
+    "sqs",
+    "sns",
+    "opensearch",
+    "sesv2",
 ];
 
 /// The override file of an emulator work dir: the provider talks to `endpoint` with dummy
@@ -337,8 +375,18 @@ fn module_used(plan: &Plan, name: &str) -> bool {
         "redis" => plan.has(StoreType::Redis),
         "mongodb" => plan.has(StoreType::Mongodb),
         "rabbitmq" => plan.has(StoreType::Rabbitmq),
-        // What every managed store module builds on.
-        "store-access" => !plan.stores.is_empty(),
+        "mysql" => plan.has(StoreType::Mysql),
+        "s3" => plan.has(StoreType::S3),
+        "sqs" => plan.has(StoreType::Sqs),
+        "sns" => plan.has(StoreType::Sns),
+        "opensearch" => plan.has(StoreType::Opensearch),
+        "ses" => plan.has(StoreType::Smtp),
+        "workload-role" => !platform::roles(plan).is_empty(),
+        // What every managed store module with a password builds on.
+        "store-access" => plan
+            .stores
+            .iter()
+            .any(|s| platform::uses_store_access(s.kind)),
         "ecr" => !plan.repositories.is_empty(),
         "secrets" => !plan.generated.is_empty(),
         _ => false,
@@ -499,6 +547,9 @@ fn main(plan: &Plan) -> Body {
     for store in &plan.stores {
         body = body.add_block(store_module(plan, store, &private));
     }
+    for role in platform::roles(plan) {
+        body = body.add_block(platform::role_module(plan, &role));
+    }
     if !plan.repositories.is_empty() {
         body = body.add_block(
             module("ecr", "ecr")
@@ -532,6 +583,8 @@ fn store_module_name(store: &StoreModel) -> (String, Option<&'static str>) {
     let toggle = match store.kind {
         StoreType::Mongodb => Some("enable_documentdb"),
         StoreType::Redis => Some("enable_elasticache"),
+        StoreType::Opensearch => Some("enable_opensearch"),
+        StoreType::Smtp => Some("enable_ses"),
         _ => None,
     };
     (format!("store_{}", ident(&store.name)), toggle)
@@ -545,6 +598,12 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
         StoreType::Redis => "redis",
         StoreType::Mongodb => "mongodb",
         StoreType::Rabbitmq => "rabbitmq",
+        StoreType::Mysql => "mysql",
+        StoreType::S3 => "s3",
+        StoreType::Sqs => "sqs",
+        StoreType::Sns => "sns",
+        StoreType::Opensearch => "opensearch",
+        StoreType::Smtp => "ses",
     };
     let mut b = block("module", &[&name]);
     if let Some(t) = toggle {
@@ -596,11 +655,15 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
                 infra.multi_az && infra.mq_instance_type != "mq.t3.micro",
             ))
             .add_attribute(("username", store.user.as_str())),
+        _ => platform::store_attributes(plan, store, b, &id),
     };
+    if platform::in_vpc(store.kind) {
+        b = b
+            .add_attribute(("vpc_id", expr("module.network.vpc_id")))
+            .add_attribute(("subnet_ids", expr("module.network.database_subnet_ids")))
+            .add_attribute(("allowed_cidrs", strings(private)));
+    }
     b = b
-        .add_attribute(("vpc_id", expr("module.network.vpc_id")))
-        .add_attribute(("subnet_ids", expr("module.network.database_subnet_ids")))
-        .add_attribute(("allowed_cidrs", strings(private)))
         .add_attribute(("kms_key_arn", expr("module.kms.key_arn")))
         .add_attribute(("secret_name", plan.connection_secret(store)))
         .add_attribute(("secret_recovery_days", expr("var.secret_recovery_days")));
@@ -612,7 +675,17 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
         // The engines keep automated backups for 1 to 35 days.
         b = b.add_attribute(("backup_retention_days", backup.retain_days.clamp(1, 35)));
     }
-    if matches!(store.kind, StoreType::Postgres | StoreType::Mongodb) {
+    if platform::read_replicas(store) > 0 {
+        let n = platform::read_replicas(store);
+        b = b.add_attribute((
+            "read_replicas",
+            expr(&format!("var.enable_read_replicas ? {n} : 0")),
+        ));
+    }
+    if matches!(
+        store.kind,
+        StoreType::Postgres | StoreType::Mongodb | StoreType::Mysql
+    ) {
         b = b
             .add_attribute(("deletion_protection", expr("var.deletion_protection")))
             .add_attribute(("final_snapshot", expr("var.final_snapshots")));

@@ -312,7 +312,10 @@ fn allowed_realizations<'a>(
             );
         } else if kind.value == RealizationKind::Container {
             containers.push((sname, store));
-        } else if kind.value == RealizationKind::Managed && store.version().is_none() {
+        } else if kind.value == RealizationKind::Managed
+            && store.version().is_none()
+            && store::facts(store.r#type.value).default_image.is_none()
+        {
             managed_version(cx, chain, sname, store);
         }
     }
@@ -376,10 +379,14 @@ fn host_ports(cx: &mut Cx, chain: &Chain, containers: &[(&Name, &Store)]) {
         let (port, span) = match &store.publish {
             Some(p) if p.value == 0 => continue,
             Some(p) => (p.value, p.span),
+            None if !facts.publish_by_default => continue,
             None => (facts.port, sname.span),
         };
         taken.claim(cx, port, format!("store `{sname}`"), span);
-        for (what, extra) in facts.extra_ports {
+        let image = store.image.as_ref().map(|i| &i.value);
+        let extra_ports = crate::emulator::for_store(facts.kind, image)
+            .map_or(facts.extra_ports, |e| e.extra_ports);
+        for (what, extra) in extra_ports {
             taken.claim(cx, *extra, format!("store `{sname}` ({what})"), span);
         }
     }

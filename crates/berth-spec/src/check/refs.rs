@@ -92,11 +92,15 @@ fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str
         );
         return;
     }
-    // A store has every field but `db`, which only stores with databases have.
-    let allowed: &[&str] = match store.map(|s| crate::store::facts(s.r#type.value)) {
+    // A store has the fields of its type's wiring (store::StoreFacts::fields).
+    let store_fields;
+    let allowed: &[&str] = match store {
         None => SERVICE_FIELDS,
-        Some(facts) if !facts.has_db => &FIELDS[..5],
-        Some(_) => FIELDS,
+        Some(s) => {
+            let replicas = s.replicas.as_ref().map_or(1, |r| r.value);
+            store_fields = crate::store::facts(s.r#type.value).fields(replicas);
+            &store_fields
+        }
     };
     if !allowed.contains(&field) {
         let kind = match store {

@@ -30,7 +30,8 @@ pub fn check_stores(cx: &mut Cx) {
         }
         let t = store.r#type.value;
         let typed = !store.r#type.span.is_none();
-        if store.version.is_none() && store.image.is_none() {
+        let versionless = typed && crate::store::facts(t).default_image.is_some();
+        if store.version.is_none() && store.image.is_none() && !versionless {
             cx.push(
                 Diagnostic::error(
                     "B2025",
@@ -80,18 +81,56 @@ pub fn check_stores(cx: &mut Cx) {
                     Diagnostic::error(
                         "B2021",
                         db.span,
-                        format!("`database` is only for postgres and mongodb, but `{name}` is {t}"),
+                        format!("`database` is only for postgres, mysql and mongodb, but `{name}` is {t}"),
                     )
                     .help("remove `database`"),
                 );
             }
         }
+        subscribers(cx, name, store);
         if let Some(image) = &store.image {
             let production = cx.production_env();
             fields::pinned(cx, image, production);
         }
         if let Some(r) = &store.resources {
             fields::resources(cx, r);
+        }
+    }
+}
+
+/// B2100: only an sns store has `subscribers`; B2101: each one is an sqs store of the spec.
+fn subscribers(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
+    let t = store.r#type.value;
+    for sub in &store.subscribers {
+        if t != StoreType::Sns {
+            cx.push(
+                Diagnostic::error(
+                    "B2100",
+                    sub.span,
+                    format!("`subscribers` is only for sns stores, but `{name}` is {t}"),
+                )
+                .help("remove `subscribers`, or subscribe the queue to an sns store"),
+            );
+            return;
+        }
+        let target = cx
+            .spec
+            .stores
+            .get(sub.value.as_str())
+            .map(|s| s.r#type.value);
+        if target != Some(StoreType::Sqs) {
+            let what = match target {
+                Some(other) => format!("`{sub}` is a {other} store"),
+                None => format!("`{sub}` is not a store of this spec"),
+            };
+            cx.push(
+                Diagnostic::error(
+                    "B2101",
+                    sub.span,
+                    format!("topic `{name}` cannot deliver to `{sub}`: {what}"),
+                )
+                .help("list sqs stores only, e.g. `stores: {jobs: {type: sqs}}` and `subscribers: [jobs]`"),
+            );
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use super::context::Resolver;
 use super::resources::resources_model;
+use crate::emulator::{self, Emulator};
 use crate::extends::Placement;
 use crate::model::{EnvValue, PortModel, Realized, SecretSource, StoreModel, Wiring};
 use crate::quantity::Memory;
 use crate::spec::{Platform, RealizationKind, Store, StoreType};
-use crate::store::{self, StoreFacts};
+use crate::store::{self, Api, StoreFacts};
+use crate::ImageRef;
 use indexmap::IndexMap;
 
 /// What a store is, whatever runs it: members, database and replica set.
@@ -62,14 +64,28 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         None => r.default_realization(),
     };
     let shape = Shape::of(name, store, facts);
+    let version = store.version();
+    let image = store
+        .image
+        .as_ref()
+        .map(|i| i.value.clone())
+        // A checked spec has a version or an image, or its type a default image.
+        .or_else(|| version.as_ref().map(|v| facts.image_for(v)))
+        .or_else(|| facts.default_image.map(ImageRef::parse));
+    let emulator = emulator::for_store(facts.kind, image.as_ref());
+    let port = match realization {
+        RealizationKind::Managed => facts.managed_port(),
+        _ => emulator.map_or(facts.port, |e| e.port),
+    };
     // Published on the host (compose, native) or forwarded to it (`berth forward`, Kubernetes).
     let publish = match store.publish.as_ref().map(|p| p.value) {
         Some(0) => None,
         Some(p) => Some(p),
-        None => Some(facts.port),
+        // A native environment reaches every store through the host.
+        None => (facts.publish_by_default || r.platform == Platform::Native).then_some(facts.port),
     };
-    let extra_ports = facts
-        .extra_ports
+    let extra_ports = emulator
+        .map_or(facts.extra_ports, |e| e.extra_ports)
         .iter()
         .map(|&(port_name, port)| PortModel {
             name: port_name.into(),
@@ -80,13 +96,8 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         .collect();
     let (realized, password_secret, wiring) = match realization {
         RealizationKind::Managed => managed(r, name, facts, &shape),
-        _ => runs_here(r, name, store, realization, &shape),
+        _ => runs_here(r, name, store, realization, &shape, (port, emulator)),
     };
-    let version = store.version();
-    let image = store.image.as_ref().map(|i| i.value.clone()).or_else(|| {
-        // A checked spec has a version or an image.
-        version.as_ref().map(|v| facts.image_for(v))
-    });
     StoreModel {
         name: name.to_string(),
         kind: facts.kind,
@@ -101,7 +112,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         }),
         realization: realized,
         image,
-        port: facts.port,
+        port,
         extra_ports,
         user: facts.user.to_string(),
         password_secret,
@@ -110,10 +121,12 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         volume: store.volume.as_ref().map(|v| v.value.clone()),
         args: store.args.iter().map(|a| a.value.clone()).collect(),
         backup: store.backup.as_ref().map(super::delivery::backup),
+        subscribers: store.subscribers.iter().map(|s| s.value.clone()).collect(),
     }
 }
 
-/// A managed cloud store: Terraform writes its connection into Secrets Manager.
+/// A managed cloud store: Terraform writes its connection into Secrets Manager, one key per
+/// wiring variable (lower case).
 fn managed(
     r: &mut Resolver,
     name: &str,
@@ -126,44 +139,72 @@ fn managed(
         generate: None,
     };
     let purpose = format!("connection to managed store `{name}` (written by Terraform)");
-    let keys = ["url", "host", "port", "user", "password"];
-    r.add_secret(&secret, source, &keys, purpose);
     let field = |k: &str| EnvValue::secret(&secret, k);
-    let wiring = Wiring {
+    let mut wiring = Wiring {
         url: field("url"),
         host: field("host"),
         port: field("port"),
-        user: facts.has_db.then(|| field("user")),
-        password: Some(field("password")),
+        user: facts.managed_user.then(|| field("user")),
+        password: facts.login().then(|| field("password")),
         db: shape.database.clone().map(EnvValue::lit),
+        extra: Default::default(),
     };
+    if facts.read_replicas() && shape.replicas > 1 {
+        wiring.extra.insert("READ_URL".into(), field("read_url"));
+    }
+    // On AWS the workload's IAM role grants access: no keys.
+    for var in facts
+        .api
+        .extra_vars()
+        .iter()
+        .filter(|v| !v.ends_with("_KEY_ID") && !v.starts_with("SECRET_"))
+    {
+        wiring
+            .extra
+            .insert(var.to_string(), field(&var.to_ascii_lowercase()));
+    }
+    // The types that log in keep the five keys every managed store had from the start.
+    let mut keys: Vec<String> = match facts.login() {
+        true => ["url", "host", "port", "user", "password"]
+            .map(String::from)
+            .to_vec(),
+        false => Vec::new(),
+    };
+    for k in wiring_keys(&wiring) {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    r.add_secret(&secret, source, &keys, purpose);
     (Realized::Managed, secret, wiring)
 }
 
+/// The secret keys a wiring reads.
+fn wiring_keys(w: &Wiring) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (_, v) in w.vars() {
+        for (_, k) in v.secret_refs() {
+            if !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    keys
+}
+
 /// A store Berth runs (container, in-cluster) or that runs on the developer's host: a generated
-/// password, and a URL to where workloads reach it.
+/// password (for the types that log in), and a URL to where workloads reach it.
 fn runs_here(
     r: &mut Resolver,
     name: &str,
     store: &Store,
     realization: RealizationKind,
     shape: &Shape,
+    (port, emulator): (u16, Option<&Emulator>),
 ) -> (Realized, String, Wiring) {
     let facts = store::facts(store.r#type.value);
     let secret = format!("{name}-password");
-    // In a cloud environment nothing on a laptop holds state: the password of a store run in
-    // the cluster is generated by Terraform into Secrets Manager, like a declared `generate`
-    // secret, and read through External Secrets.
-    let source = if r.is_cloud() {
-        SecretSource::Aws {
-            name: r.aws_name(&secret),
-            generate: Some(32),
-        }
-    } else {
-        SecretSource::Generate { length: 32 }
-    };
-    let purpose = format!("password of store `{name}`");
-    r.add_secret(&secret, source, &["value"], purpose);
     let (realized, host, port) = match realization {
         RealizationKind::Host => {
             let address = r.host_address();
@@ -182,10 +223,64 @@ fn runs_here(
             };
             (Realized::Host { address }, host, port)
         }
-        RealizationKind::InCluster => (Realized::InCluster, name.to_string(), facts.port),
-        _ => (Realized::Container, name.to_string(), facts.port),
+        RealizationKind::InCluster => (Realized::InCluster, name.to_string(), port),
+        _ => (Realized::Container, name.to_string(), port),
     };
-    let members = realized == Realized::InCluster && shape.replica_set.is_some();
+    let needs_password = facts.login() || emulator.is_some_and(|e| e.keys_are_login);
+    if needs_password {
+        // In a cloud environment nothing on a laptop holds state: the password of a store run
+        // in the cluster is generated by Terraform into Secrets Manager, like a declared
+        // `generate` secret, and read through External Secrets.
+        let source = if r.is_cloud() {
+            SecretSource::Aws {
+                name: r.aws_name(&secret),
+                generate: Some(32),
+            }
+        } else {
+            SecretSource::Generate { length: 32 }
+        };
+        let purpose = format!("password of store `{name}`");
+        r.add_secret(&secret, source, &["value"], purpose);
+    }
+    let password = EnvValue::secret(&secret, "value");
+    let wiring = match facts.api {
+        Api::Login => login_wiring(
+            name,
+            facts,
+            shape,
+            &realized,
+            (host.as_str(), port),
+            password,
+        ),
+        Api::Http => Wiring::plain(format!("http://{host}:{port}"), &host, port),
+        Api::Aws(_) => {
+            let keys_are_login = emulator.is_some_and(|e| e.keys_are_login);
+            let keys = if keys_are_login {
+                (EnvValue::lit(facts.user), password)
+            } else {
+                (EnvValue::lit("test"), EnvValue::lit("test"))
+            };
+            aws_wiring(name, facts.kind, (host.as_str(), port), keys)
+        }
+    };
+    let secret = if needs_password {
+        secret
+    } else {
+        String::new()
+    };
+    (realized, secret, wiring)
+}
+
+/// The wiring of a store that clients log in to: URL with user and password.
+fn login_wiring(
+    name: &str,
+    facts: &StoreFacts,
+    shape: &Shape,
+    realized: &Realized,
+    (host, port): (&str, u16),
+    password: EnvValue,
+) -> Wiring {
+    let members = *realized == Realized::InCluster && shape.replica_set.is_some();
     let hosts = if members && shape.replicas > 1 {
         (0..shape.replicas)
             .map(|i| format!("{name}-{i}.{name}-headless:{port}"))
@@ -194,17 +289,57 @@ fn runs_here(
     } else {
         format!("{host}:{port}")
     };
-    let password = EnvValue::secret(&secret, "value");
     let db = shape.database.as_deref();
-    let wiring = Wiring {
-        url: facts.url(&password, &hosts, db, shape.replica_set.as_deref()),
-        host: EnvValue::lit(&host),
+    let url = facts.url(&password, &hosts, db, shape.replica_set.as_deref());
+    let mut extra = indexmap::IndexMap::new();
+    // One instance here: reads go to it (managed environments get read replicas).
+    if facts.read_replicas() && shape.replicas > 1 {
+        extra.insert("READ_URL".to_string(), url.clone());
+    }
+    Wiring {
+        url,
+        host: EnvValue::lit(host),
         port: EnvValue::lit(port.to_string()),
         user: Some(EnvValue::lit(facts.user)),
         password: Some(password),
         db: shape.database.clone().map(EnvValue::lit),
+        extra,
+    }
+}
+
+/// The wiring of an AWS-API store run by a local emulator at `host:port`.
+fn aws_wiring(
+    name: &str,
+    kind: StoreType,
+    (host, port): (&str, u16),
+    keys: (EnvValue, EnvValue),
+) -> Wiring {
+    let endpoint = format!("http://{host}:{port}");
+    let queue = |q: &str| format!("{endpoint}/{}/{q}", emulator::LOCAL_ACCOUNT);
+    let (url, first): (String, Vec<(&str, String)>) = match kind {
+        StoreType::S3 => (endpoint.clone(), vec![("BUCKET", name.to_string())]),
+        StoreType::Sqs => (
+            queue(name),
+            vec![
+                ("QUEUE_URL", queue(name)),
+                ("DLQ_URL", queue(&emulator::dlq_name(name))),
+            ],
+        ),
+        _ => (
+            endpoint.clone(),
+            vec![("TOPIC_ARN", emulator::topic_arn(name))],
+        ),
     };
-    (realized, secret, wiring)
+    let mut w = Wiring::plain(url, host, port);
+    for (k, v) in first {
+        w.extra.insert(k.into(), EnvValue::lit(v));
+    }
+    w.extra.insert("ENDPOINT".into(), EnvValue::lit(endpoint));
+    w.extra
+        .insert("REGION".into(), EnvValue::lit(emulator::LOCAL_REGION));
+    w.extra.insert("ACCESS_KEY_ID".into(), keys.0);
+    w.extra.insert("SECRET_ACCESS_KEY".into(), keys.1);
+    w
 }
 
 /// A store that already exists at `url` (a template that may read secrets).
@@ -244,11 +379,13 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
             user: None,
             password: None,
             db: database.map(EnvValue::lit),
+            extra: Default::default(),
         },
         volume: None,
         args: Vec::new(),
         // An external store is backed up by whoever runs it.
         backup: None,
+        subscribers: store.subscribers.iter().map(|s| s.value.clone()).collect(),
     }
 }
 

@@ -203,14 +203,7 @@ fn dependencies(r: &Resolver, svc: &Service, stores: &[StoreModel]) -> Deps {
                 continue;
             }
             let port = other.ports.values().next().map_or(80, |p| p.number);
-            let wiring = Wiring {
-                url: EnvValue::lit(format!("http://{name}:{port}")),
-                host: EnvValue::lit(name.clone()),
-                port: EnvValue::lit(port.to_string()),
-                user: None,
-                password: None,
-                db: None,
-            };
+            let wiring = Wiring::plain(format!("http://{name}:{port}"), &name, port);
             deps.wiring.insert(name.clone(), wiring);
             deps.uses.push(Dep {
                 name,

@@ -125,6 +125,17 @@ resource "aws_eks_addon" "vpc_cni" {
   tags                        = var.tags
 }
 
+# The EKS Pod Identity agent: workloads that use buckets, queues, topics or search domains get
+# their IAM role through it (modules/workload-role).
+resource "aws_eks_addon" "pod_identity" {
+  count                       = var.enable_addons ? 1 : 0
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = "eks-pod-identity-agent"
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"
+  tags                        = var.tags
+}
+
 resource "aws_iam_openid_connect_provider" "this" {
   url            = local.oidc_issuer
   client_id_list = ["sts.amazonaws.com"]

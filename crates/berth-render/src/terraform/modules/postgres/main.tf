@@ -90,6 +90,35 @@ resource "aws_db_instance" "this" {
   depends_on = [aws_iam_role_policy_attachment.monitoring]
 }
 
+# Read replicas (`replicas` > 1 in the spec: one primary, the rest replicas), same encryption
+# and monitoring; the connection secret's read_url points at the first one.
+resource "aws_db_instance" "replica" {
+  #checkov:skip=CKV_AWS_157:A read replica scales reads; the primary's Multi-AZ setting covers failover.
+  #checkov:skip=CKV_AWS_118:Enhanced monitoring is set (monitoring_interval); checkov does not read it on counted replicas.
+  count                                 = var.read_replicas
+  identifier                            = "${var.name}-read-${count.index}"
+  replicate_source_db                   = aws_db_instance.this.identifier
+  instance_class                        = var.instance_class
+  storage_type                          = "gp3"
+  storage_encrypted                     = true
+  kms_key_id                            = var.kms_key_arn
+  parameter_group_name                  = aws_db_parameter_group.this.name
+  vpc_security_group_ids                = [module.access.security_group_id]
+  publicly_accessible                   = false
+  iam_database_authentication_enabled   = true
+  auto_minor_version_upgrade            = true
+  copy_tags_to_snapshot                 = true
+  deletion_protection                   = var.deletion_protection
+  skip_final_snapshot                   = true
+  enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
+  monitoring_interval                   = 60
+  monitoring_role_arn                   = aws_iam_role.monitoring.arn
+  performance_insights_enabled          = true
+  performance_insights_kms_key_id       = var.kms_key_arn
+  performance_insights_retention_period = 7
+  tags                                  = var.tags
+}
+
 # Password, security group and connection secret (modules/store-access).
 module "access" {
   source                = "../store-access"
@@ -108,5 +137,6 @@ module "access" {
   user                  = var.username
   host                  = aws_db_instance.this.address
   url_suffix            = "/${var.database}?sslmode=require"
+  read_host             = one(aws_db_instance.replica[*].address)
   tags                  = var.tags
 }

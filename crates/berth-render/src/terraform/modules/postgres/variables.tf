@@ -8,6 +8,12 @@ variable "engine_version" {
   type        = string
 }
 
+variable "read_replicas" {
+  description = "Read replicas beside the primary (their address is the connection's read_url)."
+  type        = number
+  default     = 0
+}
+
 variable "instance_class" {
   description = "RDS instance class."
   type        = string

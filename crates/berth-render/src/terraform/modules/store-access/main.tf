@@ -56,11 +56,13 @@ resource "aws_secretsmanager_secret" "connection" {
 
 resource "aws_secretsmanager_secret_version" "connection" {
   secret_id = aws_secretsmanager_secret.connection.id
-  secret_string = jsonencode({
+  secret_string = jsonencode(merge({
     url      = "${var.scheme}://${var.user}:${aws_secretsmanager_secret_version.password.secret_string}@${var.host}:${var.port}${var.url_suffix}"
     host     = var.host
     port     = tostring(var.port)
     user     = var.user
     password = aws_secretsmanager_secret_version.password.secret_string
-  })
+    }, var.read_host == null ? {} : {
+    read_url = "${var.scheme}://${var.user}:${aws_secretsmanager_secret_version.password.secret_string}@${var.read_host}:${var.port}${var.url_suffix}"
+  }))
 }

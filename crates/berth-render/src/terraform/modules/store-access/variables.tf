@@ -69,6 +69,12 @@ variable "host" {
   type        = string
 }
 
+variable "read_host" {
+  description = "Host of a read replica (adds the key read_url), or null."
+  type        = string
+  default     = null
+}
+
 variable "url_suffix" {
   description = "What follows host:port in the url (path and query)."
   type        = string

@@ -1,0 +1,104 @@
+//! Platform stores on the real Docker engine (issue 14): `berth up` of a compose stack whose s3
+//! and sqs stores run on `berth-local/localstack:4` (moto's server standing in for LocalStack)
+//! and whose mysql store runs on `berth-local/mariadb:10.11` (Debian's MariaDB), and a job that
+//! waits for all three healthy, then writes an object, reads it back, enqueues a message and
+//! receives it with nothing but its wiring variables. Unique project name; everything it
+//! creates is removed.
+
+mod common;
+
+use berth_testkit::{local_image, require, DOCKER_COMPOSE, DOCKER_ENGINE};
+use common::Berth;
+use std::process::Command;
+
+const SPEC: &str = r#"
+name: NAME
+services:
+  probe:
+    kind: job
+    image: berth-local/localstack:4
+    command: [/opt/moto/bin/python3, -c, "SCRIPT"]
+    uses: [uploads, jobs, legacy-db]
+stores:
+  uploads: { type: s3, image: "berth-local/localstack:4" }
+  jobs: { type: sqs, image: "berth-local/localstack:4" }
+  legacy-db: { type: mysql, image: "berth-local/mariadb:10.11", database: legacy, publish: 0 }
+environments:
+  local: { platform: compose }
+"#;
+
+/// Only the wiring variables: endpoint, region, keys, bucket, queue URL.
+const SCRIPT: &str = "import os, boto3; from botocore.config import Config; e = os.environ; \
+s3 = boto3.client('s3', endpoint_url=e['UPLOADS_ENDPOINT'], region_name=e['UPLOADS_REGION'], \
+aws_access_key_id=e['UPLOADS_ACCESS_KEY_ID'], aws_secret_access_key=e['UPLOADS_SECRET_ACCESS_KEY'], \
+config=Config(s3={'addressing_style': 'path'})); \
+s3.put_object(Bucket=e['UPLOADS_BUCKET'], Key='hello.txt', Body=b'platform-object'); \
+assert s3.get_object(Bucket=e['UPLOADS_BUCKET'], Key='hello.txt')['Body'].read() == b'platform-object'; \
+sqs = boto3.client('sqs', endpoint_url=e['JOBS_ENDPOINT'], region_name=e['JOBS_REGION'], \
+aws_access_key_id=e['JOBS_ACCESS_KEY_ID'], aws_secret_access_key=e['JOBS_SECRET_ACCESS_KEY']); \
+sqs.send_message(QueueUrl=e['JOBS_QUEUE_URL'], MessageBody='platform-message'); \
+m = sqs.receive_message(QueueUrl=e['JOBS_QUEUE_URL'], WaitTimeSeconds=5)['Messages']; \
+assert m[0]['Body'] == 'platform-message', m; \
+sqs.delete_message(QueueUrl=e['JOBS_QUEUE_URL'], ReceiptHandle=m[0]['ReceiptHandle']); \
+assert e['LEGACY_DB_URL'].startswith('mysql://app:'); \
+assert 'RedrivePolicy' in sqs.get_queue_attributes(QueueUrl=e['JOBS_QUEUE_URL'], AttributeNames=['All'])['Attributes']; \
+sqs.get_queue_attributes(QueueUrl=e['JOBS_DLQ_URL'], AttributeNames=['All']); \
+print('platform-ok')";
+
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Removes the compose project's containers, volumes and network, pass or fail.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let label = format!("label=com.docker.compose.project={}", self.0);
+        for id in docker(&["ps", "-aq", "--filter", &label]).lines() {
+            docker(&["rm", "-f", "-v", id]);
+        }
+        for v in docker(&["volume", "ls", "-q", "--filter", &label]).lines() {
+            docker(&["volume", "rm", "-f", v]);
+        }
+        docker(&["network", "rm", &format!("{}-net", self.0)]);
+    }
+}
+
+#[test]
+fn a_job_writes_an_object_and_round_trips_a_message_with_its_wiring_alone() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/localstack:4"),
+        local_image("berth-local/mariadb:10.11"),
+    );
+    let name = format!("bt-platform-{}", std::process::id());
+    let _cleanup = Cleanup(name.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("berth.yaml");
+    let spec = SPEC.replace("NAME", &name).replace("SCRIPT", SCRIPT);
+    std::fs::write(&file, spec).unwrap();
+
+    let run = |args: &[&str]| Berth::new().file(&file).args(args).run();
+    let up = run(&["up", "--timeout", "240"]);
+    let logs = run(&["logs", "probe"]);
+    assert_eq!(
+        up.code, 0,
+        "berth up failed:\n{}\n{}\nprobe logs:\n{}{}",
+        up.stdout, up.stderr, logs.stdout, logs.stderr
+    );
+    assert!(
+        logs.stdout.contains("platform-ok") || logs.stderr.contains("platform-ok"),
+        "{}{}",
+        logs.stdout,
+        logs.stderr
+    );
+    let status = run(&["status", "--output", "json"]);
+    assert!(status.stdout.contains("uploads"), "{}", status.stdout);
+    run(&["down", "--volumes"]).ok();
+}
