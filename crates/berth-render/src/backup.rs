@@ -34,6 +34,13 @@ pub fn password_var(kind: StoreType) -> &'static str {
         StoreType::Postgres => "POSTGRES_PASSWORD",
         StoreType::Mongodb => "MONGO_INITDB_ROOT_PASSWORD",
         StoreType::Rabbitmq => "RABBITMQ_DEFAULT_PASS",
+        StoreType::Mysql => "MYSQL_PASSWORD",
+        // No backups of these (B2186); their containers keep no password variable.
+        StoreType::S3
+        | StoreType::Sqs
+        | StoreType::Sns
+        | StoreType::Opensearch
+        | StoreType::Smtp => "BERTH_NO_PASSWORD",
     }
 }
 
@@ -44,6 +51,8 @@ pub fn extension(kind: StoreType) -> &'static str {
         StoreType::Mongodb => "archive.gz",
         StoreType::Redis => "rdb",
         StoreType::Rabbitmq => "definitions.json",
+        StoreType::Mysql => "sql",
+        _ => "none",
     }
 }
 
@@ -68,6 +77,10 @@ pub fn dump(store: &StoreModel, host: &str) -> String {
             "f=$(mktemp /tmp/berth-defs.XXXXXX) && rabbitmqadmin -H {host} -u {user} -p \"${pw}\" \
              export \"$f\" >/dev/null && cat \"$f\" && rm -f \"$f\""
         ),
+        StoreType::Mysql => format!(
+            "mysqldump -h {host} -P {port} -u {user} -p\"${pw}\" --single-transaction --routines {db}"
+        ),
+        _ => unsupported(store),
     }
 }
 
@@ -89,7 +102,17 @@ pub fn restore(store: &StoreModel, host: &str) -> String {
             "f=$(mktemp /tmp/berth-defs.XXXXXX) && cat > \"$f\" && rabbitmqadmin -H {host} -u {user} \
              -p \"${pw}\" import \"$f\" && rm -f \"$f\""
         ),
+        StoreType::Mysql => format!("mysql -h {host} -P {port} -u {user} -p\"${pw}\" {db}"),
+        _ => unsupported(store),
     }
+}
+
+/// Shell that fails, for a store type without backups (never reached after the checks: B2186).
+fn unsupported(store: &StoreModel) -> String {
+    format!(
+        "echo 'berth: {} stores have no backups' >&2; exit 1",
+        store.kind.as_str()
+    )
 }
 
 /// Redis has no network load of a snapshot: a private `redis-server` loads it next to the

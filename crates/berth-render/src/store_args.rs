@@ -14,12 +14,7 @@ pub fn shell(args: &[String]) -> String {
 /// The server program the image's command starts, for the stores whose command Berth leaves
 /// to the image.
 pub fn server(kind: StoreType) -> Option<&'static str> {
-    match kind {
-        StoreType::Postgres => Some("postgres"),
-        StoreType::Mongodb => Some("mongod"),
-        StoreType::Redis => Some("redis-server"),
-        StoreType::Rabbitmq => None,
-    }
+    berth_spec::store::server_program(kind)
 }
 
 #[cfg(test)]

@@ -348,12 +348,7 @@ fn command_line(p: &str, s: &Service, st: &mut ImportedStore, notes: &mut Notes)
 
 /// The program a store image's command runs, whose arguments `args` keeps.
 fn server(t: StoreType) -> Option<&'static str> {
-    match t {
-        StoreType::Redis => Some("redis-server"),
-        StoreType::Postgres => Some("postgres"),
-        StoreType::Mongodb => Some("mongod"),
-        StoreType::Rabbitmq => None,
-    }
+    berth_spec::store::server_program(t)
 }
 
 /// A store's named volume keeps its real name (`volume:`, so existing data is found) and gives

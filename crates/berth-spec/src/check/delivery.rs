@@ -1,5 +1,5 @@
 //! Checks of the delivery settings: `repository`, service `strategy`, store `backup`
-//! (codes B2180–B2185, docs/delivery.md).
+//! (codes B2180–B2186, docs/delivery.md).
 
 use super::cx::Cx;
 use crate::diag::Diagnostic;
@@ -70,6 +70,19 @@ pub fn check_delivery(cx: &mut Cx) {
     }
     for store in spec.stores.values() {
         let Some(b) = &store.backup else { continue };
+        if !crate::store::has_backups(store.r#type.value) {
+            cx.push(
+                Diagnostic::error(
+                    "B2186",
+                    b.schedule.span,
+                    format!("{} stores have no backups", store.r#type.value.as_str()),
+                )
+                .help(
+                    "remove `backup:`; back up postgres, mysql, mongodb, redis and rabbitmq stores",
+                ),
+            );
+            continue;
+        }
         if !is_cron(&b.schedule.value) {
             cx.push(
                 Diagnostic::error(
