@@ -373,6 +373,35 @@ impl StoreFacts {
     }
 }
 
+/// Whether Berth backs up a store of this type (`backup:`; B2186 on the others).
+pub fn has_backups(kind: StoreType) -> bool {
+    matches!(
+        kind,
+        StoreType::Postgres
+            | StoreType::Mongodb
+            | StoreType::Redis
+            | StoreType::Rabbitmq
+            | StoreType::Mysql
+    )
+}
+
+/// The server program a store image's command starts (`args` follow it), for the types whose
+/// command Berth can extend.
+pub fn server_program(kind: StoreType) -> Option<&'static str> {
+    match kind {
+        StoreType::Postgres => Some("postgres"),
+        StoreType::Mongodb => Some("mongod"),
+        StoreType::Redis => Some("redis-server"),
+        StoreType::Mysql => Some("mysqld"),
+        StoreType::Rabbitmq
+        | StoreType::S3
+        | StoreType::Sqs
+        | StoreType::Sns
+        | StoreType::Opensearch
+        | StoreType::Smtp => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,34 +437,5 @@ mod tests {
             text,
             "mongodb://app:<db-password>@m:27017/app?authSource=admin&replicaSet=rs0"
         );
-    }
-}
-
-/// Whether Berth backs up a store of this type (`backup:`; B2186 on the others).
-pub fn has_backups(kind: StoreType) -> bool {
-    matches!(
-        kind,
-        StoreType::Postgres
-            | StoreType::Mongodb
-            | StoreType::Redis
-            | StoreType::Rabbitmq
-            | StoreType::Mysql
-    )
-}
-
-/// The server program a store image's command starts (`args` follow it), for the types whose
-/// command Berth can extend.
-pub fn server_program(kind: StoreType) -> Option<&'static str> {
-    match kind {
-        StoreType::Postgres => Some("postgres"),
-        StoreType::Mongodb => Some("mongod"),
-        StoreType::Redis => Some("redis-server"),
-        StoreType::Mysql => Some("mysqld"),
-        StoreType::Rabbitmq
-        | StoreType::S3
-        | StoreType::Sqs
-        | StoreType::Sns
-        | StoreType::Opensearch
-        | StoreType::Smtp => None,
     }
 }
