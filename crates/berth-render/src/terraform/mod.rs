@@ -110,6 +110,11 @@ pub const EMULATOR_TOGGLES: &[EmulatorToggle] = &[
         why: "moto creates the read replica but never reports it available, so the provider waits until its timeout",
     },
     EmulatorToggle {
+        variable: "enable_redrive_allow_policy",
+        what: "the redrive allow policy that limits a dead-letter queue to its own queue (sqs stores)",
+        why: "moto does not keep a queue's RedriveAllowPolicy, so the provider waits for it until its timeout",
+    },
+    EmulatorToggle {
         variable: "enable_pod_identity",
         what: "EKS Pod Identity associations of workload roles",
         why: "moto does not implement the EKS Pod Identity API",
@@ -186,6 +191,7 @@ impl<'a> Plan<'a> {
                 "enable_elasticache" => self.has(StoreType::Redis),
                 "enable_opensearch" => self.has(StoreType::Opensearch),
                 "enable_ses" => self.has(StoreType::Smtp),
+                "enable_redrive_allow_policy" => self.has(StoreType::Sqs),
                 "enable_pod_identity" => !platform::roles(self).is_empty(),
                 "enable_read_replicas" => {
                     self.stores.iter().any(|s| platform::read_replicas(s) > 0)

@@ -106,7 +106,9 @@ pub(super) fn store_attributes(
             let topics: Vec<Expression> = topics_of(plan, &store.name)
                 .map(|t| expr(&format!("module.{}.arn", module(t))))
                 .collect();
-            let b = b.add_attribute(("name", limit(id, 76)));
+            let b = b
+                .add_attribute(("name", limit(id, 76)))
+                .add_attribute(("restrict_redrive", expr("var.enable_redrive_allow_policy")));
             if topics.is_empty() {
                 b
             } else {

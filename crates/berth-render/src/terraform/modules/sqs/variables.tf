@@ -48,3 +48,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "restrict_redrive" {
+  description = "Whether the dead-letter queue accepts redrives from this queue only (off only for emulators that do not keep the policy)."
+  type        = bool
+  default     = true
+}
