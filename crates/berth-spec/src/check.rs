@@ -11,6 +11,7 @@ mod deployments;
 mod envs;
 mod fields;
 mod graph;
+mod observe;
 mod refs;
 mod secrets;
 mod services;
@@ -54,6 +55,7 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     envs::check_environments(&mut cx);
     deployments::check_deployments(&mut cx);
     delivery::check_delivery(&mut cx);
+    observe::check_observability(&mut cx);
     unused::check_unused(&mut cx);
     cx.finish()
 }

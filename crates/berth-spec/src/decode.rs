@@ -88,6 +88,22 @@ decode_int!(u8, "an integer from 0 to 255");
 decode_int!(u16, "an integer from 0 to 65535");
 decode_int!(u32, "a non-negative integer");
 
+impl Decode for f64 {
+    fn expected() -> &'static str {
+        "a number"
+    }
+    fn decode(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+        match node.value {
+            Value::Float(f) => Some(f),
+            Value::Int(i) => Some(i as f64),
+            _ => {
+                diags.push(wrong_type(node, what, Self::expected()));
+                None
+            }
+        }
+    }
+}
+
 impl<T: Decode> Decode for Option<T> {
     fn expected() -> &'static str {
         T::expected()

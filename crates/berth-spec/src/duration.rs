@@ -23,10 +23,16 @@ pub enum DurationError {
 }
 
 /// Units in the order they are tried: `ms` before `m`.
-const UNITS: [(&str, u64); 4] = [("ms", 1), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)];
+const UNITS: [(&str, u64); 5] = [
+    ("ms", 1),
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1_000),
+];
 
 impl Duration {
-    /// One or more `<digits><unit>` groups, units `h`, `m`, `s`, `ms`; nothing else (no spaces,
+    /// One or more `<digits><unit>` groups, units `d`, `h`, `m`, `s`, `ms`; nothing else (no spaces,
     /// no fractions, no bare numbers).
     pub fn parse(text: &str) -> Result<Self, DurationError> {
         let malformed = || DurationError::Malformed(text.to_string());
@@ -110,6 +116,7 @@ mod tests {
         assert_eq!(secs("1m30s"), Some(90));
         assert_eq!(secs("500ms"), Some(1));
         assert_eq!(secs("2h"), Some(7200));
+        assert_eq!(secs("15d"), Some(15 * 86_400));
         assert_eq!(secs("0s"), Some(0));
         assert_eq!(secs("1h1m1s1ms"), Some(3662));
         for bad in [

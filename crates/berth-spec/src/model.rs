@@ -2,6 +2,7 @@
 //! no spans, every default applied, every reference wired; durations, quantities, images and
 //! versions stay the typed values the spec decoded, so no later stage parses text again.
 
+use crate::duration::Duration;
 use crate::image::ImageRef;
 use crate::port::Protocol;
 use crate::quantity::{Cpu, Memory};
@@ -37,6 +38,56 @@ pub struct Model {
     /// The project's Git repository, when the spec names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<RepositoryModel>,
+    /// What the environment observes: metrics, traces, logs (docs/observability.md).
+    #[serde(skip_serializing_if = "ObservabilityModel::is_off")]
+    pub observability: ObservabilityModel,
+}
+
+/// The service name (compose service, Kubernetes Service) of the OpenTelemetry Collector that
+/// workloads send OTLP to when traces are on.
+pub const OTEL_COLLECTOR: &str = "otel-collector";
+/// OTLP over gRPC.
+pub const OTLP_GRPC_PORT: u16 = 4317;
+/// OTLP over HTTP: the port `OTEL_EXPORTER_OTLP_ENDPOINT` names.
+pub const OTLP_HTTP_PORT: u16 = 4318;
+
+/// An environment's observability settings, the stack's `observability:` with the environment's
+/// keys over it (nearest along `extends` first).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservabilityModel {
+    /// Scrape the services' metrics endpoints and the stores' exporters; rules and dashboards.
+    pub metrics: bool,
+    /// OTLP traces to the collector (`OTEL_*` variables on every workload).
+    pub traces: bool,
+    /// Workload logs collected and shipped (Loki locally, CloudWatch on AWS).
+    pub logs: bool,
+    /// How long metrics and logs are kept.
+    pub retention: Duration,
+    /// Time between two scrapes.
+    pub scrape_interval: Duration,
+    /// Share of traces kept (0 to 1).
+    pub sampling_ratio: f64,
+}
+
+impl ObservabilityModel {
+    /// Nothing observed.
+    pub fn is_off(&self) -> bool {
+        !(self.metrics || self.traces || self.logs)
+    }
+
+    /// Retention in whole days, at least 1 (CloudWatch and Prometheus count in days).
+    pub fn retention_days(&self) -> u32 {
+        self.retention.secs().div_ceil(86_400).max(1)
+    }
+}
+
+/// A service's Prometheus metrics endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetricsModel {
+    pub port_name: String,
+    pub port: u16,
+    /// HTTP path (`/metrics` unless written).
+    pub path: String,
 }
 
 /// The project's Git repository: what GitOps syncs and CI runs in.
@@ -368,6 +419,9 @@ pub struct Workload {
     /// Delivery strategy (services; rolling unless the spec says otherwise).
     #[serde(skip_serializing_if = "StrategyModel::is_rolling")]
     pub strategy: StrategyModel,
+    /// The Prometheus endpoint the service serves, when the spec declares one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsModel>,
 }
 
 /// A project file or folder mounted read-only into a workload.

@@ -36,8 +36,41 @@ spec_struct! {
         deployments: Map<Deployment>,
         /// The Git repository of the project: what GitOps syncs from and CI runs in.
         repository: Option<Repository>,
+        /// Metrics, traces and logs of the stack (docs/observability.md); environments override.
+        observability: Option<Observability>,
     }
     required: [name]
+}
+
+spec_struct! {
+    /// What the stack observes and how (docs/observability.md). A flag not written along the
+    /// environment's chain nor here is off.
+    pub struct Observability {
+        /// Scrape the services' `metrics` endpoints and the stores' exporters; rules and dashboards.
+        metrics: Option<Spanned<bool>>,
+        /// Send traces over OTLP to an OpenTelemetry Collector (`OTEL_*` variables on every workload).
+        traces: Option<Spanned<bool>>,
+        /// Collect the workloads' logs (Loki locally, CloudWatch on AWS).
+        logs: Option<Spanned<bool>>,
+        /// How long metrics and logs are kept (default `15d`).
+        retention: Option<Spanned<Duration>>,
+        /// Time between two scrapes (default `30s`).
+        scrape_interval: Option<Spanned<Duration>>,
+        /// Share of traces kept, from 0 to 1 (default 0.1).
+        sampling_ratio: Option<Spanned<f64>>,
+    }
+    required: []
+}
+
+spec_struct! {
+    /// A service's Prometheus metrics endpoint.
+    pub struct Metrics {
+        /// Name of the declared port that serves the metrics.
+        port: Name,
+        /// HTTP path (default `/metrics`).
+        path: Option<Spanned<String>>,
+    }
+    required: [port]
 }
 
 spec_struct! {
@@ -157,6 +190,8 @@ spec_struct! {
         dev: Option<Dev>,
         /// How a new version replaces the old one: rolling (default), blue-green or canary.
         strategy: Option<Strategy>,
+        /// The Prometheus metrics endpoint the service serves (docs/observability.md).
+        metrics: Option<Metrics>,
     }
     required: []
 }
@@ -405,6 +440,8 @@ spec_struct! {
         secrets: Map<Secret>,
         /// Cloud sizing (Terraform).
         infra: Option<Infra>,
+        /// Observability settings of this environment (each key overrides the stack's).
+        observability: Option<Observability>,
     }
     required: []
 }

@@ -18,6 +18,8 @@ pub(super) struct Resolver<'a> {
     pub stack: String,
     /// Every secret needed so far, by name, in the order first asked for.
     pub secrets: IndexMap<String, SecretModel>,
+    /// The environment's observability settings.
+    pub observability: crate::model::ObservabilityModel,
 }
 
 impl<'a> Resolver<'a> {
@@ -34,6 +36,7 @@ impl<'a> Resolver<'a> {
                 .map(|d| d.value.as_str()),
             stack: spec.name.value.clone(),
             secrets: IndexMap::new(),
+            observability: super::observe::observability(spec, chain),
         }
     }
 

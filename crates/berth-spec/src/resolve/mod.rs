@@ -5,6 +5,7 @@
 mod context;
 pub mod delivery;
 mod infra;
+pub(crate) mod observe;
 mod resources;
 mod stores;
 mod workloads;
@@ -75,6 +76,7 @@ pub fn resolve(spec: &Spec, env_name: &str) -> Result<Model, ResolveError> {
         secrets: r.secrets.into_values().collect(),
         infra: r.cloud.map(|_| infra::infra_model(&stack, &chain)),
         repository: spec.repository.as_ref().map(delivery::repository),
+        observability: r.observability,
         stack,
     })
 }

@@ -47,7 +47,7 @@ fn workload(
     let ports = ports(svc, &overrides);
     let health = svc.health.as_ref().and_then(|h| health(h, &ports));
     let deps = dependencies(r, svc, stores);
-    let env = env_vars(r, svc, &overrides, &deps.wiring);
+    let env = env_vars(r, name, svc, &overrides, &deps.wiring);
     let autoscale = pick(&overrides, svc.autoscale.as_ref(), |o| o.autoscale.as_ref());
     let resources = pick(&overrides, svc.resources.as_ref(), |o| o.resources.as_ref());
     let expose = pick(&overrides, svc.expose.as_ref(), |o| o.expose.as_ref());
@@ -114,6 +114,7 @@ fn workload(
         } else {
             StrategyModel::Rolling
         },
+        metrics: super::observe::metrics(svc, &ports),
         ports,
     }
 }
@@ -219,11 +220,13 @@ fn dependencies(r: &Resolver, svc: &Service, stores: &[StoreModel]) -> Deps {
 /// a wiring one of the same name), then the declared secrets.
 fn env_vars(
     r: &mut Resolver,
+    name: &str,
     svc: &Service,
     overrides: &Overrides,
     wiring: &IndexMap<String, Wiring>,
 ) -> Vec<EnvVar> {
-    let mut env: Vec<EnvVar> = Vec::new();
+    let mut env: Vec<EnvVar> =
+        super::observe::otel_env(&r.observability, r.platform, &r.stack, r.env_name, name);
     for (dep, w) in wiring {
         let prefix = screaming_snake(dep);
         for (suffix, value) in w.vars() {
