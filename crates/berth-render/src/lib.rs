@@ -9,6 +9,7 @@ pub mod ci;
 pub mod compose;
 pub mod gitops;
 pub mod kube;
+pub mod observe;
 pub mod plan;
 mod store_args;
 pub mod terraform;
