@@ -49,8 +49,9 @@ all_present() {
 # --- platform stand-ins (issue 14): thin layers FROM base, each in images/<name>/ ---------------
 #   berth-local/localstack:4   moto's server (PyPI moto[server]) as LocalStack: S3, SQS, SNS on 4566
 #   berth-local/mariadb:10.11  Debian's mariadb-server as the official mariadb image (mysql stores)
-PLATFORM_IMAGES=(localstack mariadb)
-declare -A PLATFORM_TAGS=([localstack]="berth-local/localstack:4" [mariadb]="berth-local/mariadb:10.11")
+#   berth-local/prometheus:2   Debian's prometheus as prom/prometheus (observability, issue 15)
+PLATFORM_IMAGES=(localstack mariadb prometheus)
+declare -A PLATFORM_TAGS=([localstack]="berth-local/localstack:4" [mariadb]="berth-local/mariadb:10.11" [prometheus]="berth-local/prometheus:2")
 platform_present() {
   local name
   for name in "${PLATFORM_IMAGES[@]}"; do thin_current "$name" "${PLATFORM_TAGS[$name]}" || return 1; done

@@ -1,5 +1,6 @@
 //! ArgoCD artifacts, and the custom resources (ApplicationSet, AppProject, ExternalSecret,
-//! ClusterSecretStore, Argo Rollouts' Rollout and AnalysisTemplate) checked against their CRD
+//! ClusterSecretStore, Argo Rollouts' Rollout and AnalysisTemplate, prometheus-operator's
+//! ServiceMonitor and PrometheusRule) checked against their CRD
 //! schemas. No CRD schema ships offline here
 //! (kubernetes-validate only knows built-in kinds), so `tests/fixtures/crd-schemas/` holds the
 //! subset of each upstream CRD schema that Berth writes, strict like kubectl's field
@@ -158,7 +159,9 @@ fn custom_resources_match_their_crd_schemas() {
 }
 
 /// The custom resources Berth renders, each checked against its CRD schema fixture.
-const CUSTOM_KINDS: [&str; 6] = [
+const CUSTOM_KINDS: [&str; 8] = [
+    "ServiceMonitor",
+    "PrometheusRule",
     "ApplicationSet",
     "AppProject",
     "ExternalSecret",

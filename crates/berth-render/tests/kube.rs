@@ -848,7 +848,7 @@ fn oracle_kubernetes_validate_strict_oldest_and_newest() {
             out.status.success(),
             "kubernetes-validate {version}:\n{text}"
         );
-        // Only the custom resources (External Secrets, Argo Rollouts) lack a built-in schema
+        // Only the custom resources (External Secrets, Argo Rollouts, prometheus-operator) lack a built-in schema
         // (validated in tests/gitops.rs against their own).
         for line in text.lines().filter(|l| l.contains("Couldn't find schema")) {
             assert!(
@@ -856,7 +856,9 @@ fn oracle_kubernetes_validate_strict_oldest_and_newest() {
                     "ExternalSecret",
                     "ClusterSecretStore",
                     "Rollout",
-                    "AnalysisTemplate"
+                    "AnalysisTemplate",
+                    "ServiceMonitor",
+                    "PrometheusRule"
                 ]
                 .iter()
                 .any(|k| line.contains(&format!("kind {k} "))),

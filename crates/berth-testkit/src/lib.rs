@@ -83,6 +83,13 @@ pub const ACTIONLINT: Oracle = Oracle {
     probe: Probe::Program("actionlint"),
 };
 
+/// `promtool`, Prometheus' checker of rules and configuration files.
+pub const PROMTOOL: Oracle = Oracle {
+    name: "promtool",
+    install: "apt-get install prometheus (Debian ships promtool with it)",
+    probe: Probe::Program("promtool"),
+};
+
 /// The `terraform` CLI.
 pub const TERRAFORM: Oracle = Oracle {
     name: "terraform",

@@ -42,6 +42,7 @@ mod merge;
 mod mounts;
 mod netpol;
 mod object;
+mod observe;
 mod parts;
 pub mod plan;
 mod pods;
@@ -52,6 +53,7 @@ mod units;
 mod workloads;
 
 pub use object::{Kind, Meta, Obj};
+pub use observe::STORE_METRICS_PORT_NAME;
 pub use parts::HEADER;
 pub use secrets::{
     generated_secret_name, local_secret_keys, secret_object, secret_ref, MissingSecret,

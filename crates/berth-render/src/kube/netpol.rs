@@ -109,7 +109,9 @@ pub fn workload<'a>(model: &'a Model, graph: &Graph<'a>, w: &'a Workload) -> Obj
             "ports": tcp(&[e.port]),
         }));
     }
+    ingress.extend(super::observe::scrape_ingress(model, &w.name));
     let mut egress = vec![dns()];
+    egress.extend(super::observe::otlp_egress(model));
     for d in &w.uses {
         match d.kind {
             DepKind::Service => {
@@ -171,11 +173,12 @@ fn store_policy<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
     if super::backups::scheduled(store).is_some() {
         clients.push(&backup);
     }
-    let ports: Vec<u16> = store_ports(store).iter().map(|(_, p)| *p).collect();
+    let ports: Vec<u16> = store_ports(model, store).iter().map(|(_, p)| *p).collect();
     let mut ingress = Vec::new();
     if !clients.is_empty() {
         ingress.push(node!({ "from": [pods_in(&clients)], "ports": tcp(&ports) }));
     }
+    ingress.extend(super::observe::scrape_ingress(model, &store.name));
     let mut egress = vec![dns()];
     if mongo_rs(store) {
         let me = store.name.as_str();

@@ -27,12 +27,14 @@ pub enum Kind {
     HorizontalPodAutoscaler,
     PodDisruptionBudget,
     Ingress,
+    ServiceMonitor,
+    PrometheusRule,
     NetworkPolicy,
 }
 
 impl Kind {
     /// Every kind, in apply order.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::Namespace,
         Kind::ClusterSecretStore,
         Kind::ServiceAccount,
@@ -51,6 +53,8 @@ impl Kind {
         Kind::HorizontalPodAutoscaler,
         Kind::PodDisruptionBudget,
         Kind::Ingress,
+        Kind::ServiceMonitor,
+        Kind::PrometheusRule,
         Kind::NetworkPolicy,
     ];
 
@@ -75,6 +79,8 @@ impl Kind {
             Kind::HorizontalPodAutoscaler => ("autoscaling/v2", "HorizontalPodAutoscaler"),
             Kind::PodDisruptionBudget => ("policy/v1", "PodDisruptionBudget"),
             Kind::Ingress => ("networking.k8s.io/v1", "Ingress"),
+            Kind::ServiceMonitor => ("monitoring.coreos.com/v1", "ServiceMonitor"),
+            Kind::PrometheusRule => ("monitoring.coreos.com/v1", "PrometheusRule"),
             Kind::NetworkPolicy => ("networking.k8s.io/v1", "NetworkPolicy"),
         }
     }
@@ -108,6 +114,8 @@ impl Kind {
             Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
             Kind::PodDisruptionBudget => "poddisruptionbudget",
             Kind::Ingress => "ingress",
+            Kind::ServiceMonitor => "servicemonitor",
+            Kind::PrometheusRule => "prometheusrule",
             Kind::NetworkPolicy => "networkpolicy",
         }
     }

@@ -205,7 +205,9 @@ fn phase_of(model: &Model, o: &Obj) -> PhaseName {
         | Kind::Role
         | Kind::RoleBinding
         | Kind::NetworkPolicy => return PhaseName::Namespace,
-        Kind::ConfigMap | Kind::ExternalSecret => return PhaseName::Config,
+        Kind::ConfigMap | Kind::ExternalSecret | Kind::ServiceMonitor | Kind::PrometheusRule => {
+            return PhaseName::Config
+        }
         Kind::Ingress => return PhaseName::Ingress,
         _ => {}
     }
@@ -219,6 +221,7 @@ fn phase_of(model: &Model, o: &Obj) -> PhaseName {
         }
         Some(w) if w.is_job() => PhaseName::Jobs,
         Some(_) => PhaseName::Services,
+        None if owner == super::observe::OWNER => PhaseName::Services,
         None => PhaseName::Config,
     }
 }

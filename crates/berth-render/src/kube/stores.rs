@@ -50,9 +50,15 @@ pub fn port_name(kind: StoreType) -> &'static str {
 }
 
 /// (name, port) of every port of a store.
-pub fn ports(store: &StoreModel) -> Vec<(&str, u16)> {
+pub fn ports<'a>(model: &Model, store: &'a StoreModel) -> Vec<(&'a str, u16)> {
     let mut v = vec![(port_name(store.kind), store.port)];
     v.extend(store.extra_ports.iter().map(|p| (p.name.as_str(), p.port)));
+    if let Some(t) = crate::observe::targets(model)
+        .into_iter()
+        .find(|t| t.job == store.name)
+    {
+        v.push((super::observe::STORE_METRICS_PORT_NAME, t.port));
+    }
     v
 }
 
@@ -90,7 +96,7 @@ fn headless(store: &StoreModel) -> String {
 fn in_cluster<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
     let name = store.name.as_str();
     let lab = labels(model, name, "store");
-    let svc_ports: Node = ports(store)
+    let svc_ports: Node = ports(model, store)
         .into_iter()
         .map(|(n, p)| node!({ "name": n, "port": p, "targetPort": n, "protocol": "TCP" }))
         .collect();
@@ -302,7 +308,7 @@ fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>
         }
         _ => {}
     }
-    let cports: Node = ports(store)
+    let cports: Node = ports(model, store)
         .into_iter()
         .map(|(n, p)| node!({ "name": n, "containerPort": p, "protocol": "TCP" }))
         .collect();

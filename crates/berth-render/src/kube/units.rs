@@ -7,7 +7,7 @@
 use super::netpol::{self, Graph};
 use super::object::Obj;
 use super::parts::{STACK_WAVE, STORE_WAVE, SYNC_WAVE};
-use super::{backups, secrets, stores, workloads};
+use super::{backups, observe, secrets, stores, workloads};
 use berth_spec::model::{StoreModel, Workload};
 use berth_spec::Model;
 use std::collections::HashMap;
@@ -16,6 +16,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy)]
 pub enum Unit<'a> {
     Stack,
+    /// Rules, dashboards and the collector (when the environment observes anything).
+    Observability,
     Store(&'a StoreModel),
     Workload(&'a Workload),
 }
@@ -24,6 +26,7 @@ pub enum Unit<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnitKey<'a> {
     Stack,
+    Observability,
     Store(&'a str),
     Workload(&'a str),
 }
@@ -32,6 +35,7 @@ impl<'a> Unit<'a> {
     pub fn key(&self) -> UnitKey<'a> {
         match self {
             Unit::Stack => UnitKey::Stack,
+            Unit::Observability => UnitKey::Observability,
             Unit::Store(s) => UnitKey::Store(&s.name),
             Unit::Workload(w) => UnitKey::Workload(&w.name),
         }
@@ -48,7 +52,9 @@ pub struct EnvUnits<'a> {
 
 impl<'a> EnvUnits<'a> {
     pub fn new(model: &'a Model) -> Self {
+        let observes = (!model.observability.is_off()).then_some(Unit::Observability);
         let units: Vec<Unit> = std::iter::once(Unit::Stack)
+            .chain(observes)
             .chain(model.stores.iter().map(Unit::Store))
             .chain(model.workloads.iter().map(Unit::Workload))
             .collect();
@@ -83,14 +89,17 @@ impl<'a> EnvUnits<'a> {
                 objs.push(netpol::default_deny(model));
                 in_wave(objs, STACK_WAVE)
             }
+            Unit::Observability => observe::objects(model),
             Unit::Store(s) => {
                 let mut objs = stores::objects(model, s);
+                objs.extend(observe::service_monitor(model, &s.name));
                 objs.extend(netpol::store(model, s));
                 objs.extend(backups::objects(model, s));
                 in_wave(objs, STORE_WAVE)
             }
             Unit::Workload(w) => {
                 let mut objs = workloads::objects(model, w);
+                objs.extend(observe::service_monitor(model, &w.name));
                 objs.push(netpol::workload(model, &self.graph, w));
                 objs
             }

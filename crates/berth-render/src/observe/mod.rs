@@ -98,7 +98,7 @@ fn store_target(s: &StoreModel) -> Option<Target> {
             job: s.name.clone(),
             host: s.name.clone(),
             port: RABBITMQ_METRICS_PORT,
-            port_name: "prometheus".into(),
+            port_name: crate::kube::STORE_METRICS_PORT_NAME.into(),
             path: "/metrics".into(),
             metrics: RABBITMQ_METRICS,
             store: Some(s.kind),
