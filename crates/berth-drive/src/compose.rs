@@ -414,6 +414,9 @@ impl<'a> ComposeDriver<'a> {
             self.wait(&targets, opts.timeout, obs)?;
             started.extend(names.iter().map(|s| s.to_string()));
         }
+        if !sel.workloads.is_empty() {
+            started.extend(self.up_observability(opts, obs)?);
+        }
         let after = if started.is_empty() {
             before.clone()
         } else {
@@ -423,6 +426,52 @@ impl<'a> ComposeDriver<'a> {
             endpoints: endpoints(&self.plan, sel),
             ..compare(&before, &after, &started)
         })
+    }
+
+    /// Start the observability profile's services whose image is on this machine (the image
+    /// its variable names, else the rendered default; nothing is pulled), each waited for; the
+    /// others are reported as skipped. Returns the started services.
+    fn up_observability(
+        &self,
+        opts: &UpOptions,
+        obs: &dyn Observer,
+    ) -> Result<Vec<String>, DriveError> {
+        let mut targets = Vec::new();
+        for o in &self.plan.observability {
+            let image = std::env::var(&o.variable).unwrap_or_else(|_| o.image.clone());
+            let inspect = Cmd::new("docker").args([
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                image.as_str(),
+            ]);
+            match self.runner.output(&inspect) {
+                Ok(out) if out.success() => targets.push(o.unit.clone()),
+                _ => obs.step(&format!(
+                    "observability: not starting {}: image {image} is not on this machine (set {} to a local image)",
+                    o.unit.service, o.variable
+                )),
+            }
+        }
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<&str> = targets.iter().map(|u| u.service.as_str()).collect();
+        obs.step(&format!("starting observability: {}", names.join(", ")));
+        let mut args = vec![
+            "--profile",
+            "observability",
+            "up",
+            "-d",
+            "--no-deps",
+            "--pull",
+            "never",
+        ];
+        args.extend(names.iter().copied());
+        self.exec(&self.compose_cmd(args))?;
+        self.wait(&targets, opts.timeout, obs)?;
+        Ok(names.iter().map(|s| s.to_string()).collect())
     }
 
     /// Fail unless every one of `stores` (which this start relies on without starting them)
@@ -641,7 +690,12 @@ pub fn endpoints(plan: &ComposePlan, sel: &Selection) -> Vec<Endpoint> {
         .iter()
         .filter(|s| sel.stores.contains(&s.name))
         .flat_map(|s| s.endpoints.iter().cloned());
-    workloads.chain(stores).collect()
+    let observability = plan
+        .observability
+        .iter()
+        .filter(|_| !sel.workloads.is_empty())
+        .flat_map(|o| o.endpoints.iter().cloned());
+    workloads.chain(stores).chain(observability).collect()
 }
 
 #[cfg(test)]

@@ -458,10 +458,13 @@ fn oracle_examples() {
             }
             seen += 1;
             let (_tmp, dir, m) = write_model(m);
-            for files in [
-                &["-f", "compose.stores.yaml"][..],
-                &["-f", "compose.stores.yaml", "-f", "compose.services.yaml"][..],
-            ] {
+            // Every file of the plan (the observability profile's too, when there is one).
+            let plan = compose::plan(&m);
+            let all: Vec<&str> = ["--profile", "observability"]
+                .into_iter()
+                .chain(plan.files.iter().flat_map(|f| ["-f", f.as_str()]))
+                .collect();
+            for files in [&["-f", "compose.stores.yaml"][..], &all[..]] {
                 let mut args = vec!["-p", m.stack.as_str()];
                 args.extend_from_slice(files);
                 args.extend_from_slice(&["config", "-q"]);

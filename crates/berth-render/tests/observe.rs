@@ -290,3 +290,138 @@ fn oracle_promtool_accepts_the_prometheus_rule_of_every_environment() {
     assert!(out.status.success(), "{text}");
     assert_eq!(text.matches("SUCCESS").count(), 3, "{text}");
 }
+
+/// The compose environment of the fixture, written out as `berth up` writes it (secret files
+/// with stand-in values, build contexts present).
+fn compose_project(m: &Model) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::Builder::new()
+        .prefix("berth-observe-")
+        .tempdir()
+        .unwrap();
+    let out = tmp.path().join("deploy");
+    let set = berth_render::compose::render(m);
+    berth_drive::artifacts::write(&set, &out).unwrap();
+    let secrets =
+        berth_render::compose::secret_files(m, &|s, k| Some(format!("x-{s}-{k}"))).unwrap();
+    berth_drive::artifacts::write(&secrets, &out).unwrap();
+    std::fs::create_dir_all(tmp.path().join("secrets")).unwrap();
+    std::fs::write(tmp.path().join("secrets/signing.key"), "k").unwrap();
+    std::fs::write(tmp.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    let dir = out.join(berth_render::compose::dir(m));
+    (tmp, dir)
+}
+
+#[test]
+fn compose_runs_the_profile_with_the_same_rules_and_dashboards() {
+    let m = model("local");
+    let plan = berth_render::compose::plan(&m);
+    assert_eq!(plan.files.last().unwrap(), "compose.observability.yaml");
+    let services: Vec<&str> = plan
+        .observability
+        .iter()
+        .map(|o| o.unit.service.as_str())
+        .collect();
+    // Traces are off in `local`; logs still go through the collector.
+    assert_eq!(services, ["prometheus", "grafana", "otel-collector"]);
+    let urls: Vec<&str> = plan
+        .observability
+        .iter()
+        .flat_map(|o| o.endpoints.iter().map(|e| e.url.as_str()))
+        .collect();
+    assert_eq!(urls, ["http://127.0.0.1:9090", "http://127.0.0.1:3000"]);
+    let set = berth_render::compose::render(&m);
+    let text = |p: &str| {
+        String::from_utf8(
+            set.get(&format!("compose/local/{p}"))
+                .unwrap_or_else(|| panic!("{p}"))
+                .to_vec(),
+        )
+        .unwrap()
+    };
+    let rules: Value = serde_saphyr::from_str(&text("observability/rules.yml")).unwrap();
+    assert_eq!(rules, serde_json::to_value(rules_of(&m)).unwrap());
+    let prom: Value = serde_saphyr::from_str(&text("observability/prometheus.yml")).unwrap();
+    let jobs: Vec<&str> = prom["scrape_configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(jobs, ["api", "worker", "rabbitmq"]);
+    assert_eq!(prom["global"]["scrape_interval"], "15s");
+    let board: Value =
+        serde_json::from_str(&text("observability/grafana/dashboards/api.json")).unwrap();
+    assert_eq!(
+        board["panels"][0]["targets"][0]["expr"],
+        "sum(rate(http_requests_total{job=\"api\"}[5m]))"
+    );
+    let doc: Value = serde_saphyr::from_str(&text("compose.observability.yaml")).unwrap();
+    for s in services {
+        assert_eq!(doc["services"][s]["profiles"][0], "observability", "{s}");
+    }
+    assert_eq!(
+        doc["services"]["prometheus"]["image"],
+        "${BERTH_PROMETHEUS_IMAGE:-prom/prometheus:v2.53.2}"
+    );
+}
+
+fn rules_of(m: &Model) -> berth_render::observe::rules::RuleFile {
+    rules(m)
+}
+
+#[test]
+fn oracle_promtool_and_compose_accept_the_compose_profile() {
+    berth_testkit::require!(berth_testkit::PROMTOOL, berth_testkit::DOCKER_COMPOSE);
+    let m = model("local");
+    let (_tmp, dir) = compose_project(&m);
+    let out = std::process::Command::new("promtool")
+        .args(["check", "config", "observability/prometheus.yml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("rules.yml") && text.matches("SUCCESS").count() >= 2,
+        "{text}"
+    );
+    let plan = berth_render::compose::plan(&m);
+    let mut args = vec!["compose", "-p", "shop", "--profile", "observability"];
+    for f in &plan.files {
+        args.extend(["-f", f.as_str()]);
+    }
+    args.extend(["config", "--format", "json"]);
+    let out = std::process::Command::new("docker")
+        .args(&args)
+        .current_dir(&dir)
+        .env_remove("BERTH_PROMETHEUS_IMAGE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let prom = &config["services"]["prometheus"];
+    assert_eq!(prom["image"], "prom/prometheus:v2.53.2");
+    let mounts: Vec<&str> = prom["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            "/etc/prometheus/prometheus.yml",
+            "/etc/prometheus/rules.yml"
+        ]
+    );
+    assert!(prom["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["read_only"] == true));
+}

@@ -34,13 +34,14 @@
 //!   which would collide; then one instance and a header note.
 
 mod common;
+pub mod observe;
 pub mod plan;
 mod secrets;
 mod services;
 mod stores;
 
 pub use common::{dir, ComposeOptions, HEADER, SERVICES_FILE, STORES_FILE};
-pub use plan::{plan, ComposePlan};
+pub use plan::{plan, ComposePlan, ObservabilityPlan};
 pub use secrets::{env_file_line, secret_files, secret_targets, MissingSecret, SecretTarget};
 pub use stores::volume_name;
 
@@ -79,6 +80,14 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
         format!("{dir}/{SERVICES_FILE}"),
         format!("{HEADER}{run}{notes}{}", to_yaml(&services)),
     );
+    for (path, text) in observe::files(model) {
+        let text = if path.ends_with(".json") {
+            text
+        } else {
+            format!("{HEADER}{text}")
+        };
+        set.insert(format!("{dir}/{path}"), text);
+    }
     set.insert(format!("{dir}/.env.example"), secrets::env_example(model));
     set.insert(
         format!("{dir}/.gitignore"),

@@ -126,6 +126,21 @@ pub struct ComposePlan {
     pub workloads: Vec<WorkloadPlan>,
     /// Every secret the environment needs, in the model's order.
     pub secrets: Vec<SecretNeed>,
+    /// The observability profile's services (`berth up` starts those whose image is here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observability: Vec<ObservabilityPlan>,
+}
+
+/// A service of the observability profile (compose.observability.yaml).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObservabilityPlan {
+    #[serde(flatten)]
+    pub unit: Unit,
+    /// The image it runs unless `variable` names another.
+    pub image: String,
+    /// The host variable that overrides the image (compose interpolation).
+    pub variable: String,
+    pub endpoints: Vec<Endpoint>,
 }
 
 impl ComposePlan {
@@ -157,7 +172,7 @@ pub fn plan(model: &Model) -> ComposePlan {
         project: model.stack.clone(),
         environment: model.environment.clone(),
         dir: dir(model),
-        files: vec![STORES_FILE.to_string(), SERVICES_FILE.to_string()],
+        files: files(model),
         stores: model
             .stores
             .iter()
@@ -166,7 +181,41 @@ pub fn plan(model: &Model) -> ComposePlan {
             .collect(),
         workloads: model.workloads.iter().map(workload).collect(),
         secrets: secrets(model),
+        observability: observability(model),
     }
+}
+
+/// The stores and services files, and the observability profile's when there is one.
+fn files(model: &Model) -> Vec<String> {
+    let mut files = vec![STORES_FILE.to_string(), SERVICES_FILE.to_string()];
+    if !super::observe::components(model).is_empty() {
+        files.push(super::observe::FILE.to_string());
+    }
+    files
+}
+
+fn observability(model: &Model) -> Vec<ObservabilityPlan> {
+    super::observe::components(model)
+        .into_iter()
+        .map(|c| ObservabilityPlan {
+            unit: Unit {
+                service: c.service.to_string(),
+                kind: Kind::Service,
+                healthcheck: c.service != super::observe::COLLECTOR.service,
+            },
+            image: c.image.to_string(),
+            variable: c.variable.to_string(),
+            endpoints: c
+                .ui
+                .map(|port| Endpoint {
+                    name: c.service.to_string(),
+                    port: port.to_string(),
+                    url: format!("http://127.0.0.1:{port}"),
+                })
+                .into_iter()
+                .collect(),
+        })
+        .collect()
 }
 
 fn store(s: &StoreModel) -> StorePlan {

@@ -9,6 +9,9 @@ use serde_json::{json, Value};
 
 /// Where the rules file is mounted in the Prometheus container.
 pub const RULES_PATH: &str = "/etc/prometheus/rules.yml";
+/// The rules file as `prometheus.yml` names it: beside it (Prometheus resolves it from the
+/// configuration file's directory, and so does `promtool check config`).
+pub const RULES_FILE: &str = "rules.yml";
 
 /// `prometheus.yml`: global intervals, the rules file and one job per target.
 pub fn prometheus(model: &Model) -> Value {
@@ -28,7 +31,7 @@ pub fn prometheus(model: &Model) -> Value {
         .collect();
     json!({
         "global": { "scrape_interval": interval, "evaluation_interval": interval },
-        "rule_files": [RULES_PATH],
+        "rule_files": [RULES_FILE],
         "scrape_configs": jobs,
     })
 }
