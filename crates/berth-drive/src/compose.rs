@@ -340,15 +340,23 @@ impl<'a> ComposeDriver<'a> {
         Ok(select::select(&self.plan, only, services)?)
     }
 
-    /// `docker compose -p STACK -f stores -f services ARGS` in the environment's directory.
+    /// `docker compose -p STACK -f stores -f services ARGS` in the environment's directory
+    /// (with the observability profile's file and `--profile observability` when the
+    /// environment has one, so `down`, `ps` and `logs` see its containers too).
     pub fn compose_cmd<I, S>(&self, args: I) -> Cmd
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        let profile: &[&str] = if self.plan.observability.is_empty() {
+            &[]
+        } else {
+            &["--profile", "observability"]
+        };
         Cmd::new("docker")
             .args(["compose", "--ansi", "never", "-p", self.project()])
             .args(self.plan.files.iter().flat_map(|f| ["-f", f.as_str()]))
+            .args(profile.iter().copied())
             .args(args)
             .cwd(self.ws.compose_dir(self.env()))
     }

@@ -3,7 +3,8 @@
 //! `crate::observe`, Grafana with its datasources and the same dashboards provisioned, the
 //! OpenTelemetry Collector and Jaeger. Their configuration is written beside the compose files
 //! under `observability/` and mounted read-only. Each image is `${VARIABLE:-default}`, so a
-//! local build can stand in (`BERTH_PROMETHEUS_IMAGE=berth-local/prometheus:2`).
+//! local build can stand in (`BERTH_PROMETHEUS_IMAGE=berth-local/prometheus:2`), and each UI's
+//! host port is `${VARIABLE:-port}` (`BERTH_PROMETHEUS_PORT`, 9090 by default).
 
 use super::common::{network, networks_section};
 use crate::observe::config::{self, Sinks, HEALTH_PORT, RULES_PATH};
@@ -29,6 +30,8 @@ pub struct Component {
     pub image: &'static str,
     /// The UI (or API) port published on 127.0.0.1, when it has one.
     pub ui: Option<u16>,
+    /// The variable that overrides the host port of the UI (`${VAR:-port}`).
+    pub port_variable: &'static str,
 }
 
 pub const PROMETHEUS: Component = Component {
@@ -36,24 +39,28 @@ pub const PROMETHEUS: Component = Component {
     variable: "BERTH_PROMETHEUS_IMAGE",
     image: "prom/prometheus:v2.53.2",
     ui: Some(9090),
+    port_variable: "BERTH_PROMETHEUS_PORT",
 };
 pub const GRAFANA: Component = Component {
     service: "grafana",
     variable: "BERTH_GRAFANA_IMAGE",
     image: "grafana/grafana:11.2.0",
     ui: Some(3000),
+    port_variable: "BERTH_GRAFANA_PORT",
 };
 pub const COLLECTOR: Component = Component {
     service: OTEL_COLLECTOR,
     variable: "BERTH_OTEL_COLLECTOR_IMAGE",
     image: "otel/opentelemetry-collector-contrib:0.111.0",
     ui: None,
+    port_variable: "",
 };
 pub const JAEGER: Component = Component {
     service: "jaeger",
     variable: "BERTH_JAEGER_IMAGE",
     image: "jaegertracing/all-in-one:1.60",
     ui: Some(16686),
+    port_variable: "BERTH_JAEGER_PORT",
 };
 
 /// The components this environment runs: Prometheus and Grafana with metrics, the collector
@@ -200,7 +207,8 @@ fn service(model: &Model, c: Component) -> Value {
     }
     s.insert("networks".into(), json!([network(model)]));
     if let Some(port) = c.ui {
-        s.insert("ports".into(), json!([format!("127.0.0.1:{port}:{port}")]));
+        let host = format!("${{{}:-{port}}}", c.port_variable);
+        s.insert("ports".into(), json!([format!("127.0.0.1:{host}:{port}")]));
     }
     if c.service == OTEL_COLLECTOR {
         s.insert(

@@ -3,6 +3,7 @@
 mod check;
 mod config;
 mod deps;
+mod metrics;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ use crate::deps::Deps;
 
 const USAGE: &str = "usage: berth-demo [--check [URL]] [--help] [--version]
 
-Serves GET /health, GET /notes and POST /notes on 0.0.0.0:$PORT (default 8080).
+Serves GET /health, GET /notes, POST /notes and GET /metrics (Prometheus) on 0.0.0.0:$PORT (default 8080).
 Reads REDIS_URL, POSTGRES_URL, RABBITMQ_URL (each optional) and PORT.
 
   --check [URL]  GET URL (default http://127.0.0.1:$PORT/health); exit 0 on a 2xx answer.
@@ -120,6 +121,8 @@ fn router(deps: Arc<Deps>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/notes", get(list_notes).post(add_note))
+        .route("/metrics", get(metrics::metrics))
+        .layer(axum::middleware::from_fn(metrics::record))
         .with_state(deps)
 }
 
