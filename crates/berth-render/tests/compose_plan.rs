@@ -59,10 +59,31 @@ fn the_plan_matches_the_rendered_files() {
         let r = plan::compose(&m);
         let p = &r.plan;
         let file = |name: &str| r.files.get_str(&format!("{}/{name}", p.dir)).unwrap();
-        assert_eq!(p.files, ["compose.stores.yaml", "compose.services.yaml"]);
+        assert_eq!(
+            p.files[..2],
+            ["compose.stores.yaml", "compose.services.yaml"]
+        );
         let stores = services_of(file(&p.files[0]));
         let services = services_of(file(&p.files[1]));
         let ctx = format!("{} ({})", m.stack, m.environment);
+        // The observability profile's file, when there is one, holds exactly its services.
+        let profile: Vec<(String, bool)> = p
+            .files
+            .get(2)
+            .map(|f| {
+                services_of(file(f))
+                    .into_iter()
+                    .map(|s| (s.0, s.1))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let planned: Vec<(String, bool)> = p
+            .observability
+            .iter()
+            .map(|o| (o.unit.service.clone(), o.unit.healthcheck))
+            .collect();
+        assert_eq!(planned, profile, "{ctx}");
+        assert_eq!(p.files.len(), 2 + usize::from(!profile.is_empty()), "{ctx}");
         // The same compose services, in file order.
         let in_files: Vec<&str> = stores
             .iter()
