@@ -287,6 +287,107 @@ fn emulator_tfvars_turn_off_only_declared_toggles() {
     }
 }
 
+/// The `module "NAME"` block of a root's main.tf (squashed).
+fn module_block<'a>(main: &'a str, name: &str) -> Option<&'a str> {
+    let start = main.find(&format!("module \"{name}\" {{"))?;
+    let end = main[start..].find("\n}").map_or(main.len(), |e| start + e);
+    Some(&main[start..end])
+}
+
+/// The `name = "..."` a store module is given.
+fn store_name(main: &str, store: &str) -> String {
+    let block = module_block(main, &format!("store_{}", store.replace('-', "_"))).unwrap();
+    let line = block.lines().find(|l| l.starts_with("  name = ")).unwrap();
+    line.split('"').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn observability_module_has_log_groups_per_workload_and_alarms_for_every_managed_store() {
+    use berth_spec::StoreType;
+    let mut alarmed = 0;
+    for example in CLOUD_EXAMPLES {
+        for model in cloud_models(example) {
+            let env = &model.environment;
+            let set = terraform::render(&model);
+            let main = squash(&hcl_of(&set, &format!("terraform/envs/{env}/main.tf")));
+            let o = &model.observability;
+            let block = module_block(&main, "observability");
+            assert_eq!(block.is_some(), o.metrics || o.logs, "{example}/{env}");
+            let Some(block) = block else { continue };
+            assert!(set
+                .get_str("terraform/modules/observability/main.tf")
+                .is_some());
+            let base = format!("/berth/{}/{env}", model.stack);
+            for w in &model.workloads {
+                assert_eq!(
+                    block.contains(&format!("\"{base}/{}\"", w.name)),
+                    o.logs,
+                    "{example}/{env}: log group of {}\n{block}",
+                    w.name
+                );
+            }
+            let days: u32 = block
+                .lines()
+                .find_map(|l| l.strip_prefix("  retention_days = "))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(days >= o.retention_days(), "{example}/{env}: {days}");
+            for store in model
+                .stores
+                .iter()
+                .filter(|s| s.realization == berth_spec::model::Realized::Managed)
+            {
+                let id = store_name(&main, &store.name);
+                let (list, key) = match store.kind {
+                    // An identifier key is written bare.
+                    StoreType::Postgres | StoreType::Mysql => {
+                        ("rds_instances", format!(" {id} = {{"))
+                    }
+                    StoreType::Redis => ("cache_clusters", format!("\"{id}-001\"")),
+                    StoreType::Mongodb => ("docdb_clusters", format!("\"{id}\"")),
+                    StoreType::Rabbitmq => ("mq_brokers", format!("\"{id}\"")),
+                    _ => continue,
+                };
+                assert_eq!(
+                    block.contains(&key) && block.contains(list),
+                    o.metrics,
+                    "{example}/{env}: no alarm input for {} ({key})\n{block}",
+                    store.name
+                );
+                alarmed += usize::from(o.metrics);
+                if store.replicas > 1
+                    && matches!(store.kind, StoreType::Postgres | StoreType::Mysql)
+                {
+                    assert!(
+                        block.contains(&format!("\"{id}-read-0\"")),
+                        "{example}/{env}: replica lag of {}\n{block}",
+                        store.name
+                    );
+                }
+            }
+        }
+    }
+    assert!(alarmed >= 4, "only {alarmed} managed stores alarmed");
+}
+
+#[test]
+fn no_observability_module_when_nothing_is_observed() {
+    let mut model = cloud_models("srvthreds").remove(0);
+    model.observability.metrics = false;
+    model.observability.traces = false;
+    model.observability.logs = false;
+    let set = terraform::render(&model);
+    assert!(set
+        .get_str("terraform/modules/observability/main.tf")
+        .is_none());
+    let main = hcl_of(
+        &set,
+        &format!("terraform/envs/{}/main.tf", model.environment),
+    );
+    assert!(!main.contains("module \"observability\""), "{main}");
+}
+
 #[test]
 fn snapshot_srvthreds_dev() {
     let models = cloud_models("srvthreds");

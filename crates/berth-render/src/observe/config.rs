@@ -66,7 +66,7 @@ pub fn otel_collector(model: &Model, sinks: Sinks) -> Value {
                     "region": region,
                     "log_group_name": log_group(model),
                     "log_stream_name": "otel",
-                    "log_retention": model.observability.retention_days(),
+                    "log_retention": cloudwatch_retention(model.observability.retention_days()),
                 },
             }),
         ),
@@ -110,6 +110,21 @@ pub fn otel_collector(model: &Model, sinks: Sinks) -> Value {
     })
 }
 
+/// Retention periods CloudWatch Logs accepts, in days.
+const RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// The shortest accepted retention that keeps logs at least `days`.
+pub fn cloudwatch_retention(days: u32) -> u32 {
+    RETENTION_DAYS
+        .iter()
+        .copied()
+        .find(|d| *d >= days)
+        .unwrap_or(3653)
+}
+
 /// The CloudWatch log group of the environment's workloads.
 pub fn log_group(model: &Model) -> String {
     format!("/berth/{}/{}", model.stack, model.environment)
@@ -117,3 +132,16 @@ pub fn log_group(model: &Model) -> String {
 
 /// The collector's health endpoint port (liveness and readiness).
 pub const HEALTH_PORT: u16 = 13133;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_rounds_up_to_a_value_cloudwatch_accepts() {
+        assert_eq!(cloudwatch_retention(15), 30);
+        assert_eq!(cloudwatch_retention(14), 14);
+        assert_eq!(cloudwatch_retention(1), 1);
+        assert_eq!(cloudwatch_retention(5000), 3653);
+    }
+}

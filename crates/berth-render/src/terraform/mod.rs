@@ -17,6 +17,7 @@
 //!   toggles it sets are [`EMULATOR_TOGGLES`], each with the reason the emulator needs it.
 
 mod hclfmt;
+mod observe;
 mod platform;
 
 use crate::artifact::ArtifactSet;
@@ -66,6 +67,7 @@ const MODULES: &[(&str, &[(&str, &str)])] = &[
     ("workload-role", module_files!("workload-role")),
     ("ecr", module_files!("ecr")),
     ("secrets", module_files!("secrets")),
+    ("observability", module_files!("observability")),
 ];
 
 /// A variable of the environment root that turns a part off where an AWS emulator cannot
@@ -325,6 +327,8 @@ const SERVICES: &[&str] = &[
     "iam",
     "kms",
     "logs",
+    "cloudwatch",
+    "amp",
     "mq",
     "rds",
     "s3",
@@ -395,6 +399,7 @@ fn module_used(plan: &Plan, name: &str) -> bool {
             .any(|s| platform::uses_store_access(s.kind)),
         "ecr" => !plan.repositories.is_empty(),
         "secrets" => !plan.generated.is_empty(),
+        "observability" => observe::used(plan),
         _ => false,
     }
 }
@@ -581,6 +586,9 @@ fn main(plan: &Plan) -> Body {
                 .build(),
         );
     }
+    if observe::used(plan) {
+        body = body.add_block(observe::block(plan));
+    }
     body.build()
 }
 
@@ -617,11 +625,13 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
     }
     b = b.add_attribute(("source", format!("../../modules/{source}")));
     let id = format!("{}-{}", plan.name, store.name);
+    // The alarms of the observability module name the same identifier.
+    let identifier = observe::store_identifier(plan, store);
     // Checks (B2025) make sure a managed store has a version.
     let version = store.version.clone().unwrap_or_default();
     b = match store.kind {
         StoreType::Postgres => b
-            .add_attribute(("name", limit(&id, 63)))
+            .add_attribute(("name", identifier.as_str()))
             .add_attribute(("engine_version", version.as_str()))
             .add_attribute(("instance_class", infra.db_instance_class.as_str()))
             .add_attribute(("allocated_storage", gib(&store.storage, 20)))
@@ -632,7 +642,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
             ))
             .add_attribute(("username", store.user.as_str())),
         StoreType::Redis => b
-            .add_attribute(("name", limit(&id, 40)))
+            .add_attribute(("name", identifier.as_str()))
             .add_attribute(("engine_version", redis_engine_version(&version)))
             .add_attribute(("node_type", infra.cache_node_type.as_str()))
             .add_attribute(("multi_az", infra.multi_az)),
@@ -642,7 +652,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
             } else {
                 1
             };
-            b.add_attribute(("name", limit(&id, 63)))
+            b.add_attribute(("name", identifier.as_str()))
                 .add_attribute(("instance_class", infra.docdb_instance_class.as_str()))
                 .add_attribute(("instances", instances))
                 .add_attribute((
@@ -652,7 +662,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
                 .add_attribute(("username", store.user.as_str()))
         }
         StoreType::Rabbitmq => b
-            .add_attribute(("name", limit(&id, 50)))
+            .add_attribute(("name", identifier.as_str()))
             .add_attribute(("engine_version", version.major_minor()))
             .add_attribute(("instance_type", infra.mq_instance_type.as_str()))
             // mq.t3.micro runs single-instance brokers only.

@@ -87,7 +87,7 @@ pub(super) fn store_attributes(
     match store.kind {
         StoreType::Mysql => {
             let engine = mysql_engine(store);
-            b.add_attribute(("name", limit(id, 63)))
+            b.add_attribute(("name", super::observe::store_identifier(plan, store)))
                 .add_attribute(("engine", engine))
                 .add_attribute(("engine_version", rds_version(engine, &version)))
                 .add_attribute(("instance_class", infra.db_instance_class.as_str()))
