@@ -992,3 +992,72 @@ fn shared_volumes_are_one_claim_and_secret_files_a_projected_volume() {
         .collect();
     assert!(keys.contains(&"api-token".to_string()) && keys.contains(&"tls-key".to_string()));
 }
+
+#[test]
+fn in_cluster_stores_are_scraped_through_their_exporter_sidecar() {
+    let spec = fixture();
+    let m = model(&spec, "kind");
+    let objs = objects(&m);
+    let mut seen = 0;
+    for store in m
+        .stores
+        .iter()
+        .filter(|s| s.realization == berth_spec::model::Realized::InCluster)
+    {
+        let name = store.name.as_str();
+        let pod = &find(&objs, "StatefulSet", name)["spec"]["template"]["spec"];
+        let containers = pod["containers"].as_array().unwrap();
+        let port_of = |c: &Value| {
+            c["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == kube::STORE_METRICS_PORT_NAME)
+                .map(|p| p["containerPort"].as_u64().unwrap())
+        };
+        let Some(e) = berth_render::observe::exporter(store.kind) else {
+            continue;
+        };
+        seen += 1;
+        assert_eq!(
+            port_of(&containers[0]),
+            None,
+            "{name}: the store serves no metrics"
+        );
+        let sidecar = containers
+            .iter()
+            .find(|c| c["name"] == e.name)
+            .unwrap_or_else(|| panic!("{name}: no {}", e.name));
+        assert_eq!(port_of(sidecar), Some(u64::from(e.port)), "{name}");
+        // The sidecar reads the store's password from the store's own Secret.
+        let secret = sidecar["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|v| v["valueFrom"]["secretKeyRef"]["name"].as_str())
+            .unwrap();
+        let main_secret = containers[0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|v| v["valueFrom"]["secretKeyRef"]["name"].as_str())
+            .unwrap();
+        assert_eq!(secret, main_secret, "{name}");
+        let monitor = find(&objs, "ServiceMonitor", name);
+        assert_eq!(
+            monitor["spec"]["endpoints"][0]["port"],
+            kube::STORE_METRICS_PORT_NAME
+        );
+        let svc = find(&objs, "Service", name);
+        assert!(svc["spec"]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["port"] == u64::from(e.port)));
+        let exposed = berth_render::observe::exposed(&m);
+        assert!(e.metrics.iter().all(|x| exposed.contains(x)), "{name}");
+    }
+    // kind: postgres and mongo in the cluster (redis on the host: no sidecar, no target).
+    assert_eq!(seen, 2);
+    assert!(!has(&objs, "ServiceMonitor", "redis"));
+}

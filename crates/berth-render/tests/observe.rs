@@ -49,8 +49,9 @@ fn a_monitor_per_target_one_rule_object_and_dashboards_with_the_sidecar_label() 
     let objs = objects(&m);
     let monitors = named(&objs, "ServiceMonitor");
     let names: Vec<&str> = monitors.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["rabbitmq", "api", "worker"]);
-    let worker = &monitors[2].1["spec"];
+    // In-cluster postgres and mongo through their exporter sidecars, redis is on the host.
+    assert_eq!(names, ["postgres", "mongo", "rabbitmq", "api", "worker"]);
+    let worker = &monitors[4].1["spec"];
     assert_eq!(worker["endpoints"][0]["port"], "metrics");
     assert_eq!(worker["endpoints"][0]["path"], "/stats");
     assert_eq!(worker["endpoints"][0]["interval"], "15s");
@@ -212,7 +213,8 @@ fn scrapes_come_from_the_monitoring_namespace_to_the_metrics_port_only() {
     assert_eq!(from_monitoring(&policy("api")), [9090]);
     assert_eq!(from_monitoring(&policy("worker")), [9100]);
     assert_eq!(from_monitoring(&policy("rabbitmq")), [15692]);
-    assert!(from_monitoring(&policy("postgres")).is_empty());
+    assert_eq!(from_monitoring(&policy("postgres")), [9187]);
+    assert_eq!(from_monitoring(&policy("mongo")), [9216]);
     // The collector takes OTLP from the stack's pods only.
     let c = policy("otel-collector");
     let ingress = c["spec"]["ingress"].as_array().unwrap();

@@ -308,8 +308,11 @@ fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>
         }
         _ => {}
     }
+    // An exporter sidecar serves the metrics port, not the store.
+    let sidecar = crate::observe::exporter(store.kind).is_some();
     let cports: Node = ports(model, store)
         .into_iter()
+        .filter(|(n, _)| !(sidecar && *n == super::observe::STORE_METRICS_PORT_NAME))
         .map(|(n, p)| node!({ "name": n, "containerPort": p, "protocol": "TCP" }))
         .collect();
     c.insert("ports", cports);
@@ -339,6 +342,56 @@ fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>
     (c, Node::List(volumes))
 }
 
+/// The exporter sidecar of a store that is scraped through one: it reads the store on
+/// localhost with the store's credentials and serves the `prometheus` port. Hardened like the
+/// store (read-only root, non-root, no capabilities), small limits, probes on its port.
+fn exporter_container<'a>(model: &'a Model, store: &'a StoreModel) -> Option<Node<'a>> {
+    let target = crate::observe::targets(model)
+        .into_iter()
+        .find(|t| t.job == store.name)?;
+    let e = crate::observe::exporter(store.kind)?;
+    let port = super::observe::STORE_METRICS_PORT_NAME;
+    let local = format!("localhost:{}", store.port);
+    let env = match store.kind {
+        StoreType::Redis => vec![
+            node!({ "name": "REDIS_ADDR", "value": format!("redis://{local}") }),
+            password_env(model, store, "REDIS_PASSWORD"),
+        ],
+        StoreType::Postgres => {
+            let db = store.database.as_deref().unwrap_or("postgres");
+            vec![
+                node!({ "name": "DATA_SOURCE_URI", "value": format!("{local}/{db}?sslmode=disable") }),
+                lit("DATA_SOURCE_USER", &store.user),
+                password_env(model, store, "DATA_SOURCE_PASS"),
+            ]
+        }
+        _ => vec![
+            node!({ "name": "MONGODB_URI", "value": format!("mongodb://{local}/?directConnection=true") }),
+            lit("MONGODB_USER", &store.user),
+            password_env(model, store, "MONGODB_PASSWORD"),
+        ],
+    };
+    let probe = |period: u32, failures: u32| node!({ "tcpSocket": { "port": port }, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": failures });
+    Some(node!({
+        "name": e.name,
+        "image": e.image,
+        "imagePullPolicy": pull_policy(model),
+        "ports": [{ "name": port, "containerPort": target.port, "protocol": "TCP" }],
+        "env": env,
+        "resources": {
+            "requests": { "cpu": "10m", "memory": "32Mi" },
+            "limits": { "cpu": "200m", "memory": "128Mi" },
+        },
+        "readinessProbe": probe(10, 3),
+        "livenessProbe": probe(10, 6),
+        "securityContext": container_security(),
+        "volumeMounts": [mount(EXPORTER_TMP, "/tmp")],
+    }))
+}
+
+/// The exporter's own /tmp (the store's may hold a key file).
+const EXPORTER_TMP: &str = "exporter-tmp";
+
 fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Obj<'a> {
     let name = store.name.as_str();
     let (c, volumes) = container(model, store);
@@ -353,7 +406,15 @@ fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Ob
     if replicas > 1 {
         pod.insert("topologySpreadConstraints", topology_spread(model, name));
     }
-    pod.insert("containers", vec![c]);
+    let mut containers = vec![c];
+    let mut volumes = volumes;
+    if let Some(sidecar) = exporter_container(model, store) {
+        containers.push(sidecar);
+        if let Node::List(v) = &mut volumes {
+            v.push(empty_dir(EXPORTER_TMP, "64Mi"));
+        }
+    }
+    pod.insert("containers", containers);
     pod.insert("volumes", volumes);
     let mut meta = Meta::new(name, lab.clone());
     skips(&mut meta, &pod_skips(model));

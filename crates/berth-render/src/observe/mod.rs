@@ -38,6 +38,54 @@ pub const RABBITMQ_METRICS: &[&str] = &[
 /// The port of RabbitMQ's prometheus plugin.
 pub const RABBITMQ_METRICS_PORT: u16 = 15692;
 
+/// A store's Prometheus exporter: a sidecar in the store's pod on Kubernetes, reading the store
+/// on localhost with the store's own credentials. The image is overridable (Kustomize `images:`
+/// on the default name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exporter {
+    pub kind: StoreType,
+    /// Container name.
+    pub name: &'static str,
+    pub image: &'static str,
+    pub port: u16,
+    /// What Berth reads of it (`<store>_up` is 0 while the exporter cannot reach the store).
+    pub metrics: &'static [&'static str],
+}
+
+pub const EXPORTERS: &[Exporter] = &[
+    Exporter {
+        kind: StoreType::Redis,
+        name: "redis-exporter",
+        image: "oliver006/redis_exporter:v1.62.0",
+        port: 9121,
+        metrics: &[
+            "redis_up",
+            "redis_connected_clients",
+            "redis_memory_used_bytes",
+            "redis_evicted_keys_total",
+        ],
+    },
+    Exporter {
+        kind: StoreType::Postgres,
+        name: "postgres-exporter",
+        image: "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        port: 9187,
+        metrics: &["pg_up", "pg_stat_database_numbackends"],
+    },
+    Exporter {
+        kind: StoreType::Mongodb,
+        name: "mongodb-exporter",
+        image: "percona/mongodb_exporter:0.40.0",
+        port: 9216,
+        metrics: &["mongodb_up", "mongodb_ss_connections"],
+    },
+];
+
+/// The exporter of a store type, if it has one.
+pub fn exporter(kind: StoreType) -> Option<&'static Exporter> {
+    EXPORTERS.iter().find(|e| e.kind == kind)
+}
+
 /// What the cluster's monitoring stack scrapes beside the stack on Kubernetes (kube-state-metrics
 /// and the kubelet with cAdvisor, which kube-prometheus-stack installs with prometheus-operator).
 pub const CLUSTER_METRICS: &[&str] = &[
@@ -86,14 +134,25 @@ pub fn targets(model: &Model) -> Vec<Target> {
             store: None,
         })
     });
-    let stores = model.stores.iter().filter_map(store_target);
+    let stores = model.stores.iter().filter_map(|s| store_target(model, s));
     services.chain(stores).collect()
 }
 
-/// A store's own metrics endpoint, when Berth runs the store and it has one.
-fn store_target(s: &StoreModel) -> Option<Target> {
+/// A store's metrics endpoint, when Berth runs the store: RabbitMQ's own, the exporter sidecar of
+/// an in-cluster redis, postgres or mongodb (compose runs no exporters yet).
+fn store_target(model: &Model, s: &StoreModel) -> Option<Target> {
     let runs_here = matches!(s.realization, Realized::Container | Realized::InCluster);
+    let in_cluster = s.realization == Realized::InCluster && model.platform == Platform::Kubernetes;
     match s.kind {
+        k if in_cluster && exporter(k).is_some() => exporter(k).map(|e| Target {
+            job: s.name.clone(),
+            host: s.name.clone(),
+            port: e.port,
+            port_name: crate::kube::STORE_METRICS_PORT_NAME.into(),
+            path: "/metrics".into(),
+            metrics: e.metrics,
+            store: Some(s.kind),
+        }),
         StoreType::Rabbitmq if runs_here => Some(Target {
             job: s.name.clone(),
             host: s.name.clone(),
