@@ -323,8 +323,19 @@ fn compose_runs_the_profile_with_the_same_rules_and_dashboards() {
         .iter()
         .map(|o| o.unit.service.as_str())
         .collect();
-    // Traces are off in `local`; logs still go through the collector.
-    assert_eq!(services, ["prometheus", "grafana", "otel-collector"]);
+    // Traces are off in `local`; logs still go through the collector; the stores compose runs
+    // get their exporters (rabbitmq serves its own metrics).
+    assert_eq!(
+        services,
+        [
+            "prometheus",
+            "grafana",
+            "otel-collector",
+            "postgres-exporter",
+            "redis-exporter",
+            "mongo-exporter"
+        ]
+    );
     let urls: Vec<&str> = plan
         .observability
         .iter()
@@ -349,7 +360,22 @@ fn compose_runs_the_profile_with_the_same_rules_and_dashboards() {
         .iter()
         .map(|j| j["job_name"].as_str().unwrap())
         .collect();
-    assert_eq!(jobs, ["api", "worker", "rabbitmq"]);
+    assert_eq!(
+        jobs,
+        ["api", "worker", "postgres", "redis", "mongo", "rabbitmq"]
+    );
+    let target = |job: &str| {
+        prom["scrape_configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["job_name"] == job)
+            .unwrap()["static_configs"][0]["targets"][0]
+            .clone()
+    };
+    assert_eq!(target("postgres"), "postgres-exporter:9187");
+    assert_eq!(target("redis"), "redis-exporter:9121");
+    assert_eq!(target("mongo"), "mongo-exporter:9216");
     assert_eq!(prom["global"]["scrape_interval"], "15s");
     let board: Value =
         serde_json::from_str(&text("observability/grafana/dashboards/api.json")).unwrap();
@@ -365,6 +391,20 @@ fn compose_runs_the_profile_with_the_same_rules_and_dashboards() {
         doc["services"]["prometheus"]["image"],
         "${BERTH_PROMETHEUS_IMAGE:-prom/prometheus:v2.53.2}"
     );
+    // An exporter reads its store's password from the store's env file, hardened, image overridable.
+    let pg = &doc["services"]["postgres-exporter"];
+    assert_eq!(
+        pg["image"],
+        "${BERTH_POSTGRES_EXPORTER_IMAGE:-quay.io/prometheuscommunity/postgres-exporter:v0.15.0}"
+    );
+    let stores: Value = serde_saphyr::from_str(&text("compose.stores.yaml")).unwrap();
+    assert_eq!(pg["env_file"], stores["services"]["postgres"]["env_file"]);
+    assert!(pg["entrypoint"][2]
+        .as_str()
+        .unwrap()
+        .starts_with("DATA_SOURCE_PASS=\"$$POSTGRES_PASSWORD\""));
+    assert_eq!(pg["read_only"], true);
+    assert_eq!(pg["cap_drop"][0], "ALL");
 }
 
 fn rules_of(m: &Model) -> berth_render::observe::rules::RuleFile {

@@ -6,12 +6,15 @@
 //! local build can stand in (`BERTH_PROMETHEUS_IMAGE=berth-local/prometheus:2`), and each UI's
 //! host port is `${VARIABLE:-port}` (`BERTH_PROMETHEUS_PORT`, 9090 by default).
 
-use super::common::{network, networks_section};
+use super::common::{env_file_entry, network, networks_section};
 use crate::observe::config::{self, Sinks, HEALTH_PORT, RULES_PATH};
 use crate::observe::dashboards::{dashboards, DATASOURCE_UID};
 use crate::observe::rules::rules;
+use crate::observe::{exporter_service, Exporter};
+use berth_spec::model::StoreModel;
 use berth_spec::model::{OTEL_COLLECTOR, OTLP_GRPC_PORT, OTLP_HTTP_PORT};
 use berth_spec::Model;
+use berth_spec::StoreType;
 use serde_json::{json, Map, Value};
 
 /// The profile's compose file, beside the stores and services files.
@@ -128,6 +131,66 @@ pub fn files(model: &Model) -> Vec<(String, String)> {
     out
 }
 
+/// The stores compose runs whose metrics come from an exporter (metrics on).
+pub fn exporters(model: &Model) -> Vec<(&StoreModel, &'static Exporter)> {
+    let targets = crate::observe::targets(model);
+    model
+        .stores
+        .iter()
+        .filter(|s| targets.iter().any(|t| t.job == s.name))
+        .filter_map(|s| crate::observe::exporter(s.kind).map(|e| (s, e)))
+        .collect()
+}
+
+/// A store's exporter: the store's env file carries its password, the image's shell hands it
+/// to the exporter under the name the exporter reads (redis_exporter reads `REDIS_PASSWORD`).
+fn exporter(model: &Model, store: &StoreModel, e: &Exporter) -> Value {
+    let host = format!("{}:{}", store.name, store.port);
+    let (environment, pass) = match store.kind {
+        StoreType::Redis => (json!({ "REDIS_ADDR": format!("redis://{host}") }), None),
+        StoreType::Postgres => {
+            let db = store.database.as_deref().unwrap_or("postgres");
+            (
+                json!({ "DATA_SOURCE_URI": format!("{host}/{db}?sslmode=disable"), "DATA_SOURCE_USER": store.user }),
+                Some((
+                    "DATA_SOURCE_PASS",
+                    "POSTGRES_PASSWORD",
+                    "/bin/postgres_exporter",
+                )),
+            )
+        }
+        _ => (
+            json!({ "MONGODB_URI": format!("mongodb://{host}/?directConnection=true"), "MONGODB_USER": store.user }),
+            Some((
+                "MONGODB_PASSWORD",
+                "MONGO_INITDB_ROOT_PASSWORD",
+                "/mongodb_exporter",
+            )),
+        ),
+    };
+    let mut s = Map::new();
+    s.insert(
+        "image".into(),
+        json!(format!("${{{}:-{}}}", e.variable, e.image)),
+    );
+    s.insert("profiles".into(), json!([PROFILE]));
+    if let Some((to, from, bin)) = pass {
+        s.insert(
+            "entrypoint".into(),
+            json!(["/bin/sh", "-c", format!("{to}=\"$${from}\" exec {bin}")]),
+        );
+    }
+    s.insert("environment".into(), environment);
+    s.insert("env_file".into(), env_file_entry(&store.name));
+    s.insert("networks".into(), json!([network(model)]));
+    s.insert("expose".into(), json!([e.port.to_string()]));
+    s.insert("read_only".into(), json!(true));
+    s.insert("cap_drop".into(), json!(["ALL"]));
+    s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+    s.insert("restart".into(), json!("unless-stopped"));
+    Value::Object(s)
+}
+
 fn datasources(model: &Model) -> Value {
     let mut list = vec![json!({
         "name": "Prometheus", "uid": DATASOURCE_UID, "type": "prometheus",
@@ -143,6 +206,9 @@ fn document(model: &Model, parts: &[Component]) -> Value {
     let mut services = Map::new();
     for c in parts {
         services.insert(c.service.to_string(), service(model, *c));
+    }
+    for (store, e) in exporters(model) {
+        services.insert(exporter_service(&store.name), exporter(model, store, e));
     }
     json!({
         "name": model.stack,

@@ -195,7 +195,7 @@ fn files(model: &Model) -> Vec<String> {
 }
 
 fn observability(model: &Model) -> Vec<ObservabilityPlan> {
-    super::observe::components(model)
+    let mut v: Vec<ObservabilityPlan> = super::observe::components(model)
         .into_iter()
         .map(|c| ObservabilityPlan {
             unit: Unit {
@@ -215,7 +215,23 @@ fn observability(model: &Model) -> Vec<ObservabilityPlan> {
                 .into_iter()
                 .collect(),
         })
-        .collect()
+        .collect();
+    // The stores' exporters: started like the rest of the profile, when their image is here.
+    v.extend(
+        super::observe::exporters(model)
+            .into_iter()
+            .map(|(store, e)| ObservabilityPlan {
+                unit: Unit {
+                    service: crate::observe::exporter_service(&store.name),
+                    kind: Kind::Service,
+                    healthcheck: false,
+                },
+                image: e.image.to_string(),
+                variable: e.variable.to_string(),
+                endpoints: Vec::new(),
+            }),
+    );
+    v
 }
 
 fn store(s: &StoreModel) -> StorePlan {

@@ -38,15 +38,17 @@ pub const RABBITMQ_METRICS: &[&str] = &[
 /// The port of RabbitMQ's prometheus plugin.
 pub const RABBITMQ_METRICS_PORT: u16 = 15692;
 
-/// A store's Prometheus exporter: a sidecar in the store's pod on Kubernetes, reading the store
-/// on localhost with the store's own credentials. The image is overridable (Kustomize `images:`
-/// on the default name).
+/// A store's Prometheus exporter: a sidecar in the store's pod on Kubernetes (reading the store on
+/// localhost), a service `<store>-exporter` of the observability profile in compose; both with
+/// the store's own credentials. In compose the image is `${variable:-image}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exporter {
     pub kind: StoreType,
     /// Container name.
     pub name: &'static str,
     pub image: &'static str,
+    /// The compose variable that overrides the image.
+    pub variable: &'static str,
     pub port: u16,
     /// What Berth reads of it (`<store>_up` is 0 while the exporter cannot reach the store).
     pub metrics: &'static [&'static str],
@@ -57,6 +59,7 @@ pub const EXPORTERS: &[Exporter] = &[
         kind: StoreType::Redis,
         name: "redis-exporter",
         image: "oliver006/redis_exporter:v1.62.0",
+        variable: "BERTH_REDIS_EXPORTER_IMAGE",
         port: 9121,
         metrics: &[
             "redis_up",
@@ -69,6 +72,7 @@ pub const EXPORTERS: &[Exporter] = &[
         kind: StoreType::Postgres,
         name: "postgres-exporter",
         image: "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        variable: "BERTH_POSTGRES_EXPORTER_IMAGE",
         port: 9187,
         metrics: &["pg_up", "pg_stat_database_numbackends"],
     },
@@ -76,6 +80,7 @@ pub const EXPORTERS: &[Exporter] = &[
         kind: StoreType::Mongodb,
         name: "mongodb-exporter",
         image: "percona/mongodb_exporter:0.40.0",
+        variable: "BERTH_MONGODB_EXPORTER_IMAGE",
         port: 9216,
         metrics: &["mongodb_up", "mongodb_ss_connections"],
     },
@@ -138,15 +143,24 @@ pub fn targets(model: &Model) -> Vec<Target> {
     services.chain(stores).collect()
 }
 
-/// A store's metrics endpoint, when Berth runs the store: RabbitMQ's own, the exporter sidecar of
-/// an in-cluster redis, postgres or mongodb (compose runs no exporters yet).
+/// The compose service of a store's exporter.
+pub fn exporter_service(store: &str) -> String {
+    format!("{store}-exporter")
+}
+
+/// A store's metrics endpoint, when Berth runs the store: RabbitMQ's own, the exporter of a
+/// redis, postgres or mongodb (the store's Service on Kubernetes, `<store>-exporter` in compose).
 fn store_target(model: &Model, s: &StoreModel) -> Option<Target> {
     let runs_here = matches!(s.realization, Realized::Container | Realized::InCluster);
-    let in_cluster = s.realization == Realized::InCluster && model.platform == Platform::Kubernetes;
+    let host = if model.platform == Platform::Kubernetes {
+        s.name.clone()
+    } else {
+        exporter_service(&s.name)
+    };
     match s.kind {
-        k if in_cluster && exporter(k).is_some() => exporter(k).map(|e| Target {
+        k if runs_here && exporter(k).is_some() => exporter(k).map(|e| Target {
             job: s.name.clone(),
-            host: s.name.clone(),
+            host,
             port: e.port,
             port_name: crate::kube::STORE_METRICS_PORT_NAME.into(),
             path: "/metrics".into(),
