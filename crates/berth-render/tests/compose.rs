@@ -647,3 +647,91 @@ fn stores_keep_their_data_volume_name_and_server_arguments() {
         "{codes:?}"
     );
 }
+
+/// A compose dev mode: web (build, sync + rebuild triggers), api (an image: sync only), worker
+/// (build, no dev section: nothing).
+const DEV_MODE: &str = "name: devmode\nservices:\n  web:\n    build: { context: ./web/, dockerfile: docker/Dockerfile }\n    health: { exec: [\"true\"] }\n    writable: [/tmp]\n    dev:\n      run: npm run dev\n      watch: [web/src/main.ts, web/package-lock.json, web/package.json]\n      sync: { /app/src: ./web/src/ }\n  api:\n    image: example/api:1\n    health: { exec: [\"true\"] }\n    dev: { watch: [api/requirements.txt], sync: { /srv/app: api/app } }\n  worker:\n    build: { context: worker }\n    health: { exec: [\"true\"] }\nenvironments:\n  local: { platform: compose }\n";
+
+fn dev_model() -> Model {
+    let spec = berth_spec::validate_strict(&Source::new("berth.yaml", DEV_MODE)).unwrap();
+    berth_spec::resolve(&spec, "local").unwrap()
+}
+
+#[test]
+fn dev_mode_syncs_sources_and_rebuilds_on_build_inputs() {
+    let m = dev_model();
+    let set = compose::render(&m);
+    let dev = yaml(&set, "compose/local/compose.dev.yaml");
+    let rules = |svc: &str| dev["services"][svc]["develop"]["watch"].clone();
+    assert_eq!(
+        rules("web"),
+        serde_json::json!([
+            { "action": "sync", "path": "../../../web/src", "target": "/app/src" },
+            { "action": "rebuild", "path": "../../../web/package-lock.json" },
+            { "action": "rebuild", "path": "../../../web/package.json" },
+            { "action": "rebuild", "path": "../../../web/docker/Dockerfile" },
+        ])
+    );
+    // The synced service's root file system is writable in dev mode (the services file made
+    // it read-only for its `writable` paths).
+    assert_eq!(dev["services"]["web"]["read_only"], Value::Bool(false));
+    assert_eq!(
+        yaml(&set, "compose/local/compose.services.yaml")["services"]["web"]["read_only"],
+        Value::Bool(true)
+    );
+    // An image cannot be rebuilt: its sync rule alone.
+    assert_eq!(
+        rules("api"),
+        serde_json::json!([{ "action": "sync", "path": "../../../api/app", "target": "/srv/app" }])
+    );
+    assert!(dev["services"].get("worker").is_none());
+    // `berth up` does not layer it.
+    assert_eq!(
+        compose::plan(&m).files,
+        ["compose.stores.yaml", "compose.services.yaml"]
+    );
+    // No dev section anywhere: no file.
+    let plain = model("threads.yaml");
+    assert!(!compose::render(&plain)
+        .paths()
+        .any(|p| p.ends_with("compose.dev.yaml")));
+}
+
+#[test]
+fn oracle_dev_mode_merges_into_the_stack() {
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
+    let (_tmp, dir, m) = write_model(dev_model());
+    let out = docker_compose(
+        &dir,
+        &[
+            "-p",
+            &m.stack,
+            "-f",
+            "compose.stores.yaml",
+            "-f",
+            "compose.services.yaml",
+            "-f",
+            "compose.dev.yaml",
+            "config",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let web = &config["services"]["web"];
+    // The services file says `read_only: true`; merged, it is off (compose omits `false`).
+    assert_ne!(web["read_only"], Value::Bool(true), "{web}");
+    let watch = web["develop"]["watch"].as_array().unwrap();
+    assert_eq!(watch[0]["action"], "sync");
+    assert_eq!(watch[0]["target"], "/app/src");
+    assert!(
+        watch[0]["path"].as_str().unwrap().ends_with("/web/src"),
+        "{watch:?}"
+    );
+    assert!(web["build"]["context"].as_str().unwrap().ends_with("/web"));
+}

@@ -21,11 +21,27 @@ use crate::diag::Diagnostic;
 use crate::spec::Spec;
 use cx::Cx;
 
-/// B2028: every `files` source exists, as `exists` (a path relative to berth.yaml) says. The
-/// caller owns the file system; this stays pure.
+/// B2028: every `files` source exists, as `exists` (a path relative to berth.yaml) says; B2042:
+/// every `dev.sync` source. The caller owns the file system; this stays pure.
 pub fn missing_files(spec: &Spec, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (name, svc) in &spec.services {
+        let sync = svc.dev.iter().flat_map(|d| d.sync.values());
+        for source in sync.filter(|s| services::inside_project(s)) {
+            if !source.span.is_none() && !exists(&source.value) {
+                out.push(
+                    Diagnostic::error(
+                        "B2042",
+                        source.span,
+                        format!(
+                            "`{}` (synced into `{name}` by `dev.sync`) does not exist",
+                            source.value
+                        ),
+                    )
+                    .help("create it next to berth.yaml, or fix the path (relative to berth.yaml)"),
+                );
+            }
+        }
         for source in svc.files.values() {
             let relative = !source.starts_with('/') && !source.is_empty();
             if relative && !source.span.is_none() && !exists(&source.value) {
@@ -76,6 +92,28 @@ mod tests {
         assert_eq!(
             missing,
             [(8, 24, "`./html` (a file of `web`) does not exist")]
+        );
+        assert!(validate_with(&source, &|_| true).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn missing_sync_sources_point_at_their_path() {
+        let text = "name: demo\nservices:\n  web:\n    build: { context: . }\n    health: { exec: [true] }\n    dev:\n      sync: { /app/src: src, /app/static: ./static }\n";
+        let source = Source::new("berth.yaml", text);
+        let loaded = validate_with(&source, &|p| p == "src");
+        let missing: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.span.line, d.span.col, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            missing,
+            [(
+                "B2042",
+                7,
+                43,
+                "`./static` (synced into `web` by `dev.sync`) does not exist"
+            )]
         );
         assert!(validate_with(&source, &|_| true).diagnostics.is_empty());
     }

@@ -395,6 +395,11 @@ impl Workload {
     pub fn is_job(&self) -> bool {
         self.kind == WorkloadKind::Job
     }
+
+    /// The host command of `dev.run`: a native environment runs the workload as this process.
+    pub fn dev_run(&self) -> Option<&str> {
+        self.dev.as_ref()?.run.as_deref()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -521,9 +526,12 @@ pub struct VolumeModel {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DevModel {
-    pub run: String,
+    /// The host command (native environments); None: the service runs as a container there.
+    pub run: Option<String>,
     pub watch: Vec<String>,
     pub workdir: Option<String>,
+    /// Compose dev mode: project paths synced into the running container.
+    pub sync: Vec<FileMount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

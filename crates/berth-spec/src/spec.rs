@@ -272,16 +272,23 @@ spec_struct! {
 }
 
 spec_struct! {
-    /// The native development loop of a service.
+    /// The development loop of a service (`berth dev`): a host process in native environments,
+    /// its container kept current in compose environments (docs/dev.md).
     pub struct Dev {
-        /// Shell command run on the host (e.g. `npx tsx watch src/engine.ts`).
-        run: Spanned<String>,
-        /// Paths whose changes restart the command.
+        /// Shell command run on the host (e.g. `npx tsx watch src/engine.ts`); native
+        /// environments run the service this way.
+        run: Option<Spanned<String>>,
+        /// Paths relative to berth.yaml whose changes restart the command (native), or rebuild
+        /// the image and recreate the container (compose, a service with `build`) unless a
+        /// `sync` path holds them.
         watch: Vec<Spanned<String>>,
         /// Working directory relative to berth.yaml.
         workdir: Option<Spanned<String>>,
+        /// Compose: project paths copied into the running container when they change, without a
+        /// rebuild: container path → path relative to berth.yaml (like `files`).
+        sync: Map<Spanned<String>>,
     }
-    required: [run]
+    required: []
 }
 
 spec_enum! {

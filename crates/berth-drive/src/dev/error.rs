@@ -6,15 +6,16 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DevError {
-    #[error("environment `{env}` runs on {platform}: `berth dev` runs native environments (platform: native); use `berth up {env}` for compose")]
-    NotNative { env: String, platform: String },
+    #[error("environment `{env}` runs on kubernetes: `berth dev` runs native and compose environments; use `berth up {env}`")]
+    NotNative { env: String },
     #[error(transparent)]
     Drive(#[from] DriveError),
     #[error(transparent)]
     Secret(#[from] SecretError),
-    #[error("service `{name}`: the watch path `{path}` does not exist ({}); create it or fix `dev.watch`", full.display())]
+    #[error("service `{name}`: the {key} path `{path}` does not exist ({}); create it or fix `dev.{key}`", full.display())]
     WatchPathMissing {
         name: String,
+        key: &'static str,
         path: String,
         full: PathBuf,
     },
@@ -48,6 +49,8 @@ pub enum DevError {
     },
     #[error("job `{name}` failed (exit {}); see its log lines above", code.map(|c| c.to_string()).unwrap_or_else(|| "by a signal".into()))]
     JobFailed { name: String, code: Option<i32> },
+    #[error("`docker compose watch` stopped ({}); see its lines above (`watch |`)", code.map(|c| format!("exit {c}")).unwrap_or_else(|| "killed by a signal".into()))]
+    WatchExited { code: Option<i32> },
     #[error("cannot watch the `dev.watch` paths: {0}")]
     Watch(#[from] notify::Error),
     #[error("cannot write {}: {source}", path.display())]

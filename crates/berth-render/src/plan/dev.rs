@@ -1,8 +1,10 @@
 //! The development plan of a native environment (`berth dev`): which services run as host
 //! processes (those with `dev.run`: shell command, working directory, environment, watch paths,
 //! readiness probe) and what runs as containers from the compose realization (the stores, and
-//! the services without `dev.run`). Pure and serializable, like every plan: `berth dev
-//! --dry-run -o json` prints it as it is.
+//! the services without `dev.run`). A compose environment's plan is its compose plan with
+//! `compose.dev.yaml` layered on (`develop.watch`, see [`crate::compose::develop`]) and no
+//! processes. Pure and serializable, like every plan: `berth dev --dry-run -o json` prints it
+//! as it is.
 //!
 //! Decisions:
 //! - Stores of a native environment (realized `host`: reached at 127.0.0.1 on their published
@@ -25,14 +27,18 @@ use berth_spec::{Model, Platform};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// The extra compose file that puts the dev containers on the host's network.
-pub const DEV_FILE: &str = "compose.dev.yaml";
+/// The extra compose file of a dev session: the dev containers of a native environment on the
+/// host's network; compose's `develop.watch` rules in a compose environment.
+pub use crate::compose::DEV_FILE;
+pub use crate::compose::{ServiceWatch, WatchAction, WatchRule};
 
 /// What `berth dev` runs for one native environment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DevPlan {
     pub project: String,
     pub environment: String,
+    /// native (host processes beside containers) or compose (containers kept current).
+    pub platform: Platform,
     /// What runs as containers (stores, services without `dev.run`), in the compose plan's
     /// terms; None when nothing does.
     pub containers: Option<ComposePlan>,
@@ -40,6 +46,9 @@ pub struct DevPlan {
     pub processes: Vec<ProcessPlan>,
     /// The secrets the processes' environments read.
     pub secrets: Vec<SecretNeed>,
+    /// Compose dev mode: what `docker compose watch` syncs into or rebuilds, per service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<ServiceWatch>,
 }
 
 /// One service (or job) run on the host.
@@ -97,15 +106,43 @@ pub enum Probe {
 }
 
 /// The development plan and the compose files of its containers (relative to the output dir).
-/// None unless the environment's platform is native.
+/// None for a Kubernetes environment.
 pub fn dev(model: &Model) -> Option<Rendered<DevPlan>> {
-    if model.platform != Platform::Native {
-        return None;
+    match model.platform {
+        Platform::Native => Some(native(model)),
+        Platform::Compose => Some(compose_dev(model)),
+        Platform::Kubernetes => None,
     }
+}
+
+/// A compose environment: the whole stack as containers, with `compose.dev.yaml` layered on
+/// when a service has a dev mode (`docker compose watch` then keeps it current).
+fn compose_dev(model: &Model) -> Rendered<DevPlan> {
+    let files = compose::render(model);
+    let mut plan = compose::plan(model);
+    let watch = compose::develop::watches(model);
+    if !watch.is_empty() {
+        plan.files.push(DEV_FILE.to_string());
+    }
+    Rendered {
+        files,
+        plan: DevPlan {
+            project: model.stack.clone(),
+            environment: model.environment.clone(),
+            platform: model.platform,
+            containers: Some(plan),
+            processes: Vec::new(),
+            secrets: Vec::new(),
+            watch,
+        },
+    }
+}
+
+fn native(model: &Model) -> Rendered<DevPlan> {
     let processes: Vec<ProcessPlan> = model
         .workloads
         .iter()
-        .filter(|w| w.dev.is_some())
+        .filter(|w| w.dev_run().is_some())
         .map(|w| process(model, w))
         .collect();
     let cmodel = container_model(model);
@@ -123,16 +160,18 @@ pub fn dev(model: &Model) -> Option<Rendered<DevPlan>> {
         (ArtifactSet::default(), None)
     };
     let secrets = process_secrets(model, &processes);
-    Some(Rendered {
+    Rendered {
         files,
         plan: DevPlan {
             project: model.stack.clone(),
             environment: model.environment.clone(),
+            platform: model.platform,
             containers,
             processes,
             secrets,
+            watch: Vec::new(),
         },
-    })
+    }
 }
 
 /// The model of what runs as containers (a compose model): the stores Berth runs (host-realized
@@ -142,7 +181,7 @@ pub fn container_model(model: &Model) -> Model {
     let processes: BTreeSet<&str> = model
         .workloads
         .iter()
-        .filter(|w| w.dev.is_some())
+        .filter(|w| w.dev_run().is_some())
         .map(|w| w.name.as_str())
         .collect();
     let mut m = model.clone();
@@ -156,8 +195,10 @@ pub fn container_model(model: &Model) -> Model {
             s.publish = s.wiring.port.as_plain().and_then(|p| p.parse().ok());
         }
     }
-    m.workloads.retain(|w| w.dev.is_none());
+    m.workloads.retain(|w| w.dev_run().is_none());
     for w in &mut m.workloads {
+        // They run their image as it is: no compose dev mode on the host network.
+        w.dev = None;
         w.uses.retain(|d| !processes.contains(d.name.as_str()));
         w.after_jobs.retain(|j| !processes.contains(j.as_str()));
         w.before.retain(|j| !processes.contains(j.as_str()));
@@ -194,7 +235,7 @@ fn process(model: &Model, w: &Workload) -> ProcessPlan {
     ProcessPlan {
         name: w.name.clone(),
         kind: if w.is_job() { Kind::Job } else { Kind::Service },
-        run: dev.run.clone(),
+        run: dev.run.clone().unwrap_or_default(),
         workdir: dev.workdir.clone().unwrap_or_else(|| ".".into()),
         env: process_env(model, w),
         watch: dev.watch.clone(),

@@ -41,6 +41,7 @@ fn check_service(cx: &mut Cx, name: &Name, svc: &Service) {
     scaling(cx, name, svc, job);
     volumes(cx, svc);
     mounts(cx, name, svc);
+    dev(cx, svc);
 }
 
 /// B2001: exactly one of `build` and `image`; B2002: the image is pinned.
@@ -311,4 +312,38 @@ fn mounts(cx: &mut Cx, name: &Name, svc: &Service) {
     for path in &svc.writable {
         fields::absolute(cx, path, "writable path");
     }
+}
+
+/// `dev`: its project paths (`watch`, `sync` sources) stay inside the project (B2041), sync
+/// targets are absolute (B2014).
+fn dev(cx: &mut Cx, svc: &Service) {
+    let Some(dev) = &svc.dev else { return };
+    let paths = dev
+        .watch
+        .iter()
+        .map(|p| (p, "watch"))
+        .chain(dev.sync.values().map(|p| (p, "sync")));
+    for (path, key) in paths {
+        if !path.span.is_none() && !inside_project(path) {
+            cx.push(
+                Diagnostic::error(
+                    "B2041",
+                    path.span,
+                    format!(
+                        "`dev.{key}` path `{}` is not a path inside the project",
+                        path.value
+                    ),
+                )
+                .help("write it relative to berth.yaml, without `..`, e.g. `src`"),
+            );
+        }
+    }
+    for target in dev.sync.keys() {
+        fields::absolute(cx, target, "`dev.sync` target");
+    }
+}
+
+/// Relative to berth.yaml and not climbing out of its directory.
+pub(crate) fn inside_project(path: &str) -> bool {
+    !path.trim().is_empty() && !path.starts_with('/') && !path.split('/').any(|part| part == "..")
 }

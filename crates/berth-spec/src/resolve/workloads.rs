@@ -105,9 +105,17 @@ fn workload(
             .collect(),
         writable: svc.writable.iter().map(|w| w.value.clone()).collect(),
         dev: svc.dev.as_ref().map(|d| DevModel {
-            run: d.run.value.clone(),
+            run: d.run.as_ref().map(|r| r.value.clone()),
             watch: d.watch.iter().map(|w| w.value.clone()).collect(),
             workdir: d.workdir.as_ref().map(|w| w.value.clone()),
+            sync: d
+                .sync
+                .iter()
+                .map(|(path, source)| FileMount {
+                    path: path.value.clone(),
+                    source: source.value.trim_start_matches("./").to_string(),
+                })
+                .collect(),
         }),
         strategy: if service {
             super::delivery::strategy(svc.strategy.as_ref())
