@@ -152,6 +152,8 @@ pub enum Realized {
     },
     /// A managed cloud service created by Terraform; connection data in Secrets Manager.
     Managed,
+    /// A server program `berth dev` runs on the host (native), reached at 127.0.0.1.
+    Process,
     /// An existing store at a URL.
     External {
         url: EnvValue,
@@ -166,6 +168,7 @@ impl Realized {
             Realized::InCluster => RealizationKind::InCluster.as_str(),
             Realized::Host { .. } => RealizationKind::Host.as_str(),
             Realized::Managed => RealizationKind::Managed.as_str(),
+            Realized::Process => RealizationKind::Process.as_str(),
             Realized::External { .. } => "external",
         }
     }

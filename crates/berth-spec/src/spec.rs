@@ -469,6 +469,9 @@ spec_enum! {
         Host = "host",
         /// A managed cloud service (Terraform).
         Managed = "managed",
+        /// A server program `berth dev` runs on the developer's host (native: redis, postgres),
+        /// its data under `.berth/data/<store>/`.
+        Process = "process",
     }
 }
 

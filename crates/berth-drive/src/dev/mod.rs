@@ -16,6 +16,9 @@
 //!   afterwards the service is left `crashed` until a change or `berth restart` revives it.
 //! - Changes under `dev.watch` (filtered by `.gitignore`) restart the process once per burst:
 //!   the restart happens 100 ms after the last change.
+//! - Stores realized `process` (native): their servers start as supervised processes after the
+//!   container stores and before the workloads; a missing server program is an error before
+//!   anything starts.
 //! - Compose environments: the stack is started like `berth up` (images built from the source
 //!   as it is), then `docker compose watch --no-up` runs in the foreground of the session; its
 //!   exit ends the session with an error.
@@ -41,6 +44,7 @@ use crate::secrets::{self, SecretSources};
 use crate::select::Selection;
 use crate::workspace::Workspace;
 use berth_render::plan::dev::{container_model, DevPlan, WatchAction};
+use berth_render::plan::Kind;
 use berth_render::Rendered;
 use berth_spec::model::DepKind;
 use berth_spec::{Model, Platform};
@@ -146,6 +150,12 @@ impl<'a> DevSession<'a> {
             }
         }
         for p in &self.plan().processes {
+            if let Some(program) = p.requires.iter().find(|prog| !on_path(prog)) {
+                return Err(DevError::ProgramMissing {
+                    name: p.name.clone(),
+                    program: program.clone(),
+                });
+            }
             let full = self.ws.root.join(&p.workdir);
             if !full.is_dir() {
                 return Err(DevError::WorkdirMissing {
@@ -257,6 +267,16 @@ impl<'a> DevSession<'a> {
                 sup.follow_containers(d, &stores, "store");
             }
         }
+        let stores: Vec<String> = self
+            .plan()
+            .processes
+            .iter()
+            .filter(|p| p.kind == Kind::Store)
+            .map(|p| p.name.clone())
+            .collect();
+        if !stores.is_empty() {
+            sup.start_all(&stores)?;
+        }
         for level in self.levels() {
             let (procs, containers): (Vec<String>, Vec<String>) = level
                 .into_iter()
@@ -312,4 +332,14 @@ impl<'a> DevSession<'a> {
     fn workdir(&self, rel: &str) -> PathBuf {
         self.ws.root.join(rel)
     }
+}
+
+/// An executable file named `program` in a directory of PATH.
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
 }

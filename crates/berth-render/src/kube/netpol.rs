@@ -221,7 +221,10 @@ fn store_egress<'a>(model: &Model, s: &'a StoreModel) -> Node<'a> {
                 node!({ "to": blocks, "ports": tcp(&ports) })
             }
         }
-        Realized::Host { .. } | Realized::External { .. } | Realized::Container => {
+        Realized::Host { .. }
+        | Realized::External { .. }
+        | Realized::Container
+        | Realized::Process => {
             let port = s
                 .wiring
                 .port

@@ -22,7 +22,8 @@
 use super::{ComposePlan, Kind, Rendered, SecretNeed};
 use crate::artifact::ArtifactSet;
 use crate::compose;
-use berth_spec::model::{Check, DepKind, EnvValue, Realized, Workload};
+use berth_spec::model::{Check, DepKind, EnvValue, Realized, StoreModel, Workload};
+use berth_spec::StoreType;
 use berth_spec::{Model, Platform};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -72,6 +73,9 @@ pub struct ProcessPlan {
     pub after: Vec<String>,
     /// The stores it uses.
     pub stores: Vec<String>,
+    /// Programs that must be on PATH (a store's server), checked before anything starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
 }
 
 /// One environment variable of a process; secret parts are filled in by the driver.
@@ -139,12 +143,17 @@ fn compose_dev(model: &Model) -> Rendered<DevPlan> {
 }
 
 fn native(model: &Model) -> Rendered<DevPlan> {
-    let processes: Vec<ProcessPlan> = model
+    let stores = model
+        .stores
+        .iter()
+        .filter(|s| s.realization == Realized::Process)
+        .map(store_process);
+    let workloads = model
         .workloads
         .iter()
         .filter(|w| w.dev_run().is_some())
-        .map(|w| process(model, w))
-        .collect();
+        .map(|w| process(model, w));
+    let processes: Vec<ProcessPlan> = stores.chain(workloads).collect();
     let cmodel = container_model(model);
     let has_containers = !cmodel.stores.is_empty() || !cmodel.workloads.is_empty();
     let (files, containers) = if has_containers {
@@ -252,6 +261,92 @@ fn process(model: &Model, w: &Workload) -> ProcessPlan {
         }),
         after,
         stores: deps(DepKind::Store),
+        requires: Vec::new(),
+    }
+}
+
+/// Where a store realized `process` keeps its data, relative to berth.yaml.
+pub fn data_dir(store: &str) -> String {
+    format!(".berth/data/{store}")
+}
+
+/// A store realized `process`: its server on the host, on the port its wiring names, data under
+/// `.berth/data/<store>/`, the password from its generated secret. Ready when the port accepts
+/// a connection (postgres creates the database before it listens).
+fn store_process(s: &StoreModel) -> ProcessPlan {
+    let port: u16 = s
+        .wiring
+        .port
+        .as_plain()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(s.port);
+    let data = data_dir(&s.name);
+    let password = EnvValue::secret(&s.password_secret, "value");
+    let args: String = s
+        .args
+        .iter()
+        .map(|a| format!(" {}", shell_quote(a)))
+        .collect();
+    let (run, var) = match s.kind {
+        StoreType::Postgres => (postgres_run(s, &data, port, &args), "PGPASSWORD"),
+        _ => (
+            format!(
+                "mkdir -p {data} && exec redis-server --port {port} --bind 127.0.0.1 --dir {data} --appendonly yes --requirepass \"$REDIS_PASSWORD\"{args}"
+            ),
+            "REDIS_PASSWORD",
+        ),
+    };
+    ProcessPlan {
+        name: s.name.clone(),
+        kind: Kind::Store,
+        run,
+        workdir: ".".into(),
+        env: vec![ProcessVar {
+            name: var.into(),
+            value: password,
+        }],
+        watch: Vec::new(),
+        ports: vec![port],
+        readiness: Some(Readiness {
+            probe: Probe::Tcp { port },
+            interval_ms: 100,
+            timeout_ms: 1000,
+            deadline_ms: 120_000,
+        }),
+        after: Vec::new(),
+        stores: Vec::new(),
+        requires: berth_spec::store::process_programs(s.kind)
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+    }
+}
+
+/// initdb on first start (the user, its password, the database), then the server on 127.0.0.1
+/// only (no Unix socket). PostgreSQL refuses to run as root: as root it runs as `postgres`.
+fn postgres_run(s: &StoreModel, data: &str, port: u16, args: &str) -> String {
+    let db = s.database.clone().unwrap_or_else(|| s.name.clone());
+    format!(
+        "set -e; d={data}; mkdir -p \"$d\"; as_pg() {{ if [ \"$(id -u)\" = 0 ]; then chown -R postgres \"$d\"; runuser -u postgres -- \"$@\"; else \"$@\"; fi; }}; \
+         if [ ! -s \"$d/PG_VERSION\" ]; then (umask 077; printf '%s\\n' \"$PGPASSWORD\" > \"$d.pw\"); \
+         if [ \"$(id -u)\" = 0 ]; then chown postgres \"$d.pw\"; fi; \
+         as_pg initdb -D \"$d\" -U {user} --pwfile=\"$d.pw\" -A scram-sha-256 -E UTF8 >/dev/null; rm -f \"$d.pw\"; \
+         echo 'CREATE DATABASE \"{db}\"' | as_pg postgres --single -D \"$d\" postgres >/dev/null; fi; \
+         if [ \"$(id -u)\" = 0 ]; then exec runuser -u postgres -- postgres -D \"$d\" -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={args}; fi; \
+         exec postgres -D \"$d\" -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={args}",
+        user = s.user,
+    )
+}
+
+/// A word for `sh -c`: single-quoted unless it is plain.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -206,7 +206,7 @@ fn runs_here(
     let facts = store::facts(store.r#type.value);
     let secret = format!("{name}-password");
     let (realized, host, port) = match realization {
-        RealizationKind::Host => {
+        RealizationKind::Host | RealizationKind::Process => {
             let address = r.host_address();
             let port = store
                 .publish
@@ -221,7 +221,11 @@ fn runs_here(
                 Platform::Kubernetes => name.to_string(),
                 _ => address.clone(),
             };
-            (Realized::Host { address }, host, port)
+            let realized = match realization {
+                RealizationKind::Process => Realized::Process,
+                _ => Realized::Host { address },
+            };
+            (realized, host, port)
         }
         RealizationKind::InCluster => (Realized::InCluster, name.to_string(), port),
         _ => (Realized::Container, name.to_string(), port),
