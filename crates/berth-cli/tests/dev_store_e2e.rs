@@ -244,3 +244,20 @@ fn dry_run_shows_the_store_process() {
         plan["containers"]
     );
 }
+
+#[test]
+fn a_store_port_in_use_names_the_store() {
+    require!(REDIS_SERVER);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let p = project("redis", port);
+    let run = Berth::new().dir(p.path()).arg("dev").run();
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains(&format!(
+            "store `db`: port {port} on 127.0.0.1 is already in use by another program; stop it, or give the store another `publish` port"
+        )),
+        "{}",
+        run.stderr
+    );
+}

@@ -35,8 +35,12 @@ pub enum DevError {
     CommandNotFound { name: String, run: String },
     #[error("store `{name}`: `{program}` is not installed (on PATH), and the store's `process` realization runs it on this host; install it (Debian: `apt-get install redis-server` or `postgresql`, with its bin directory on PATH), or run the store in a container: `stores: {{ {name}: host }}` in the environment")]
     ProgramMissing { name: String, program: String },
-    #[error("service `{name}`: port {port} on 127.0.0.1 is already in use by another program; stop it, or give the service another `publish` port")]
-    PortInUse { name: String, port: u16 },
+    #[error("{what} `{name}`: port {port} on 127.0.0.1 is already in use by another program; stop it, or give the {what} another `publish` port")]
+    PortInUse {
+        what: &'static str,
+        name: String,
+        port: u16,
+    },
     #[error("service `{name}` keeps crashing: it exited {exits} times in a row before becoming ready (last exit {}); see its log lines above and fix `dev.run`", code.map(|c| format!("code {c}")).unwrap_or_else(|| "by a signal".into()))]
     CrashLoop {
         name: String,

@@ -350,6 +350,7 @@ impl<'s> Supervisor<'s> {
             if let Err(e) = TcpListener::bind(("127.0.0.1", port)) {
                 if e.kind() == std::io::ErrorKind::AddrInUse {
                     return Err(DevError::PortInUse {
+                        what: p.kind.word(),
                         name: p.name.clone(),
                         port,
                     });
