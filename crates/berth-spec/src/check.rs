@@ -25,8 +25,10 @@ use cx::Cx;
 /// caller owns the file system; this stays pure.
 pub fn missing_files(spec: &Spec, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (name, svc) in &spec.services {
-        for source in svc.files.values() {
+    let services = spec.services.iter().map(|(n, s)| (n, &s.files));
+    let stores = spec.stores.iter().map(|(n, s)| (n, &s.files));
+    for (name, files) in services.chain(stores) {
+        for source in files.values() {
             let relative = !source.starts_with('/') && !source.is_empty();
             if relative && !source.span.is_none() && !exists(&source.value) {
                 out.push(
