@@ -81,4 +81,47 @@ mod tests {
         );
         assert!(validate_with(&source, &|_| true).diagnostics.is_empty());
     }
+
+    #[test]
+    fn store_ports_volumes_files_and_password() {
+        let text = "name: demo
+services:
+  api:
+    image: nginx:1.27
+    health: { exec: [true] }
+    uses: [mq, db]
+stores:
+  mq:
+    type: rabbitmq
+    version: \"3.13\"
+    publish: 0
+    publish_ports: { management: 15672, amqps: 5671 }
+  db:
+    type: postgres
+    version: \"16\"
+    password: db-pass
+    files: { /docker-entrypoint-initdb.d: ./initdb, /etc/x.conf: /etc/host.conf }
+    volumes:
+      extra: { path: relative/path }
+";
+        let source = Source::new("berth.yaml", text);
+        let loaded = validate_with(&source, &|p| p != "./initdb");
+        let found: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.span.line))
+            .collect();
+        // An unknown further port, an undeclared password secret, a host path, a missing
+        // project folder and a relative volume path; `management` and `./initdb` are fine.
+        for want in [
+            ("B2187", 12),
+            ("B1105", 16),
+            ("B2027", 17),
+            ("B2028", 17),
+            ("B2014", 19),
+        ] {
+            assert!(found.contains(&want), "{want:?} in {found:?}");
+        }
+        assert_eq!(found.iter().filter(|(c, _)| *c == "B2187").count(), 1);
+    }
 }
