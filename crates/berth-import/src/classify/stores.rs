@@ -496,6 +496,12 @@ fn mounts(c: &NormalizedCompose, p: &str, s: &Service, store: &mut Store, notes:
             }
             "bind" => {
                 if super::volumes::in_project(m, src, &mp, notes) {
+                    if !m.read_only {
+                        notes.infer(
+                            mp.clone(),
+                            "mounted read-only: a store's files are its configuration",
+                        );
+                    }
                     store.files.insert(
                         Spanned::synthetic(m.target.clone()),
                         Spanned::synthetic(src.to_string()),
