@@ -25,6 +25,30 @@ use cx::Cx;
 /// every `dev.sync` source. The caller owns the file system; this stays pure.
 pub fn missing_files(spec: &Spec, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    out.extend(missing_sync_sources(spec, exists));
+    let services = spec.services.iter().map(|(n, s)| (n, &s.files));
+    let stores = spec.stores.iter().map(|(n, s)| (n, &s.files));
+    for (name, files) in services.chain(stores) {
+        for source in files.values() {
+            let relative = !source.starts_with('/') && !source.is_empty();
+            if relative && !source.span.is_none() && !exists(&source.value) {
+                out.push(
+                    Diagnostic::error(
+                        "B2028",
+                        source.span,
+                        format!("`{}` (a file of `{name}`) does not exist", source.value),
+                    )
+                    .help("create it next to berth.yaml, or fix the path (relative to berth.yaml)"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// B2042: every `dev.sync` source inside the project exists.
+fn missing_sync_sources(spec: &Spec, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     for (name, svc) in &spec.services {
         let sync = svc.dev.iter().flat_map(|d| d.sync.values());
         for source in sync.filter(|s| services::inside_project(s)) {
@@ -37,19 +61,6 @@ pub fn missing_files(spec: &Spec, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnost
                             "`{}` (synced into `{name}` by `dev.sync`) does not exist",
                             source.value
                         ),
-                    )
-                    .help("create it next to berth.yaml, or fix the path (relative to berth.yaml)"),
-                );
-            }
-        }
-        for source in svc.files.values() {
-            let relative = !source.starts_with('/') && !source.is_empty();
-            if relative && !source.span.is_none() && !exists(&source.value) {
-                out.push(
-                    Diagnostic::error(
-                        "B2028",
-                        source.span,
-                        format!("`{}` (a file of `{name}`) does not exist", source.value),
                     )
                     .help("create it next to berth.yaml, or fix the path (relative to berth.yaml)"),
                 );
@@ -116,5 +127,48 @@ mod tests {
             )]
         );
         assert!(validate_with(&source, &|_| true).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn store_ports_volumes_files_and_password() {
+        let text = "name: demo
+services:
+  api:
+    image: nginx:1.27
+    health: { exec: [true] }
+    uses: [mq, db]
+stores:
+  mq:
+    type: rabbitmq
+    version: \"3.13\"
+    publish: 0
+    publish_ports: { management: 15672, amqps: 5671 }
+  db:
+    type: postgres
+    version: \"16\"
+    password: db-pass
+    files: { /docker-entrypoint-initdb.d: ./initdb, /etc/x.conf: /etc/host.conf }
+    volumes:
+      extra: { path: relative/path }
+";
+        let source = Source::new("berth.yaml", text);
+        let loaded = validate_with(&source, &|p| p != "./initdb");
+        let found: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.span.line))
+            .collect();
+        // An unknown further port, an undeclared password secret, a host path, a missing
+        // project folder and a relative volume path; `management` and `./initdb` are fine.
+        for want in [
+            ("B2187", 12),
+            ("B1105", 16),
+            ("B2027", 17),
+            ("B2028", 17),
+            ("B2014", 19),
+        ] {
+            assert!(found.contains(&want), "{want:?} in {found:?}");
+        }
+        assert_eq!(found.iter().filter(|(c, _)| *c == "B2187").count(), 1);
     }
 }

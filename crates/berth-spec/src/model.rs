@@ -125,6 +125,12 @@ pub struct StoreModel {
     /// Extra arguments for the store's server, after Berth's own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// Further persistent volumes beside the data volume.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<VolumeModel>,
+    /// Project files mounted read-only (init scripts, config files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileMount>,
     /// Scheduled backups, when the spec asks for them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupModel>,
@@ -380,6 +386,20 @@ pub struct FileMount {
     pub path: String,
     /// Path relative to berth.yaml, as written (without a leading `./`).
     pub source: String,
+    /// What it holds, when the caller read the project (rendering stays pure). Kubernetes
+    /// realizes it as a ConfigMap; empty when not read.
+    #[serde(skip)]
+    pub content: Vec<MountedFile>,
+}
+
+/// One file of a project file mount, as the caller read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountedFile {
+    /// Path inside the mount (empty when the mount is a single file).
+    pub path: String,
+    /// Its key in the owner's files ConfigMap.
+    pub key: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A secret delivered as a file.

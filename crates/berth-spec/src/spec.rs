@@ -328,6 +328,10 @@ spec_struct! {
         image: Option<Spanned<ImageRef>>,
         /// Host port to publish in compose environments (default: the store's standard port; 0 disables).
         publish: Option<Spanned<u16>>,
+        /// Host ports of the store's further named ports (rabbitmq `management`, MinIO
+        /// `console`), by name; 0 disables. Default: each at its own number when the main port
+        /// is published.
+        publish_ports: Map<Spanned<u16>>,
         /// CPU and memory of in-cluster/container realizations.
         resources: Option<Resources>,
         /// The exact name of the docker volume that holds its data in compose environments
@@ -337,6 +341,16 @@ spec_struct! {
         /// Extra arguments for the store's server, after Berth's own (`--maxmemory 256mb`,
         /// `-c max_connections=200`); redis, postgres and mongodb.
         args: Vec<Spanned<String>>,
+        /// Further persistent volumes beside the data volume (mongo's `/data/configdb`), as a
+        /// service's `volumes`.
+        volumes: Map<Volume>,
+        /// Project files or folders mounted read-only (init scripts in
+        /// `/docker-entrypoint-initdb.d`, config files): container path → path relative to
+        /// berth.yaml, as a service's `files`.
+        files: Map<Spanned<String>>,
+        /// A declared secret that is the store's password where Berth runs it (a file the
+        /// services read too, as compose's `*_FILE` variables); default: one Berth generates.
+        password: Option<Name>,
         /// Scheduled backups with retention.
         backup: Option<Backup>,
         /// sns only: the sqs stores subscribed to this topic (their queues receive every message).

@@ -68,7 +68,7 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
     );
     let note_lines =
         |notes: Vec<String>| -> String { notes.iter().map(|n| format!("# note: {n}\n")).collect() };
-    let stores = stores::document(model);
+    let stores = stores::document(model, opts);
     set.insert(
         format!("{dir}/{STORES_FILE}"),
         format!(

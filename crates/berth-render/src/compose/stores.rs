@@ -1,7 +1,10 @@
 //! `compose.stores.yaml`: the stores Berth runs as containers, plus the one-shot MongoDB
 //! replica set initialiser. Runs on its own (`deploy: dbs`).
 
-use super::common::{env_file_entry, esc, network, networks_section, resources, secs};
+use super::common::{
+    env_file_entry, esc, mount_entries, network, networks_section, resources, secs, volume_decl,
+    ComposeOptions,
+};
 use berth_spec::emulator::Emulator;
 use berth_spec::model::{Realized, StoreModel};
 use berth_spec::{Model, StoreType};
@@ -88,11 +91,14 @@ pub(crate) fn notes(model: &Model) -> Vec<String> {
     notes
 }
 
-pub(crate) fn document(model: &Model) -> Value {
+pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> Value {
     let mut services = Map::new();
     let mut volumes = Map::new();
     for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
-        services.insert(store.name.clone(), service(model, store));
+        services.insert(store.name.clone(), service(model, store, opts));
+        for v in &store.volumes {
+            volumes.insert(v.volume.clone(), volume_decl(v));
+        }
         if let Some(init) = init_service(store) {
             services.insert(init, mongo_init(model, store));
         }
@@ -112,7 +118,7 @@ pub(crate) fn document(model: &Model) -> Value {
     Value::Object(doc)
 }
 
-fn service(model: &Model, store: &StoreModel) -> Value {
+fn service(model: &Model, store: &StoreModel, opts: &ComposeOptions) -> Value {
     let mut s = Map::new();
     s.insert("image".into(), json!(store.image));
     if let Some(command) = command(store) {
@@ -142,10 +148,15 @@ fn service(model: &Model, store: &StoreModel) -> Value {
     if !ports.is_empty() {
         s.insert("ports".into(), Value::Array(ports));
     }
+    // The ports it serves on the stack's network, published or not.
+    let served = std::iter::once(store.port).chain(store.extra_ports.iter().map(|p| p.port));
     s.insert(
-        "volumes".into(),
-        json!([format!("{}:{}", volume_name(store), data_dir(store))]),
+        "expose".into(),
+        served.map(|p| json!(p.to_string())).collect(),
     );
+    let mut mounts = vec![format!("{}:{}", volume_name(store), data_dir(store))];
+    mounts.extend(mount_entries(&store.volumes, &store.files, &[], opts));
+    s.insert("volumes".into(), json!(mounts));
     s.insert("healthcheck".into(), healthcheck(store));
     s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
     s.insert("networks".into(), json!([network(model)]));
