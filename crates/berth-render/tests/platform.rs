@@ -289,6 +289,13 @@ fn terraform_validates_passes_checkov_and_roles_name_only_their_stores() {
         main.contains("read_replicas"),
         "postgres replicas: 2 → a read replica"
     );
+    // redis replicas: 3 → a replication group of three nodes (automatic failover in the module).
+    let redis = main.split("module \"store_redis\"").nth(1).unwrap();
+    let redis = redis.split("\nmodule ").next().unwrap();
+    assert!(
+        redis.contains("members ") && redis.contains("= 3"),
+        "{redis}"
+    );
     berth_testkit::require!(berth_testkit::TERRAFORM, berth_testkit::CHECKOV);
     let tmp = tempfile::tempdir().unwrap();
     write(&set, tmp.path());

@@ -654,7 +654,9 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
             .add_attribute(("name", limit(&id, 40)))
             .add_attribute(("engine_version", redis_engine_version(&version)))
             .add_attribute(("node_type", infra.cache_node_type.as_str()))
-            .add_attribute(("multi_az", infra.multi_az)),
+            .add_attribute(("multi_az", infra.multi_az))
+            // ElastiCache: a primary and up to 5 replicas per replication group.
+            .add_attribute(("members", store.replicas.clamp(1, 6))),
         StoreType::Mongodb => {
             let instances = if infra.multi_az {
                 store.replicas.clamp(2, 16)
