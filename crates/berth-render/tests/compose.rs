@@ -151,8 +151,18 @@ fn replica_set_rabbitmq_jobs_and_shared_builds() {
     let set = compose::render(&m);
     let stores = yaml(&set, "compose/local/compose.stores.yaml");
     let names: Vec<&String> = stores["services"].as_object().unwrap().keys().collect();
-    // `cache` is realized on the host: reached, not run.
-    assert_eq!(names, ["mongo", "mongo-init", "redis", "rabbitmq"]);
+    // `cache` is realized on the host: reached, not run; mongo's `replicas: 3` are members.
+    assert_eq!(
+        names,
+        [
+            "mongo",
+            "mongo-1",
+            "mongo-2",
+            "mongo-init",
+            "redis",
+            "rabbitmq"
+        ]
+    );
     let mongo = &stores["services"]["mongo"];
     let cmd = mongo["command"][2].as_str().unwrap();
     assert!(
@@ -366,7 +376,7 @@ fn write_model(m: Model) -> (tempfile::TempDir, std::path::PathBuf, Model) {
 #[test]
 fn oracle_docker_compose_config() {
     berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
-    for fixture in ["init.yaml", "threads.yaml"] {
+    for fixture in ["init.yaml", "threads.yaml", "mongo-rs.yaml"] {
         let (_tmp, dir, m) = write_project(fixture);
         for files in [
             &["-f", "compose.stores.yaml"][..],
@@ -734,4 +744,63 @@ fn oracle_dev_mode_merges_into_the_stack() {
         "{watch:?}"
     );
     assert!(web["build"]["context"].as_str().unwrap().ends_with("/web"));
+}
+
+#[test]
+fn a_mongodb_replica_set_runs_its_members_in_compose() {
+    let m = model("mongo-rs.yaml");
+    let set = compose::render(&m);
+    let stores = yaml(&set, "compose/local/compose.stores.yaml");
+    let services = stores["services"].as_object().unwrap();
+    let names: Vec<&str> = services.keys().map(String::as_str).collect();
+    assert_eq!(names, ["mongo", "mongo-1", "mongo-2", "mongo-init"]);
+    for (i, member) in ["mongo-1", "mongo-2"].iter().enumerate() {
+        let s = &services[*member];
+        assert_eq!(s["volumes"][0], format!("mongo-{}-data:/data/db", i + 1));
+        assert!(s.get("ports").is_none(), "{s}");
+        let cmd = s["command"][2].as_str().unwrap();
+        assert!(
+            cmd.contains("--replSet rs0") && cmd.contains("unset MONGO_INITDB_ROOT_USERNAME"),
+            "{cmd}"
+        );
+        assert!(stores["volumes"]
+            .get(format!("mongo-{}-data", i + 1))
+            .is_some());
+    }
+    let init = &services["mongo-init"];
+    let script = init["command"][2].as_str().unwrap();
+    for (i, host) in ["mongo", "mongo-1", "mongo-2"].iter().enumerate() {
+        assert!(
+            script.contains(&format!("{{ _id: {i}, host: \"{host}:27017\" }}")),
+            "{script}"
+        );
+        assert_eq!(init["depends_on"][host]["condition"], "service_healthy");
+    }
+    // Clients are given every member and the set's name.
+    let url = m
+        .store("mongo")
+        .unwrap()
+        .wiring
+        .url
+        .render(|_, _| "PW".into());
+    assert_eq!(
+        url,
+        "mongodb://app:PW@mongo:27017,mongo-1:27017,mongo-2:27017/ledger?authSource=admin&replicaSet=rs0"
+    );
+    // The plan starts the members before the initialiser and waits for each one's health.
+    let plan = berth_render::plan::compose(&m).plan;
+    let units: Vec<(&str, bool)> = plan.stores[0]
+        .services
+        .iter()
+        .map(|u| (u.service.as_str(), u.healthcheck))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("mongo", true),
+            ("mongo-1", true),
+            ("mongo-2", true),
+            ("mongo-init", false)
+        ]
+    );
 }

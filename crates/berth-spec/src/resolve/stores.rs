@@ -295,14 +295,19 @@ fn login_wiring(
     (host, port): (&str, u16),
     password: EnvValue,
 ) -> Wiring {
-    let members = *realized == Realized::InCluster && shape.replica_set.is_some();
-    let hosts = if members && shape.replicas > 1 {
-        (0..shape.replicas)
-            .map(|i| format!("{name}-{i}.{name}-headless:{port}"))
+    // Replica set members: the StatefulSet's pods, or compose's services NAME, NAME-1, ...
+    let member = |i: u32| match realized {
+        Realized::InCluster => Some(format!("{name}-{i}.{name}-headless")),
+        Realized::Container if i == 0 => Some(name.to_string()),
+        Realized::Container => Some(format!("{name}-{i}")),
+        _ => None,
+    };
+    let hosts = match (shape.replica_set.is_some() && shape.replicas > 1, member(0)) {
+        (true, Some(_)) => (0..shape.replicas)
+            .filter_map(|i| Some(format!("{}:{port}", member(i)?)))
             .collect::<Vec<_>>()
-            .join(",")
-    } else {
-        format!("{host}:{port}")
+            .join(","),
+        _ => format!("{host}:{port}"),
     };
     let db = shape.database.as_deref();
     let url = facts.url(&password, &hosts, db, shape.replica_set.as_deref());
