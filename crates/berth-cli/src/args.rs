@@ -162,10 +162,11 @@ pub enum Command {
         #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
         timeout: u64,
     },
-    /// Run a native environment's development loop in the foreground: stores in containers,
-    /// services with `dev.run` as host processes restarted on change, one log stream.
+    /// Run the development loop in the foreground, one log stream: native environments run
+    /// services with `dev.run` as host processes restarted on change (stores in containers);
+    /// compose environments start the stack and keep it current (`docker compose watch`).
     Dev {
-        /// Environment (default: the first native environment).
+        /// Environment (default: the first native environment, else the first compose one).
         environment: Option<String>,
         /// Print the plan (what runs where, with which command and environment) and stop.
         #[arg(long)]

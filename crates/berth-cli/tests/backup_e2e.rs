@@ -30,11 +30,24 @@ struct Stack {
     name: String,
 }
 
+/// PostgreSQL backed up to the stack's bucket (LocalStack's stand-in: moto).
+const S3_SPEC: &str = r#"name: NAME
+stores:
+  pg: { type: postgres, image: "berth-local/postgres:15", publish: 0, backup: { schedule: "0 3 * * *", retain: 2 } }
+  vault: { type: s3, image: "berth-local/localstack:4", publish: 0 }
+environments:
+  local: { platform: compose }
+"#;
+
 impl Stack {
     fn new() -> Stack {
-        let name = format!("bt-ship-backup-{}", std::process::id());
+        Stack::with(SPEC, "backup")
+    }
+
+    fn with(spec: &str, tag: &str) -> Stack {
+        let name = format!("bt-ship-{tag}-{}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("berth.yaml"), SPEC.replace("NAME", &name)).unwrap();
+        std::fs::write(dir.path().join("berth.yaml"), spec.replace("NAME", &name)).unwrap();
         Stack { dir, name }
     }
 
@@ -157,4 +170,59 @@ fn postgres_and_redis_round_trip_through_backup_and_restore() {
     let r = stack.berth(&["restore", "local", "pg", "--from", "19700101T000000Z"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains(&ids[0]), "{}", r.stderr);
+}
+
+#[test]
+fn postgres_round_trips_through_the_stacks_bucket() {
+    require!(
+        DOCKER_ENGINE,
+        DOCKER_COMPOSE,
+        local_image("berth-local/postgres:15"),
+        local_image("berth-local/localstack:4"),
+    );
+    let stack = Stack::with(S3_SPEC, "s3backup");
+    stack.berth(&["up", "local"]).ok();
+    stack.psql("CREATE TABLE notes (body text); INSERT INTO notes VALUES ('kept in the bucket')");
+    // A backup older than `retain` (2 days) already in the bucket: the next backup prunes it.
+    let old = "s3://vault/backups/pg/pg-20000101T000000Z.pgdump";
+    stack.sh("vault", &format!("awslocal s3 cp /etc/hostname {old}"));
+    let ls = || stack.sh("vault", "awslocal s3 ls s3://vault/backups/pg/");
+    assert!(ls().contains("pg-20000101T000000Z.pgdump"));
+
+    let r = stack.berth(&["backup", "local", "pg", "-o", "json"]).ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let id = v["compose"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        v["compose"]["object"],
+        format!("s3://vault/backups/pg/pg-{id}.pgdump")
+    );
+    let listing = ls();
+    assert!(listing.contains(&format!("pg-{id}.pgdump")), "{listing}");
+    assert!(
+        !listing.contains("pg-20000101T000000Z"),
+        "not pruned: {listing}"
+    );
+
+    // The host's copy goes and the data with it: the restore reads the bucket.
+    std::fs::remove_dir_all(stack.dir.path().join(".berth/backups")).unwrap();
+    stack.psql("DROP TABLE notes");
+    let plan = stack
+        .berth(&["restore", "local", "pg", "--dry-run", "-o", "json"])
+        .ok();
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(
+        plan["compose"]["id"],
+        id.as_str(),
+        "the newest in the bucket"
+    );
+    stack.berth(&["restore", "local", "pg"]).ok();
+    assert_eq!(stack.psql("SELECT body FROM notes"), "kept in the bucket");
+
+    let r = stack.berth(&["restore", "local", "pg", "--from", "19700101T000000Z"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("s3://vault/backups/pg/") && r.stderr.contains(&id),
+        "{}",
+        r.stderr
+    );
 }

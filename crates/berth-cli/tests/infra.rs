@@ -125,9 +125,13 @@ fn plugin_cache(example: &str) -> String {
 }
 
 fn infra(example: &str, file: &Path, endpoint: &str, args: &[&str]) -> common::Run {
+    // Both examples share the emulator's one account, which has one GitHub OIDC provider:
+    // mindflow creates it, srvthreds (a second stack in the account) does not.
+    let create_oidc = (example != "srvthreds").to_string();
     Berth::new()
         .file(file)
         .env("TF_PLUGIN_CACHE_DIR", &plugin_cache(example))
+        .env("TF_VAR_create_github_oidc_provider", &create_oidc)
         .args(["infra"])
         .args(args)
         .args(["--endpoint", endpoint])
@@ -175,6 +179,96 @@ print(json.dumps(doc if isinstance(doc, dict) else json.loads(urllib.parse.unquo
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// An IAM call's answer read back from the emulator with boto3 (`python` gets the client `c`
+/// and the arguments after the region; prints JSON).
+fn iam(endpoint: &str, region: &str, python: &str, args: &[&str]) -> serde_json::Value {
+    let script = format!(
+        "import boto3, json, sys, urllib.parse\n\
+         c = boto3.client(sys.argv[3], endpoint_url=sys.argv[1], region_name=sys.argv[2], \
+         aws_access_key_id='test', aws_secret_access_key='test')\n\
+         def doc(d): return d if isinstance(d, dict) else json.loads(urllib.parse.unquote(d))\n{python}\n"
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script, endpoint, region])
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// mindflow dev: the CI role trusts only the repository's jobs in the GitHub environment `dev`
+/// and may push to the stack's ECR repositories and describe the cluster, nothing else; the
+/// backup CronJob's role writes only under its prefix, which expires after `retain` days.
+fn ci_and_backup_roles(endpoint: &str, region: &str, outputs: &serde_json::Value) {
+    let arn = outputs["ci_role_arn"].as_str().unwrap_or_default();
+    assert!(arn.ends_with(":role/mindflow-dev-ci"), "{outputs}");
+    let trust = iam(
+        endpoint,
+        region,
+        "print(json.dumps(doc(c.get_role(RoleName=sys.argv[4])['Role']['AssumeRolePolicyDocument'])))",
+        &["iam", "mindflow-dev-ci"],
+    );
+    let cond = &trust["Statement"][0]["Condition"]["StringEquals"];
+    assert_eq!(
+        cond["token.actions.githubusercontent.com:sub"], "repo:mindflow/mindflow:environment:dev",
+        "{trust}"
+    );
+    assert!(trust["Statement"][0]["Principal"]["Federated"]
+        .as_str()
+        .unwrap()
+        .ends_with(":oidc-provider/token.actions.githubusercontent.com"));
+    let policy = iam(
+        endpoint,
+        region,
+        "print(json.dumps(doc(c.get_role_policy(RoleName=sys.argv[4], PolicyName=sys.argv[4] + '-deploy')['PolicyDocument'])))",
+        &["iam", "mindflow-dev-ci"],
+    );
+    for st in policy["Statement"].as_array().unwrap() {
+        for a in st["Action"].as_array().unwrap() {
+            let a = a.as_str().unwrap();
+            assert!(
+                a.starts_with("ecr:") || a == "eks:DescribeCluster",
+                "{a}: {policy}"
+            );
+        }
+        if st["Sid"] == "EcrPush" {
+            let res = st["Resource"].to_string();
+            assert!(res.contains(":repository/mindflow/"), "{policy}");
+        }
+    }
+    let backup = role_policy(endpoint, region, "mindflow-dev-postgres-backup");
+    let objects = backup["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "UploadsObjects")
+        .unwrap_or_else(|| panic!("{backup}"));
+    assert!(
+        objects["Resource"]
+            .to_string()
+            .contains("mindflow-dev-uploads/backups/postgres/*"),
+        "{backup}"
+    );
+    let rules = iam(
+        endpoint,
+        region,
+        "print(json.dumps(c.get_bucket_lifecycle_configuration(Bucket=sys.argv[4])['Rules'], default=str))",
+        &["s3", "mindflow-dev-uploads"],
+    );
+    let rule = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Filter"]["Prefix"] == "backups/postgres/")
+        .unwrap_or_else(|| panic!("no backup rule: {rules}"));
+    assert_eq!(rule["Expiration"]["Days"], 7, "{rule}");
 }
 
 /// mindflow dev: each workload's role names only the buckets, queues and topics it `uses`
@@ -269,6 +363,7 @@ fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -
     assert!(checked >= 1, "no store secret checked: {outputs}");
     if example == "mindflow" {
         workload_policies_name_only_their_stores(endpoint, region);
+        ci_and_backup_roles(endpoint, region, outputs);
     }
     // A generated declared secret exists with its declared length.
     let jwt = secret(endpoint, region, &format!("{example}/{env}/jwt-secret"));

@@ -19,6 +19,7 @@ pub mod input;
 pub mod kube;
 pub mod materialize;
 pub mod process;
+pub mod project_files;
 pub mod project_lock;
 pub mod secrets;
 pub mod select;

@@ -150,10 +150,14 @@ fn drop_missing_files(
             .get(&compose_name)
             .map(|s| &s.volumes[..])
             .unwrap_or_default();
-        let Some(w) = stack.spec.services.get_mut(name.as_str()) else {
-            continue;
+        let files = match stack.spec.services.get_mut(name.as_str()) {
+            Some(w) => &mut w.files,
+            None => match stack.spec.stores.get_mut(name.as_str()) {
+                Some(st) => &mut st.files,
+                None => continue,
+            },
         };
-        w.files.retain(|target, source| {
+        files.retain(|target, source| {
             let exists = project_dir.join(&source.value).exists();
             if !exists {
                 let i = mounts.iter().position(|m| m.target == target.value).unwrap_or(0);
@@ -184,6 +188,11 @@ fn rebase_build_contexts(stack: &mut Stack, inputs: &Inputs, out_dir: &std::path
             rebase(&mut context.value);
         }
         for source in w.files.values_mut() {
+            rebase(&mut source.value);
+        }
+    }
+    for st in stack.spec.stores.values_mut() {
+        for source in st.files.values_mut() {
             rebase(&mut source.value);
         }
     }

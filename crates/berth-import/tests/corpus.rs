@@ -139,9 +139,11 @@ fn nothing_dropped_silently() {
             }
             // A mount the spec keeps (a named volume, a project file) needs no note.
             let kept = |target: &str| {
-                out.spec.services.values().any(|w| {
-                    w.volumes.values().any(|v| v.path.value == target)
-                        || w.files.keys().any(|f| f.value == target)
+                let volumes = (out.spec.services.values().map(|w| (&w.volumes, &w.files)))
+                    .chain(out.spec.stores.values().map(|st| (&st.volumes, &st.files)));
+                volumes.into_iter().any(|(volumes, files)| {
+                    volumes.values().any(|v| v.path.value == target)
+                        || files.keys().any(|f| f.value == target)
                 })
             };
             for (i, m) in s.volumes.iter().enumerate() {

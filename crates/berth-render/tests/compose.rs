@@ -151,8 +151,18 @@ fn replica_set_rabbitmq_jobs_and_shared_builds() {
     let set = compose::render(&m);
     let stores = yaml(&set, "compose/local/compose.stores.yaml");
     let names: Vec<&String> = stores["services"].as_object().unwrap().keys().collect();
-    // `cache` is realized on the host: reached, not run.
-    assert_eq!(names, ["mongo", "mongo-init", "redis", "rabbitmq"]);
+    // `cache` is realized on the host: reached, not run; mongo's `replicas: 3` are members.
+    assert_eq!(
+        names,
+        [
+            "mongo",
+            "mongo-1",
+            "mongo-2",
+            "mongo-init",
+            "redis",
+            "rabbitmq"
+        ]
+    );
     let mongo = &stores["services"]["mongo"];
     let cmd = mongo["command"][2].as_str().unwrap();
     assert!(
@@ -366,7 +376,7 @@ fn write_model(m: Model) -> (tempfile::TempDir, std::path::PathBuf, Model) {
 #[test]
 fn oracle_docker_compose_config() {
     berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
-    for fixture in ["init.yaml", "threads.yaml"] {
+    for fixture in ["init.yaml", "threads.yaml", "mongo-rs.yaml"] {
         let (_tmp, dir, m) = write_project(fixture);
         for files in [
             &["-f", "compose.stores.yaml"][..],
@@ -648,5 +658,152 @@ fn stores_keep_their_data_volume_name_and_server_arguments() {
     assert!(
         codes.contains(&"B2026".to_string()) && codes.contains(&"B2200".to_string()),
         "{codes:?}"
+    );
+}
+
+/// A compose dev mode: web (build, sync + rebuild triggers), api (an image: sync only), worker
+/// (build, no dev section: nothing).
+const DEV_MODE: &str = "name: devmode\nservices:\n  web:\n    build: { context: ./web/, dockerfile: docker/Dockerfile }\n    health: { exec: [\"true\"] }\n    writable: [/tmp]\n    dev:\n      run: npm run dev\n      watch: [web/src/main.ts, web/package-lock.json, web/package.json]\n      sync: { /app/src: ./web/src/ }\n  api:\n    image: example/api:1\n    health: { exec: [\"true\"] }\n    dev: { watch: [api/requirements.txt], sync: { /srv/app: api/app } }\n  worker:\n    build: { context: worker }\n    health: { exec: [\"true\"] }\nenvironments:\n  local: { platform: compose }\n";
+
+fn dev_model() -> Model {
+    let spec = berth_spec::validate_strict(&Source::new("berth.yaml", DEV_MODE)).unwrap();
+    berth_spec::resolve(&spec, "local").unwrap()
+}
+
+#[test]
+fn dev_mode_syncs_sources_and_rebuilds_on_build_inputs() {
+    let m = dev_model();
+    let set = compose::render(&m);
+    let dev = yaml(&set, "compose/local/compose.dev.yaml");
+    let rules = |svc: &str| dev["services"][svc]["develop"]["watch"].clone();
+    assert_eq!(
+        rules("web"),
+        serde_json::json!([
+            { "action": "sync", "path": "../../../web/src", "target": "/app/src" },
+            { "action": "rebuild", "path": "../../../web/package-lock.json" },
+            { "action": "rebuild", "path": "../../../web/package.json" },
+            { "action": "rebuild", "path": "../../../web/docker/Dockerfile" },
+        ])
+    );
+    // The synced service's root file system is writable in dev mode (the services file made
+    // it read-only for its `writable` paths).
+    assert_eq!(dev["services"]["web"]["read_only"], Value::Bool(false));
+    assert_eq!(
+        yaml(&set, "compose/local/compose.services.yaml")["services"]["web"]["read_only"],
+        Value::Bool(true)
+    );
+    // An image cannot be rebuilt: its sync rule alone.
+    assert_eq!(
+        rules("api"),
+        serde_json::json!([{ "action": "sync", "path": "../../../api/app", "target": "/srv/app" }])
+    );
+    assert!(dev["services"].get("worker").is_none());
+    // `berth up` does not layer it.
+    assert_eq!(
+        compose::plan(&m).files,
+        ["compose.stores.yaml", "compose.services.yaml"]
+    );
+    // No dev section anywhere: no file.
+    let plain = model("threads.yaml");
+    assert!(!compose::render(&plain)
+        .paths()
+        .any(|p| p.ends_with("compose.dev.yaml")));
+}
+
+#[test]
+fn oracle_dev_mode_merges_into_the_stack() {
+    berth_testkit::require!(berth_testkit::DOCKER_COMPOSE);
+    let (_tmp, dir, m) = write_model(dev_model());
+    let out = docker_compose(
+        &dir,
+        &[
+            "-p",
+            &m.stack,
+            "-f",
+            "compose.stores.yaml",
+            "-f",
+            "compose.services.yaml",
+            "-f",
+            "compose.dev.yaml",
+            "config",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let web = &config["services"]["web"];
+    // The services file says `read_only: true`; merged, it is off (compose omits `false`).
+    assert_ne!(web["read_only"], Value::Bool(true), "{web}");
+    let watch = web["develop"]["watch"].as_array().unwrap();
+    assert_eq!(watch[0]["action"], "sync");
+    assert_eq!(watch[0]["target"], "/app/src");
+    assert!(
+        watch[0]["path"].as_str().unwrap().ends_with("/web/src"),
+        "{watch:?}"
+    );
+    assert!(web["build"]["context"].as_str().unwrap().ends_with("/web"));
+}
+
+#[test]
+fn a_mongodb_replica_set_runs_its_members_in_compose() {
+    let m = model("mongo-rs.yaml");
+    let set = compose::render(&m);
+    let stores = yaml(&set, "compose/local/compose.stores.yaml");
+    let services = stores["services"].as_object().unwrap();
+    let names: Vec<&str> = services.keys().map(String::as_str).collect();
+    assert_eq!(names, ["mongo", "mongo-1", "mongo-2", "mongo-init"]);
+    for (i, member) in ["mongo-1", "mongo-2"].iter().enumerate() {
+        let s = &services[*member];
+        assert_eq!(s["volumes"][0], format!("mongo-{}-data:/data/db", i + 1));
+        assert!(s.get("ports").is_none(), "{s}");
+        let cmd = s["command"][2].as_str().unwrap();
+        assert!(
+            cmd.contains("--replSet rs0") && cmd.contains("unset MONGO_INITDB_ROOT_USERNAME"),
+            "{cmd}"
+        );
+        assert!(stores["volumes"]
+            .get(format!("mongo-{}-data", i + 1))
+            .is_some());
+    }
+    let init = &services["mongo-init"];
+    let script = init["command"][2].as_str().unwrap();
+    for (i, host) in ["mongo", "mongo-1", "mongo-2"].iter().enumerate() {
+        assert!(
+            script.contains(&format!("{{ _id: {i}, host: \"{host}:27017\" }}")),
+            "{script}"
+        );
+        assert_eq!(init["depends_on"][host]["condition"], "service_healthy");
+    }
+    // Clients are given every member and the set's name.
+    let url = m
+        .store("mongo")
+        .unwrap()
+        .wiring
+        .url
+        .render(|_, _| "PW".into());
+    assert_eq!(
+        url,
+        "mongodb://app:PW@mongo:27017,mongo-1:27017,mongo-2:27017/ledger?authSource=admin&replicaSet=rs0"
+    );
+    // The plan starts the members before the initialiser and waits for each one's health.
+    let plan = berth_render::plan::compose(&m).plan;
+    let units: Vec<(&str, bool)> = plan.stores[0]
+        .services
+        .iter()
+        .map(|u| (u.service.as_str(), u.healthcheck))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("mongo", true),
+            ("mongo-1", true),
+            ("mongo-2", true),
+            ("mongo-init", false)
+        ]
     );
 }

@@ -121,6 +121,8 @@ fn threads_plan_orders_helpers_jobs_and_secrets() {
         units,
         [
             ("mongo", Kind::Store, true),
+            ("mongo-1", Kind::Store, true),
+            ("mongo-2", Kind::Store, true),
             ("mongo-init", Kind::Job, false)
         ]
     );
@@ -155,7 +157,7 @@ fn plans_serialize_for_printing() {
     let p = plan::compose(&fixture("threads.yaml")).plan;
     let v = serde_json::to_value(&p).unwrap();
     assert_eq!(v["project"], "threads");
-    assert_eq!(v["stores"][0]["services"][1]["kind"], "job");
+    assert_eq!(v["stores"][0]["services"][3]["kind"], "job");
     let engine = v["workloads"]
         .as_array()
         .unwrap()

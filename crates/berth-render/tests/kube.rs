@@ -55,6 +55,26 @@ fn kube_models(spec: &Spec) -> Vec<Model> {
         .collect()
 }
 
+/// The project files stack `name` mounts, read from next to its berth.yaml as `berth render`
+/// reads them.
+fn files_of(name: &str, spec: &Spec) -> berth_render::ProjectFiles {
+    let dir = match name {
+        "fixture" | "imported" => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+        n => root().join("examples").join(n),
+    };
+    berth_drive::project_files::read(&dir, spec).unwrap()
+}
+
+/// `kube_models` with the content of the project files (ConfigMaps).
+fn kube_models_with_files(name: &str, spec: &Spec) -> Vec<Model> {
+    let files = files_of(name, spec);
+    let mut models = kube_models(spec);
+    for m in &mut models {
+        berth_render::attach_files(m, &files);
+    }
+    models
+}
+
 fn model(spec: &Spec, env: &str) -> Model {
     berth_spec::resolve(spec, env).unwrap()
 }
@@ -732,7 +752,8 @@ fn joined(set: &ArtifactSet, prefix: &str) -> String {
 #[test]
 fn snapshots_of_examples() {
     for (name, spec) in stacks() {
-        let set = berth_render::render(&spec, &[]).unwrap();
+        let files = files_of(&name, &spec);
+        let set = berth_render::render_with_files(&spec, &[], &files).unwrap();
         insta::assert_snapshot!(format!("{name}__k8s_base"), joined(&set, "k8s/base/"));
         insta::assert_snapshot!(
             format!("{name}__k8s_overlays"),
@@ -774,9 +795,10 @@ fn oracle_kustomize_builds_every_overlay_as_hydrated() {
     let mut built = 0;
     for (name, spec) in stacks() {
         let tmp = tempfile::tempdir().unwrap();
-        let set = berth_render::render(&spec, &[]).unwrap();
+        let files = files_of(&name, &spec);
+        let set = berth_render::render_with_files(&spec, &[], &files).unwrap();
         berth_drive::artifacts::write(&set, tmp.path()).unwrap();
-        for m in kube_models(&spec) {
+        for m in kube_models_with_files(&name, &spec) {
             let dir = tmp.path().join(format!("k8s/overlays/{}", m.environment));
             let out = tool("kubectl", &["kustomize", dir.to_str().unwrap()]);
             assert!(
@@ -814,7 +836,7 @@ fn rendered_dir() -> tempfile::TempDir {
         .tempdir()
         .unwrap();
     for (name, spec) in stacks() {
-        for m in kube_models(&spec) {
+        for m in kube_models_with_files(&name, &spec) {
             std::fs::write(
                 tmp.path().join(format!("{name}-{}.yaml", m.environment)),
                 kube::hydrated(&m),
@@ -1060,4 +1082,69 @@ fn in_cluster_stores_are_scraped_through_their_exporter_sidecar() {
     // kind: postgres and mongo in the cluster (redis on the host: no sidecar, no target).
     assert_eq!(seen, 2);
     assert!(!has(&objs, "ServiceMonitor", "redis"));
+}
+
+#[test]
+fn project_files_are_a_config_map_mounted_read_only() {
+    let spec =
+        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kube-imported.yaml"));
+    let m = &kube_models_with_files("imported", &spec)[0];
+    let objs = objects(m);
+    let cm = find(&objs, "ConfigMap", "web-files");
+    let conf = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/files/default.conf"),
+    )
+    .unwrap();
+    assert_eq!(cm["data"]["files_default.conf"], conf.as_str());
+    assert_eq!(cm["data"]["files_html_index.html"], "<h1>kept</h1>\n");
+    // Bytes that are not UTF-8 travel as binaryData.
+    assert!(cm["binaryData"]["files_html_img_dot.png"].is_string());
+    let pod = &find(&objs, "Deployment", "web")["spec"]["template"];
+    assert!(pod["metadata"]["annotations"]["berth.dev/files-hash"].is_string());
+    let mounts = pod["spec"]["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap();
+    let volume = |m: &Value| {
+        pod["spec"]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == m["name"])
+            .unwrap()
+            .clone()
+    };
+    // A single file through subPath, a folder as a directory with its files at their paths.
+    let file = mounts
+        .iter()
+        .find(|m| m["mountPath"] == "/etc/nginx/conf.d/default.conf")
+        .unwrap();
+    assert_eq!(file["readOnly"], true);
+    assert_eq!(file["subPath"], "files_default.conf");
+    assert_eq!(volume(file)["configMap"]["name"], "web-files");
+    let dir = mounts
+        .iter()
+        .find(|m| m["mountPath"] == "/usr/share/nginx/html")
+        .unwrap();
+    assert!(dir.get("subPath").is_none());
+    let items = &volume(dir)["configMap"]["items"];
+    assert_eq!(items[0]["path"], "img/dot.png");
+    assert_eq!(items[1]["path"], "index.html");
+    // A store's init scripts and its further volume.
+    let sts = find(&objs, "StatefulSet", "db");
+    let c = &sts["spec"]["template"]["spec"]["containers"][0];
+    let paths: Vec<&str> = c["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["mountPath"].as_str())
+        .collect();
+    assert!(paths.contains(&"/docker-entrypoint-initdb.d"), "{paths:?}");
+    assert!(paths.contains(&"/var/backups/dumps"), "{paths:?}");
+    let claims = sts["spec"]["volumeClaimTemplates"].as_array().unwrap();
+    assert_eq!(claims[1]["metadata"]["name"], "vol-dumps");
+    assert_eq!(claims[1]["spec"]["resources"]["requests"]["storage"], "2Gi");
+    assert_eq!(
+        find(&objs, "ConfigMap", "db-files")["data"]["files_initdb_01-schema.sql"],
+        "CREATE TABLE kept (id int);\n"
+    );
 }

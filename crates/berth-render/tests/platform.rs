@@ -289,6 +289,13 @@ fn terraform_validates_passes_checkov_and_roles_name_only_their_stores() {
         main.contains("read_replicas"),
         "postgres replicas: 2 → a read replica"
     );
+    // redis replicas: 3 → a replication group of three nodes (automatic failover in the module).
+    let redis = main.split("module \"store_redis\"").nth(1).unwrap();
+    let redis = redis.split("\nmodule ").next().unwrap();
+    assert!(
+        redis.contains("members ") && redis.contains("= 3"),
+        "{redis}"
+    );
     berth_testkit::require!(berth_testkit::TERRAFORM, berth_testkit::CHECKOV);
     let tmp = tempfile::tempdir().unwrap();
     write(&set, tmp.path());
@@ -337,4 +344,152 @@ fn subscribers_must_be_queues_of_an_sns_store() {
         "{codes:?}"
     );
     assert!(codes.contains(&"B2100"), "{codes:?}");
+}
+
+/// The hydrated object of `kind` named `name` (as JSON).
+fn object(hydrated: &str, kind: &str, name: &str) -> Value {
+    let docs: Vec<Value> = hydrated
+        .split("\n---\n")
+        .filter_map(|d| serde_saphyr::from_str::<Value>(d).ok())
+        .collect();
+    docs.into_iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+/// The environment of a container as name → value (or `secret/key`).
+fn container_env(c: &Value) -> std::collections::BTreeMap<String, String> {
+    c["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let v = match e["valueFrom"]["secretKeyRef"].as_object() {
+                Some(r) => format!(
+                    "{}/{}",
+                    r["name"].as_str().unwrap(),
+                    r["key"].as_str().unwrap()
+                ),
+                None => e["value"].as_str().unwrap().to_string(),
+            };
+            (e["name"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn backups_go_to_the_stacks_bucket_in_the_cluster() {
+    let hydrated = kube::hydrated(&model("kind"));
+    let cron = object(&hydrated, "CronJob", "postgres-backup");
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    // The dump in PostgreSQL's image into an emptyDir, then MinIO's client uploads it.
+    let dump = &pod["initContainers"][0];
+    assert_eq!(dump["name"], "dump");
+    assert!(dump["image"].as_str().unwrap().starts_with("postgres:"));
+    let script = dump["command"][2].as_str().unwrap();
+    assert!(script.contains("pg_dump") && !script.contains("find /backups"));
+    let upload = &pod["containers"][0];
+    assert_eq!(upload["name"], "upload");
+    assert!(upload["image"].as_str().unwrap().contains("minio"));
+    let script = upload["command"][2].as_str().unwrap();
+    assert!(script.contains("mc alias set local"), "{script}");
+    assert!(
+        script.contains("local/\"$$S3_BUCKET\"/backups/postgres/$$(basename"),
+        "{script}"
+    );
+    // Retention: objects whose ID (their UTC time) is older than 5 days are removed.
+    assert!(
+        script.contains("- 5 * 86400") && script.contains("mc rm"),
+        "{script}"
+    );
+    let env = container_env(upload);
+    assert_eq!(env["S3_BUCKET"], "uploads");
+    assert_eq!(env["AWS_ENDPOINT_URL"], "http://uploads:9000");
+    assert_eq!(
+        env["AWS_SECRET_ACCESS_KEY"],
+        "market-secrets/uploads-password"
+    );
+    assert_eq!(
+        pod["volumes"][0]["emptyDir"]["sizeLimit"], "1Gi",
+        "the volume between the two is an emptyDir"
+    );
+    assert!(!hydrated.contains("name: postgres-backups\n"), "no claim");
+    for c in [dump, upload] {
+        assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+        assert_eq!(c["securityContext"]["runAsNonRoot"], true);
+    }
+    // The backup pods reach the bucket, and the bucket admits them.
+    let policy = object(&hydrated, "NetworkPolicy", "postgres-backup");
+    let egress = policy["spec"]["egress"].to_string();
+    assert!(
+        egress.contains("\"uploads\"") && egress.contains("9000"),
+        "{egress}"
+    );
+    let uploads = object(&hydrated, "NetworkPolicy", "uploads");
+    let ingress = uploads["spec"]["ingress"].to_string();
+    assert!(
+        ingress.contains("postgres-backup") && ingress.contains("redis-backup"),
+        "{ingress}"
+    );
+    // The restore Job downloads the newest backup first, then restores it.
+    let m = model("kind");
+    let job = kube::backups::restore_job(&m, m.store("postgres").unwrap(), None, "r1").unwrap();
+    let job: Value = serde_saphyr::from_str(&job).unwrap();
+    let pod = &job["spec"]["template"]["spec"];
+    assert_eq!(pod["initContainers"][0]["name"], "fetch");
+    let fetch = pod["initContainers"][0]["command"][2].as_str().unwrap();
+    assert!(
+        fetch.contains("sort | tail -n 1") && fetch.contains("mc cp -q local/"),
+        "{fetch}"
+    );
+    let restore = pod["containers"][0]["command"][2].as_str().unwrap();
+    assert!(restore.contains("pg_restore"), "{restore}");
+}
+
+#[test]
+fn a_managed_bucket_keeps_backups_by_lifecycle_and_a_role_per_backup() {
+    let hydrated = kube::hydrated(&model("aws"));
+    let cron = object(&hydrated, "CronJob", "postgres-backup");
+    let upload = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(upload["image"], kube::backups::AWS_CLI_IMAGE);
+    let script = upload["command"][2].as_str().unwrap();
+    assert!(
+        script.contains("aws s3 cp") && !script.contains("s3 rm"),
+        "{script}"
+    );
+    let env = container_env(upload);
+    assert!(
+        !env.contains_key("AWS_ACCESS_KEY_ID"),
+        "no keys on AWS: {env:?}"
+    );
+    assert_eq!(env["S3_BUCKET"], "uploads-connection/bucket", "{env:?}");
+    assert_eq!(
+        env["AWS_ENDPOINT_URL"], "uploads-connection/endpoint",
+        "{env:?}"
+    );
+    // The bucket's connection secret reaches the cluster through External Secrets.
+    let es = object(&hydrated, "ExternalSecret", "uploads-connection");
+    assert!(
+        es["spec"]["data"].to_string().contains("\"bucket\""),
+        "{es}"
+    );
+    let main = terraform::render(&model("aws"));
+    let main =
+        String::from_utf8_lossy(main.get("terraform/envs/aws/main.tf").unwrap()).into_owned();
+    let role = main
+        .split("module \"role_postgres_backup\"")
+        .nth(1)
+        .unwrap();
+    let role = role.split("\nmodule ").next().unwrap();
+    assert!(
+        role.contains("service_account = \"postgres-backup\""),
+        "{role}"
+    );
+    assert!(
+        role.contains("${module.store_uploads.arn}/backups/postgres/*"),
+        "{role}"
+    );
+    let bucket = main.split("module \"store_uploads\"").nth(1).unwrap();
+    let bucket = bucket.split("\nmodule ").next().unwrap();
+    assert!(bucket.contains("\"backups/postgres/\" = 5"), "{bucket}");
 }

@@ -176,6 +176,12 @@ pub struct StoreModel {
     /// Extra arguments for the store's server, after Berth's own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// Further persistent volumes beside the data volume.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<VolumeModel>,
+    /// Project files mounted read-only (init scripts, config files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileMount>,
     /// Scheduled backups, when the spec asks for them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupModel>,
@@ -203,6 +209,8 @@ pub enum Realized {
     },
     /// A managed cloud service created by Terraform; connection data in Secrets Manager.
     Managed,
+    /// A server program `berth dev` runs on the host (native), reached at 127.0.0.1.
+    Process,
     /// An existing store at a URL.
     External {
         url: EnvValue,
@@ -217,6 +225,7 @@ impl Realized {
             Realized::InCluster => RealizationKind::InCluster.as_str(),
             Realized::Host { .. } => RealizationKind::Host.as_str(),
             Realized::Managed => RealizationKind::Managed.as_str(),
+            Realized::Process => RealizationKind::Process.as_str(),
             Realized::External { .. } => "external",
         }
     }
@@ -431,6 +440,20 @@ pub struct FileMount {
     pub path: String,
     /// Path relative to berth.yaml, as written (without a leading `./`).
     pub source: String,
+    /// What it holds, when the caller read the project (rendering stays pure). Kubernetes
+    /// realizes it as a ConfigMap; empty when not read.
+    #[serde(skip)]
+    pub content: Vec<MountedFile>,
+}
+
+/// One file of a project file mount, as the caller read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountedFile {
+    /// Path inside the mount (empty when the mount is a single file).
+    pub path: String,
+    /// Its key in the owner's files ConfigMap.
+    pub key: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A secret delivered as a file.
@@ -448,6 +471,11 @@ impl Workload {
 
     pub fn is_job(&self) -> bool {
         self.kind == WorkloadKind::Job
+    }
+
+    /// The host command of `dev.run`: a native environment runs the workload as this process.
+    pub fn dev_run(&self) -> Option<&str> {
+        self.dev.as_ref()?.run.as_deref()
     }
 }
 
@@ -575,9 +603,12 @@ pub struct VolumeModel {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DevModel {
-    pub run: String,
+    /// The host command (native environments); None: the service runs as a container there.
+    pub run: Option<String>,
     pub watch: Vec<String>,
     pub workdir: Option<String>,
+    /// Compose dev mode: project paths synced into the running container.
+    pub sync: Vec<FileMount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -307,16 +307,23 @@ spec_struct! {
 }
 
 spec_struct! {
-    /// The native development loop of a service.
+    /// The development loop of a service (`berth dev`): a host process in native environments,
+    /// its container kept current in compose environments (docs/dev.md).
     pub struct Dev {
-        /// Shell command run on the host (e.g. `npx tsx watch src/engine.ts`).
-        run: Spanned<String>,
-        /// Paths whose changes restart the command.
+        /// Shell command run on the host (e.g. `npx tsx watch src/engine.ts`); native
+        /// environments run the service this way.
+        run: Option<Spanned<String>>,
+        /// Paths relative to berth.yaml whose changes restart the command (native), or rebuild
+        /// the image and recreate the container (compose, a service with `build`) unless a
+        /// `sync` path holds them.
         watch: Vec<Spanned<String>>,
         /// Working directory relative to berth.yaml.
         workdir: Option<Spanned<String>>,
+        /// Compose: project paths copied into the running container when they change, without a
+        /// rebuild: container path → path relative to berth.yaml (like `files`).
+        sync: Map<Spanned<String>>,
     }
-    required: [run]
+    required: []
 }
 
 spec_enum! {
@@ -356,6 +363,10 @@ spec_struct! {
         image: Option<Spanned<ImageRef>>,
         /// Host port to publish in compose environments (default: the store's standard port; 0 disables).
         publish: Option<Spanned<u16>>,
+        /// Host ports of the store's further named ports (rabbitmq `management`, MinIO
+        /// `console`), by name; 0 disables. Default: each at its own number when the main port
+        /// is published.
+        publish_ports: Map<Spanned<u16>>,
         /// CPU and memory of in-cluster/container realizations.
         resources: Option<Resources>,
         /// The exact name of the docker volume that holds its data in compose environments
@@ -365,6 +376,16 @@ spec_struct! {
         /// Extra arguments for the store's server, after Berth's own (`--maxmemory 256mb`,
         /// `-c max_connections=200`); redis, postgres and mongodb.
         args: Vec<Spanned<String>>,
+        /// Further persistent volumes beside the data volume (mongo's `/data/configdb`), as a
+        /// service's `volumes`.
+        volumes: Map<Volume>,
+        /// Project files or folders mounted read-only (init scripts in
+        /// `/docker-entrypoint-initdb.d`, config files): container path → path relative to
+        /// berth.yaml, as a service's `files`.
+        files: Map<Spanned<String>>,
+        /// A declared secret that is the store's password where Berth runs it (a file the
+        /// services read too, as compose's `*_FILE` variables); default: one Berth generates.
+        password: Option<Name>,
         /// Scheduled backups with retention.
         backup: Option<Backup>,
         /// sns only: the sqs stores subscribed to this topic (their queues receive every message).
@@ -499,6 +520,9 @@ spec_enum! {
         Host = "host",
         /// A managed cloud service (Terraform).
         Managed = "managed",
+        /// A server program `berth dev` runs on the developer's host (native: redis, postgres),
+        /// its data under `.berth/data/<store>/`.
+        Process = "process",
     }
 }
 

@@ -385,6 +385,16 @@ pub fn has_backups(kind: StoreType) -> bool {
     )
 }
 
+/// The programs a store realized `process` needs on the host's PATH (native `berth dev`); empty
+/// for the types Berth does not run as host processes.
+pub fn process_programs(kind: StoreType) -> &'static [&'static str] {
+    match kind {
+        StoreType::Redis => &["redis-server"],
+        StoreType::Postgres => &["initdb", "postgres"],
+        _ => &[],
+    }
+}
+
 /// The server program a store image's command starts (`args` follow it), for the types whose
 /// command Berth can extend.
 pub fn server_program(kind: StoreType) -> Option<&'static str> {

@@ -55,6 +55,20 @@ pub const DOCKER_ENGINE: Oracle = Oracle {
     probe: Probe::Command(&["docker", "info"]),
 };
 
+/// `redis-server`, which `berth dev` runs for a redis store realized `process`.
+pub const REDIS_SERVER: Oracle = Oracle {
+    name: "redis-server",
+    install: "scripts/install-oracles.sh (apt-get install redis-server)",
+    probe: Probe::Program("redis-server"),
+};
+
+/// PostgreSQL's `initdb` and `postgres` on PATH, for a postgres store realized `process`.
+pub const POSTGRES_SERVER: Oracle = Oracle {
+    name: "postgres and initdb on PATH",
+    install: "scripts/install-oracles.sh (apt-get install postgresql-15, its bin directory linked onto PATH)",
+    probe: Probe::Command(&["sh", "-c", "command -v initdb && command -v postgres"]),
+};
+
 /// `kubectl`, whose `kubectl kustomize` is the Kustomize oracle.
 pub const KUBECTL: Oracle = Oracle {
     name: "kubectl",

@@ -33,16 +33,22 @@ impl Report for Outcome<'_> {
                 printer.success(format!(
                     "{} {verb} {} (id {})",
                     p.store,
-                    p.file.display(),
+                    p.object
+                        .clone()
+                        .unwrap_or_else(|| p.file.display().to_string()),
                     p.id
                 ));
             } else {
                 printer.out(format!(
-                    "{} of `{}` (id {}, file {}):",
+                    "{} of `{}` (id {}, file {}{}):",
                     p.action,
                     p.store,
                     p.id,
-                    p.file.display()
+                    p.file.display(),
+                    p.object
+                        .as_ref()
+                        .map(|o| format!(", object {o}"))
+                        .unwrap_or_default()
                 ));
                 for s in &p.steps {
                     printer.out(format!("  {}", s.join(" ")));

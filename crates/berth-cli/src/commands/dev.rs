@@ -1,4 +1,4 @@
-//! `berth dev [ENV]`: a native environment's development loop in the foreground. `--dry-run`
+//! `berth dev [ENV]`: a native or compose environment's development loop in the foreground. `--dry-run`
 //! prints the plan (text, or `-o json|yaml`); otherwise the session runs until Ctrl-C, its
 //! processes' and containers' output multiplexed on stdout, one colour-prefixed line each
 //! (plain without a terminal or with `--no-color`), Berth's own notes on stderr.
@@ -84,18 +84,19 @@ fn model(
     if let Some(name) = env {
         return Ok((berth_spec::resolve(&project.spec, name)?, root));
     }
-    let model = project
+    let models: Vec<Model> = project
         .spec
         .environments
         .keys()
-        .find_map(|name| {
-            berth_spec::resolve(&project.spec, name)
-                .ok()
-                .filter(|m| m.platform == Platform::Native)
-        })
+        .filter_map(|name| berth_spec::resolve(&project.spec, name).ok())
+        .collect();
+    let first = |platform: Platform| models.iter().position(|m| m.platform == platform);
+    let model = first(Platform::Native)
+        .or_else(|| first(Platform::Compose))
+        .map(|i| models[i].clone())
         .ok_or_else(|| {
             CliError::usage(format!(
-                "{} has no native environment; add one, e.g. `environments: {{ dev: {{ platform: native }} }}`, or name the environment",
+                "{} has no native or compose environment; add one, e.g. `environments: {{ dev: {{ platform: native }} }}`, or name the environment",
                 project.source.path
             ))
         })?;
@@ -120,11 +121,28 @@ impl Report for PlanReport<'_> {
                     urls.join(" ")
                 ));
             }
+            let network = match p.platform {
+                Platform::Native => " (host network)",
+                _ => "",
+            };
             for w in &c.workloads {
                 t.push_str(&format!(
-                    "  container  {:12} {:8} (host network)\n",
+                    "  container  {:12} {:8}{network}\n",
                     w.name(),
                     w.unit.kind.word()
+                ));
+                let rules = p.watch.iter().filter(|s| s.service == w.name());
+                for r in rules.flat_map(|s| s.rules.iter()) {
+                    t.push_str(&match &r.target {
+                        Some(target) => format!("             sync: {} -> {target}\n", r.path),
+                        None => format!("             rebuild on: {}\n", r.path),
+                    });
+                }
+            }
+            if !p.watch.is_empty() {
+                t.push_str(&format!(
+                    "  then       docker compose -f {} watch --no-up\n",
+                    c.files.join(" -f ")
                 ));
             }
         }

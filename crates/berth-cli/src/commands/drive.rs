@@ -40,7 +40,7 @@ pub fn session(
 ) -> Result<Session, CliError> {
     let project = project::load(&g.file)?;
     printer.diagnostics(&project.source, &project.warnings);
-    let model = match env {
+    let mut model = match env {
         Some(name) => berth_spec::resolve(&project.spec, name)?,
         None => first_compose(&project).ok_or_else(|| {
             CliError::usage(format!(
@@ -49,6 +49,12 @@ pub fn session(
             ))
         })?,
     };
+    if model.platform == Platform::Kubernetes {
+        // The objects applied hold the project files' content (ConfigMaps), as rendered.
+        let files = berth_drive::project_files::read(&project.root(), &project.spec)
+            .map_err(|e| CliError::failure(e.to_string()))?;
+        berth_render::attach_files(&mut model, &files);
+    }
     let workspace = g.workspace.workspace(project.root());
     Ok(Session {
         model,

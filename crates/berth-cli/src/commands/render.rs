@@ -9,9 +9,12 @@ use berth_render::ArtifactSet;
 use serde::Serialize;
 use std::path::Path;
 
-/// Render the selected environments of a loaded project (an unknown one is a usage error).
+/// Render the selected environments of a loaded project (an unknown one is a usage error), with
+/// the project files its `files:` mount (Kubernetes ConfigMaps hold their content).
 pub fn render_set(project: &Project, envs: &Environments) -> Result<ArtifactSet, CliError> {
-    berth_render::render(&project.spec, envs.names()).map_err(CliError::from)
+    let files = berth_drive::project_files::read(&project.root(), &project.spec)
+        .map_err(|e| CliError::failure(e.to_string()))?;
+    berth_render::render_with_files(&project.spec, envs.names(), &files).map_err(CliError::from)
 }
 
 /// What `render` wrote.

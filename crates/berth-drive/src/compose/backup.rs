@@ -26,8 +26,20 @@ pub struct BackupPlan {
     pub id: String,
     /// The file on the host.
     pub file: PathBuf,
+    /// The backup in the stack's object store (`s3://BUCKET/backups/STORE/STORE-ID.EXT`), when
+    /// the environment has an `s3` store: a backup is uploaded there, a restore reads it there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
     /// The commands, each as argv.
     pub steps: Vec<Vec<String>>,
+}
+
+/// The object store a compose environment's backups go to: the `s3` store's container, the
+/// client that runs in it, the bucket.
+struct Bucket<'a> {
+    service: &'a str,
+    client: backup::Client,
+    name: String,
 }
 
 /// `20261202T210455Z` of a time.
@@ -79,13 +91,100 @@ impl ComposeDriver<'_> {
         argv(&cmd)
     }
 
+    fn bucket(&self) -> Option<Bucket<'_>> {
+        let s3 = backup::object_store(self.model)?;
+        let name = s3.wiring.extra.get("BUCKET")?.as_plain()?;
+        Some(Bucket {
+            service: &s3.name,
+            client: backup::Client::of(s3, true),
+            name,
+        })
+    }
+
+    fn object_url(b: &Bucket, store: &StoreModel, id: &str) -> String {
+        format!(
+            "s3://{}/{}{}",
+            b.name,
+            backup::prefix(store),
+            backup::file_name(store, id)
+        )
+    }
+
+    /// Steps that upload the host's `file` to the bucket (the store's old objects pruned after
+    /// its `retain` days).
+    fn upload_steps(
+        &self,
+        b: &Bucket,
+        store: &StoreModel,
+        id: &str,
+        file: &str,
+    ) -> Vec<Vec<String>> {
+        let dir = format!("{STAGE}-upload-{id}");
+        let retain = store.backup.as_ref().map(|r| r.retain_days);
+        let upload = backup::upload(b.client, &b.name, store, &dir, retain);
+        let to = format!("{}:{dir}/{}", b.service, backup::file_name(store, id));
+        vec![
+            self.sh(b.service, format!("mkdir -p {dir}")),
+            argv(&self.compose_cmd(["cp", file, to.as_str()])),
+            self.sh(
+                b.service,
+                format!("( {upload} ); rc=$?; rm -rf {dir}; exit $rc"),
+            ),
+        ]
+    }
+
+    /// Steps that download backup `id` from the bucket to the host's `file`.
+    fn fetch_steps(
+        &self,
+        b: &Bucket,
+        store: &StoreModel,
+        id: &str,
+        file: &str,
+    ) -> Vec<Vec<String>> {
+        let dir = format!("{STAGE}-fetch-{id}");
+        let fetch = backup::fetch(b.client, &b.name, store, Some(id), &dir);
+        let from = format!("{}:{dir}/{}", b.service, backup::file_name(store, id));
+        vec![
+            self.sh(b.service, format!("mkdir -p {dir} && {fetch}")),
+            argv(&self.compose_cmd(["cp", from.as_str(), file])),
+            self.sh(b.service, format!("rm -rf {dir}")),
+        ]
+    }
+
+    /// The IDs of the store's backups in the bucket, oldest first (the object store's
+    /// container must be running).
+    fn bucket_backups(&self, b: &Bucket, store: &StoreModel) -> Result<Vec<String>, DriveError> {
+        let list = backup::list(b.client, &b.name, store);
+        let out = self.exec(
+            &self
+                .compose_cmd(["exec", "-T", b.service, "sh", "-c"])
+                .arg(list),
+        )?;
+        let (head, tail) = (
+            format!("{}-", store.name),
+            format!(".{}", backup::extension(store.kind)),
+        );
+        let mut ids: Vec<String> = out
+            .stdout
+            .lines()
+            .filter_map(|l| {
+                l.trim()
+                    .strip_prefix(&head)?
+                    .strip_suffix(&tail)
+                    .map(String::from)
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
     /// The plan of one backup now.
     pub fn backup_plan(&self, store: &str) -> Result<BackupPlan, DriveError> {
         let s = self.backed_store(store)?;
         let id = backup_id(self.clock.now());
         let file = self.file_of(s, &id);
         let dump = backup::dump(s, "127.0.0.1");
-        let steps = vec![
+        let mut steps = vec![
             self.sh(
                 store,
                 format!(
@@ -98,10 +197,15 @@ impl ComposeDriver<'_> {
             },
             self.sh(store, format!("rm -f {STAGE}-{id}")),
         ];
+        let bucket = self.bucket();
+        if let Some(b) = &bucket {
+            steps.extend(self.upload_steps(b, s, &id, &file.display().to_string()));
+        }
         Ok(BackupPlan {
             environment: self.env().into(),
             store: store.into(),
             action: "backup",
+            object: bucket.map(|b| Self::object_url(&b, s, &id)),
             id,
             file,
             steps,
@@ -127,27 +231,39 @@ impl ComposeDriver<'_> {
     /// The plan of a restore from backup `from` (default: the newest).
     pub fn restore_plan(&self, store: &str, from: Option<&str>) -> Result<BackupPlan, DriveError> {
         let s = self.backed_store(store)?;
-        let ids = self.backups(store);
+        let bucket = self.bucket();
+        let (ids, place) = match &bucket {
+            Some(b) => (
+                self.bucket_backups(b, s)?,
+                format!("s3://{}/{}", b.name, backup::prefix(s)),
+            ),
+            None => (
+                self.backups(store),
+                self.backup_dir(store).display().to_string(),
+            ),
+        };
         let id = match from {
             Some(id) if ids.iter().any(|i| i == id) => id.to_string(),
             Some(id) => {
                 return Err(DriveError::Backup(format!(
-                    "no backup `{id}` of `{store}` in {}; backups: {}",
-                    self.backup_dir(store).display(),
+                    "no backup `{id}` of `{store}` in {place}; backups: {}",
                     list(&ids)
                 )))
             }
             None => ids.last().cloned().ok_or_else(|| {
                 DriveError::Backup(format!(
-                    "no backup of `{store}` in {}: make one with `berth backup {} {store}`",
-                    self.backup_dir(store).display(),
+                    "no backup of `{store}` in {place}: make one with `berth backup {} {store}`",
                     self.env()
                 ))
             })?,
         };
         let file = self.file_of(s, &id);
         let restore = backup::restore(s, "127.0.0.1");
-        let steps = vec![
+        let mut steps = match &bucket {
+            Some(b) => self.fetch_steps(b, s, &id, &file.display().to_string()),
+            None => Vec::new(),
+        };
+        steps.extend([
             {
                 let (from, to) = (file.display().to_string(), format!("{store}:{STAGE}-{id}"));
                 argv(&self.compose_cmd(["cp", from.as_str(), to.as_str()]))
@@ -159,11 +275,12 @@ impl ComposeDriver<'_> {
                     .compose_cmd(["exec", "-T", "-u", "0", store, "rm", "-f"])
                     .arg(format!("{STAGE}-{id}")),
             ),
-        ];
+        ]);
         Ok(BackupPlan {
             environment: self.env().into(),
             store: store.into(),
             action: "restore",
+            object: bucket.map(|b| Self::object_url(&b, s, &id)),
             id,
             file,
             steps,
@@ -178,14 +295,17 @@ impl ComposeDriver<'_> {
         timeout: Duration,
         obs: &dyn Observer,
     ) -> Result<(), DriveError> {
-        let running = self
-            .ps()?
-            .iter()
-            .any(|c| c.service == plan.store && c.state == "running");
-        if !running {
-            return Err(DriveError::StoresNotRunning {
-                stores: vec![plan.store.clone()],
-            });
+        let mut needed = vec![plan.store.clone()];
+        if plan.object.is_some() {
+            needed.extend(self.bucket().map(|b| b.service.to_string()));
+        }
+        let ps = self.ps()?;
+        let stopped: Vec<String> = needed
+            .into_iter()
+            .filter(|n| !ps.iter().any(|c| &c.service == n && c.state == "running"))
+            .collect();
+        if !stopped.is_empty() {
+            return Err(DriveError::StoresNotRunning { stores: stopped });
         }
         if let Some(dir) = plan.file.parent() {
             std::fs::create_dir_all(dir).map_err(|source| DriveError::Io {

@@ -477,6 +477,8 @@ fn status_logs_and_down_need_no_secret_values_and_write_none() {
         [
             ("db", Kind::Store),
             ("docs", Kind::Store),
+            ("docs-1", Kind::Store),
+            ("docs-2", Kind::Store),
             ("docs-init", Kind::Job),
             ("api", Kind::Service),
             ("worker", Kind::Service)
@@ -526,7 +528,7 @@ fn the_plan_decides_waves_health_and_jobs() {
     assert_eq!(
         ups,
         [
-            "up -d --no-deps --remove-orphans db docs docs-init",
+            "up -d --no-deps --remove-orphans db docs docs-1 docs-2 docs-init",
             "up -d --no-deps --remove-orphans api",
             "up -d --no-deps --remove-orphans worker"
         ]

@@ -1,6 +1,8 @@
-//! `berth dev`: the development loop of a native environment, in the foreground. It executes
-//! the [`DevPlan`] render returns: the containers (stores, services without `dev.run`) through
-//! the compose driver, the host processes through its own supervisor.
+//! `berth dev`: the development loop of a native or compose environment, in the foreground. It
+//! executes the [`DevPlan`] render returns: the containers (stores, services without `dev.run`,
+//! or a compose environment's whole stack) through the compose driver, the host processes
+//! through its own supervisor, and in a compose environment `docker compose watch --no-up`
+//! (sync and rebuild, `compose.dev.yaml`) as one more supervised program.
 //!
 //! Decisions:
 //! - Order: stores first (healthy), then the workloads level by level (a workload after the
@@ -14,6 +16,12 @@
 //!   afterwards the service is left `crashed` until a change or `berth restart` revives it.
 //! - Changes under `dev.watch` (filtered by `.gitignore`) restart the process once per burst:
 //!   the restart happens 100 ms after the last change.
+//! - Stores realized `process` (native): their servers start as supervised processes after the
+//!   container stores and before the workloads; a missing server program is an error before
+//!   anything starts.
+//! - Compose environments: the stack is started like `berth up` (images built from the source
+//!   as it is), then `docker compose watch --no-up` runs in the foreground of the session; its
+//!   exit ends the session with an error.
 //! - Stop (Ctrl-C, i.e. the cancel flag): every process group stopped, the log followers
 //!   ended, the containers stopped (`docker compose stop`: volumes kept); a second Ctrl-C
 //!   kills at once. The session then counts as a success.
@@ -35,7 +43,8 @@ use crate::process::{Runner, Stream};
 use crate::secrets::{self, SecretSources};
 use crate::select::Selection;
 use crate::workspace::Workspace;
-use berth_render::plan::dev::{container_model, DevPlan};
+use berth_render::plan::dev::{container_model, DevPlan, WatchAction};
+use berth_render::plan::Kind;
 use berth_render::Rendered;
 use berth_spec::model::DepKind;
 use berth_spec::{Model, Platform};
@@ -101,12 +110,6 @@ impl<'a> DevSession<'a> {
     ) -> Result<Self, DevError> {
         let rendered = berth_render::plan::dev(model).ok_or_else(|| DevError::NotNative {
             env: model.environment.clone(),
-            platform: match model.platform {
-                Platform::Compose => "compose",
-                Platform::Kubernetes => "kubernetes",
-                Platform::Native => "native",
-            }
-            .into(),
         })?;
         Ok(DevSession {
             model,
@@ -130,7 +133,29 @@ impl<'a> DevSession<'a> {
 
     /// Problems the plan cannot see: watch paths and working directories that do not exist.
     pub fn preflight(&self) -> Result<(), DevError> {
+        for w in &self.plan().watch {
+            for r in &w.rules {
+                let full = self.ws.root.join(&r.path);
+                if !full.exists() {
+                    return Err(DevError::WatchPathMissing {
+                        name: w.service.clone(),
+                        key: match r.action {
+                            WatchAction::Sync => "sync",
+                            WatchAction::Rebuild => "watch",
+                        },
+                        path: r.path.clone(),
+                        full,
+                    });
+                }
+            }
+        }
         for p in &self.plan().processes {
+            if let Some(program) = p.requires.iter().find(|prog| !on_path(prog)) {
+                return Err(DevError::ProgramMissing {
+                    name: p.name.clone(),
+                    program: program.clone(),
+                });
+            }
             let full = self.ws.root.join(&p.workdir);
             if !full.is_dir() {
                 return Err(DevError::WorkdirMissing {
@@ -144,6 +169,7 @@ impl<'a> DevSession<'a> {
                 if !full.exists() {
                     return Err(DevError::WatchPathMissing {
                         name: p.name.clone(),
+                        key: "watch",
                         path: w.clone(),
                         full,
                     });
@@ -173,7 +199,10 @@ impl<'a> DevSession<'a> {
             ),
             None => lock,
         };
-        let cmodel = container_model(self.model);
+        let cmodel = match self.model.platform {
+            Platform::Native => container_model(self.model),
+            _ => self.model.clone(),
+        };
         let driver = self.plan().containers.clone().map(|plan| {
             let files = self.rendered.files.clone();
             let mut d = ComposeDriver::from_rendered(
@@ -200,6 +229,9 @@ impl<'a> DevSession<'a> {
             Err(e) => Err(e),
         };
         sup.shutdown();
+        // Ctrl-C cancelled every captured command; stopping the containers is what it asked
+        // for (a second Ctrl-C cancels this too).
+        crate::process::resume();
         if let Some(d) = &driver {
             let stop = d.compose_cmd(["stop"]);
             if let Err(e) = self.runner.output(&stop) {
@@ -235,6 +267,16 @@ impl<'a> DevSession<'a> {
                 sup.follow_containers(d, &stores, "store");
             }
         }
+        let stores: Vec<String> = self
+            .plan()
+            .processes
+            .iter()
+            .filter(|p| p.kind == Kind::Store)
+            .map(|p| p.name.clone())
+            .collect();
+        if !stores.is_empty() {
+            sup.start_all(&stores)?;
+        }
         for level in self.levels() {
             let (procs, containers): (Vec<String>, Vec<String>) = level
                 .into_iter()
@@ -249,6 +291,9 @@ impl<'a> DevSession<'a> {
             }
             sup.start_all(&procs)?;
         }
+        if let (Some(d), false) = (driver, self.plan().watch.is_empty()) {
+            sup.follow_watch(d)?;
+        }
         sup.ready(started.elapsed());
         Ok(())
     }
@@ -256,7 +301,8 @@ impl<'a> DevSession<'a> {
     fn up_options(&self) -> crate::compose::UpOptions {
         crate::compose::UpOptions {
             timeout: self.timeout,
-            build: false,
+            // A compose session starts from images of the source as it is now.
+            build: self.model.platform == Platform::Compose,
         }
     }
 
@@ -286,4 +332,14 @@ impl<'a> DevSession<'a> {
     fn workdir(&self, rel: &str) -> PathBuf {
         self.ws.root.join(rel)
     }
+}
+
+/// An executable file named `program` in a directory of PATH.
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
 }

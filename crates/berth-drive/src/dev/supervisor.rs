@@ -75,12 +75,16 @@ struct Proc {
     warned_slow: bool,
 }
 
-/// A container whose logs are followed.
+/// A container whose logs are followed, or `docker compose watch`.
 struct Follower {
     name: String,
     kind: &'static str,
     pid: Option<u32>,
 }
+
+/// The name `docker compose watch` has on the stream, and its events' generation.
+const WATCH: &str = "watch";
+const WATCH_GEN: u64 = u64::MAX - 1;
 
 pub(super) struct Supervisor<'s> {
     session: &'s DevSession<'s>,
@@ -192,6 +196,30 @@ impl<'s> Supervisor<'s> {
             });
         }
         self.dirty = true;
+    }
+
+    /// Run `docker compose watch --no-up` (compose dev mode) for the rest of the session.
+    pub fn follow_watch(&mut self, d: &ComposeDriver) -> Result<(), DevError> {
+        let cmd = d.compose_cmd(["watch", "--no-up"]);
+        let mut c = std::process::Command::new(&cmd.program);
+        c.args(&cmd.args);
+        let cwd = cmd.cwd.clone().unwrap_or_default();
+        let pid = child::spawn(WATCH, WATCH_GEN, c, &cwd, &[], &self.tx).map_err(|source| {
+            DevError::Spawn {
+                name: WATCH.into(),
+                run: cmd.display(),
+                source,
+            }
+        })?;
+        self.obs
+            .note(WATCH, &format!("started (pid {pid}): {}", cmd.display()));
+        self.followers.push(Follower {
+            name: WATCH.into(),
+            kind: WATCH,
+            pid: Some(pid),
+        });
+        self.dirty = true;
+        Ok(())
     }
 
     /// Start these processes together and wait until each is ready (or done, for a job).
@@ -322,6 +350,7 @@ impl<'s> Supervisor<'s> {
             if let Err(e) = TcpListener::bind(("127.0.0.1", port)) {
                 if e.kind() == std::io::ErrorKind::AddrInUse {
                     return Err(DevError::PortInUse {
+                        what: p.kind.word(),
                         name: p.name.clone(),
                         port,
                     });
@@ -365,6 +394,13 @@ impl<'s> Supervisor<'s> {
     }
 
     fn exited(&mut self, name: &str, gen: u64, code: Option<i32>) -> Result<(), DevError> {
+        if gen == WATCH_GEN {
+            if let Some(f) = self.followers.iter_mut().find(|f| f.kind == WATCH) {
+                f.pid = None;
+            }
+            self.dirty = true;
+            return Err(DevError::WatchExited { code });
+        }
         let Some(i) = self.procs.iter().position(|p| p.plan.name == name) else {
             return Ok(()); // a log follower
         };
@@ -563,9 +599,14 @@ impl<'s> Supervisor<'s> {
     fn states(&self) -> Vec<ProcessState> {
         let followers = self.followers.iter().map(|f| ProcessState {
             name: f.name.clone(),
-            runs_as: "container".into(),
+            runs_as: if f.kind == WATCH {
+                "process"
+            } else {
+                "container"
+            }
+            .into(),
             kind: f.kind.into(),
-            pid: None,
+            pid: f.pid.filter(|_| f.kind == WATCH),
             state: if f.pid.is_some() {
                 "running"
             } else {

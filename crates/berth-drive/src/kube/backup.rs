@@ -221,6 +221,28 @@ environments:
         });
     }
 
+    // (The restart of a Rollout is tested here, beside the other scripted-cluster tests.)
+    #[test]
+    fn restarting_a_rollout_patches_its_restart_time_then_waits() {
+        with_driver(|d, cluster| {
+            d.restart("api", Duration::from_secs(60), &Quiet).unwrap();
+            let calls = cluster.0.lock().unwrap();
+            let lines: Vec<&str> = calls.iter().map(|(l, _)| l.as_str()).collect();
+            let patch = lines
+                .iter()
+                .position(|l| {
+                    *l == "kubectl --context kind-shop -n shop patch rollouts.argoproj.io/api --type merge -p {\"spec\":{\"restartAt\":\"2026-12-02T21:04:55Z\"}}"
+                })
+                .unwrap_or_else(|| panic!("{lines:#?}"));
+            let wait = lines
+                .iter()
+                .position(|l| l.contains("wait --for=condition=Available rollouts.argoproj.io/api"))
+                .unwrap_or_else(|| panic!("{lines:#?}"));
+            assert!(patch < wait);
+            assert!(!lines.iter().any(|l| l.contains("rollout restart")));
+        });
+    }
+
     #[test]
     fn a_backup_is_a_job_from_the_cronjob_waited_for() {
         with_driver(|d, cluster| {

@@ -160,7 +160,8 @@ impl KubeDriver<'_> {
             .map_err(|e| super::spawn_error("kubectl", e))
     }
 
-    /// `kubectl rollout restart` a Deployment or StatefulSet, then wait for its rollout.
+    /// `kubectl rollout restart` a Deployment or StatefulSet (an Argo Rollout: `spec.restartAt`
+    /// patched to now), then wait for its rollout.
     pub fn restart(
         &self,
         name: &str,
@@ -175,10 +176,17 @@ impl KubeDriver<'_> {
             .cloned()
             .ok_or_else(|| KubeError::Unknown(name.to_string()))?;
         obs.step(&format!("restarting {}", target.resource()));
-        self.exec(
-            &self.kubectl(&ctx, &["rollout", "restart", &target.resource()]),
-            None,
-        )?;
+        let argv = if target.kind == "Rollout" {
+            // `kubectl rollout restart` knows built-in kinds only; the Argo Rollouts controller
+            // replaces every pod created before `spec.restartAt` (what its kubectl plugin sets).
+            let at = crate::clock::rfc3339(self.clock.now());
+            let patch = format!("{{\"spec\":{{\"restartAt\":\"{at}\"}}}}");
+            let resource = format!("rollouts.argoproj.io/{}", target.name);
+            self.kubectl(&ctx, &["patch", &resource, "--type", "merge", "-p", &patch])
+        } else {
+            self.kubectl(&ctx, &["rollout", "restart", &target.resource()])
+        };
+        self.exec(&argv, None)?;
         self.wait(&ctx, &[target], timeout, obs)
     }
 

@@ -41,6 +41,12 @@ pub fn cancel() {
     CANCEL.store(true, Ordering::SeqCst);
 }
 
+/// Run captured children again after a [`cancel`]: for the clean-up a cancel asked for (`berth
+/// dev` stopping its containers after Ctrl-C); another cancel stops that too.
+pub fn resume() {
+    CANCEL.store(false, Ordering::SeqCst);
+}
+
 /// Whether [`cancel`] was called.
 pub fn cancelled() -> bool {
     CANCEL.load(Ordering::SeqCst)

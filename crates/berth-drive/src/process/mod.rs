@@ -4,7 +4,7 @@
 
 mod child;
 
-pub use child::{cancel, cancelled, tail, Limits};
+pub use child::{cancel, cancelled, resume, tail, Limits};
 
 use std::path::PathBuf;
 use std::process::Command;

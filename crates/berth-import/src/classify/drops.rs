@@ -3,6 +3,7 @@
 
 use crate::model::{NormalizedCompose, Service};
 use crate::notes::Notes;
+use serde_json::Value;
 
 /// Why a compose key that Berth does not model is dropped.
 pub fn unsupported_reason(key: &str) -> &'static str {
@@ -31,7 +32,7 @@ pub fn unsupported_reason(key: &str) -> &'static str {
         "pull_policy" => "Berth decides pulls per environment",
         "init" => "Berth uses the image's entrypoint as PID 1",
         "volumes_from" => "shared container volumes are not portable",
-        "configs" => "compose configs are not supported; bake files into the image or use env",
+        "configs" => "only configs read from a project file are kept (as `files`); bake others into the image or use env",
         "devices" => "host devices are not portable",
         "develop" => "use the service's dev.watch in berth.yaml",
         "tmpfs" => "Berth mounts an emptyDir on /tmp for read-only root filesystems",
@@ -42,7 +43,8 @@ pub fn unsupported_reason(key: &str) -> &'static str {
 
 /// Reports the keys of service `s` (at path `p`) that Berth does not carry over.
 pub fn common_drops(p: &str, s: &Service, notes: &mut Notes) {
-    for k in s.extra.keys() {
+    // `configs` are project files (`files`), or warned one by one (volumes::config_files).
+    for k in s.extra.keys().filter(|k| *k != "configs") {
         if k.starts_with("x-") {
             notes.infer(format!("{p}.{k}"), "extension field ignored");
         } else {
@@ -120,8 +122,14 @@ pub fn top_level(c: &NormalizedCompose, notes: &mut Notes) {
             format!("dropped{detail}: Berth gives each stack one network and derives network policy from `uses`"),
         );
     }
-    for k in c.configs.keys() {
-        notes.warn(format!("configs.{k}"), unsupported_reason("configs"));
+    for (k, v) in &c.configs {
+        match v.fields.get("file").and_then(Value::as_str) {
+            Some(f) if f.starts_with("./") => notes.infer(
+                format!("configs.{k}"),
+                format!("{f} → the `files` of the services that use it"),
+            ),
+            _ => notes.warn(format!("configs.{k}"), unsupported_reason("configs")),
+        }
     }
     for k in c.extra.keys() {
         if k.starts_with("x-") {

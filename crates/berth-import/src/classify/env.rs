@@ -19,16 +19,9 @@ enum EnvOut {
 /// Imports every variable of compose service `s` into the draft.
 pub fn import_env(d: &mut Draft, s: &Service, facts: &Facts, book: &mut Book, notes: &mut Notes) {
     for (k, v) in &s.environment {
-        let ep = format!("{}.environment.{k}", d.path);
         let Some(v) = v else {
-            if is_credential(k) {
-                book.unset_credential(d, k, notes);
-            } else {
-                notes.warn(
-                    ep,
-                    "variable passed through from the host without a value; dropped",
-                );
-            }
+            // Compose passes the host's value: Berth reads it from the host at `up`.
+            book.from_host(d, k, notes);
             continue;
         };
         match env_value(k, v, d, facts, notes) {

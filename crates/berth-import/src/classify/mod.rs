@@ -75,6 +75,16 @@ pub fn classify(c: &NormalizedCompose, kubernetes: Option<LocalCluster>) -> Stac
         ports: &ports,
     };
     let mut book = secrets::Book::default();
+    for (n, _) in found.store_of.iter() {
+        let st = &stores[&names.of(n)].store;
+        if let Some(p) = &st.password {
+            // The compose secret whose file is the store's password (named as Berth names it).
+            let source = c.services[n].secrets.iter().map(|r| &r.source);
+            if let Some(src) = source.into_iter().find(|s| rfc1123(s) == p.value) {
+                book.compose_secret(c, src);
+            }
+        }
+    }
     let mut services = BTreeMap::new();
     for (n, s) in c.services.iter().filter(|(n, _)| is_workload(n)) {
         let kind = if jobs.contains(n) {

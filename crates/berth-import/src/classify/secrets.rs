@@ -147,13 +147,17 @@ pub struct Book {
 
 impl Book {
     /// A credential variable without a value (passed through from the host): read from the host.
-    pub fn unset_credential(&mut self, d: &mut Draft, k: &str, notes: &mut Notes) {
+    /// A variable compose passes through from the host (`environment: [NAME]`, no value): a
+    /// secret read from host env `NAME` when deploying, credential or not.
+    pub fn from_host(&mut self, d: &mut Draft, k: &str, notes: &mut Notes) {
         let sname = rfc1123(k);
         self.secrets.insert(sname.clone(), from_env(k));
         deliver(d, &sname, k);
         notes.infer(
             format!("{}.environment.{k}", d.path),
-            format!("unset credential passed through from the host → secret {sname} read from host env {k}"),
+            format!(
+                "passed through from the host → secret {sname}, read from host env {k} at `up`"
+            ),
         );
     }
 
@@ -193,15 +197,7 @@ impl Book {
     /// file compose reads, or the host variable it names.
     pub fn compose_refs(&mut self, d: &mut Draft, s: &Service, facts: &Facts) {
         for r in &s.secrets {
-            let sname = rfc1123(&r.source);
-            let def = facts.c.secrets.get(&r.source);
-            let field = |k: &str| def.and_then(|d| d.fields.get(k)).and_then(Value::as_str);
-            let src = match (field("environment"), field("file")) {
-                (Some(e), _) => from_env(e),
-                (None, Some(f)) => from_file(f),
-                (None, None) => from_env(variable(&sname)),
-            };
-            self.secrets.entry(sname.clone()).or_insert(src);
+            let sname = self.compose_secret(facts.c, &r.source);
             let target = r.target.as_deref().unwrap_or(&r.source);
             let file = target
                 .strip_prefix("/run/secrets/")
@@ -211,6 +207,21 @@ impl Book {
                 .secret_files
                 .insert(Spanned::synthetic(file), Spanned::synthetic(sname));
         }
+    }
+
+    /// Compose secret `source` as a declared secret, read from the file compose reads or the
+    /// host variable it names; its Berth name.
+    pub fn compose_secret(&mut self, c: &NormalizedCompose, source: &str) -> String {
+        let sname = rfc1123(source);
+        let def = c.secrets.get(source);
+        let field = |k: &str| def.and_then(|d| d.fields.get(k)).and_then(Value::as_str);
+        let src = match (field("environment"), field("file")) {
+            (Some(e), _) => from_env(e),
+            (None, Some(f)) => from_file(f),
+            (None, None) => from_env(variable(&sname)),
+        };
+        self.secrets.entry(sname.clone()).or_insert(src);
+        sname
     }
 
     /// External compose secrets that a workload uses are read from the host instead.

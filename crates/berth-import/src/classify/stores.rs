@@ -20,6 +20,7 @@ pub fn store_type(image: &str) -> Option<StoreType> {
         "postgres" | "postgresql" | "postgis" => Some(StoreType::Postgres),
         "mongo" | "mongodb" | "mongodb-community-server" => Some(StoreType::Mongodb),
         "rabbitmq" => Some(StoreType::Rabbitmq),
+        "mysql" | "mariadb" | "percona-server" => Some(StoreType::Mysql),
         _ => None,
     }
 }
@@ -55,7 +56,7 @@ pub fn schemes(t: StoreType) -> &'static [&'static str] {
         StoreType::Postgres => &["postgres", "postgresql"],
         StoreType::Mongodb => &["mongodb"],
         StoreType::Rabbitmq => &["amqp", "amqps"],
-        // Import recognizes the first four types only (store_type above).
+        // Import recognizes these and mysql (store_type above).
         other => berth_spec::store::facts(other).schemes,
     }
 }
@@ -75,6 +76,17 @@ fn config_vars(t: StoreType) -> [&'static [&'static str]; 3] {
             &["RABBITMQ_DEFAULT_VHOST"],
         ],
         StoreType::Redis => [&["REDIS_USERNAME"], &["REDIS_PASSWORD"], &[]],
+        // The user's password first: it is the one services log in with.
+        StoreType::Mysql => [
+            &["MYSQL_USER", "MARIADB_USER"],
+            &[
+                "MYSQL_PASSWORD",
+                "MARIADB_PASSWORD",
+                "MYSQL_ROOT_PASSWORD",
+                "MARIADB_ROOT_PASSWORD",
+            ],
+            &["MYSQL_DATABASE", "MARIADB_DATABASE"],
+        ],
         _ => [&[], &[], &[]],
     }
 }
@@ -112,8 +124,15 @@ pub fn find(c: &NormalizedCompose, notes: &mut Notes) -> Found {
     let mut found = Found::default();
     for (n, s) in &c.services {
         if let (Some(img), None) = (&s.image, &s.build) {
-            if let Some(t) = store_type(img) {
-                found.store_of.insert(n.clone(), t);
+            match store_type(img).map(|t| (t, misfit(s, t))) {
+                Some((t, None)) => {
+                    found.store_of.insert(n.clone(), t);
+                }
+                Some((t, Some(why))) => notes.infer(
+                    format!("services.{n}"),
+                    format!("a {t} image kept as a service: {why}"),
+                ),
+                None => {}
             }
         }
     }
@@ -144,6 +163,29 @@ pub fn find(c: &NormalizedCompose, notes: &mut Notes) -> Found {
         notes.warn(format!("services.{n}"), format!("dropped: {why}"));
     }
     found
+}
+
+/// Why a Berth store of type `t` could not keep what compose configured for `s` (so it stays a
+/// service with everything intact): a port the store does not serve, or a user or database the
+/// image reads from a secret file (services read the same file; Berth names the store's user and
+/// database itself).
+fn misfit(s: &Service, t: StoreType) -> Option<String> {
+    let facts = berth_spec::store::facts(t);
+    let image = s.image.as_deref().map(berth_spec::ImageRef::parse);
+    let extra = berth_spec::emulator::for_store(t, image.as_ref())
+        .map_or(facts.extra_ports, |e| e.extra_ports);
+    let serves = |p: u16| p == facts.port || extra.iter().any(|(_, x)| *x == p);
+    let exposed = s.expose.iter().flat_map(|e| super::expose_ports(e));
+    let targets = s.ports.iter().map(|p| p.target).chain(exposed);
+    if let Some(p) = targets.into_iter().find(|p| !serves(*p)) {
+        return Some(format!("port {p} is not one a {t} store serves"));
+    }
+    let [user_k, _, db_k] = config_vars(t);
+    let from_file = user_k.iter().chain(db_k).map(|k| format!("{k}_FILE"));
+    from_file
+        .into_iter()
+        .find(|k| s.environment.contains_key(k))
+        .map(|k| format!("{k} reads the store's configuration from a secret file"))
 }
 
 fn initiates_replica_set(s: &Service) -> bool {
@@ -205,9 +247,10 @@ pub fn import_store(
             "Berth gives every store a pinned healthcheck; the compose one is replaced",
         );
     }
-    publish(&p, s, t, &mut st.store, notes);
-    for (i, m) in s.volumes.iter().enumerate() {
-        storage(c, &format!("{p}.volumes[{i}]"), m, &mut st.store, notes);
+    publish(&p, s, &mut st.store, notes);
+    mounts(c, &p, s, &mut st.store, notes);
+    for (target, file) in super::volumes::config_files(c, &p, s, notes) {
+        (st.store.files).insert(Spanned::synthetic(target), Spanned::synthetic(file));
     }
     if let Some(r) = &s.restart {
         notes.infer(
@@ -238,41 +281,92 @@ fn image(
     Some(Spanned::synthetic(berth_spec::ImageRef::parse(&img)))
 }
 
-/// The host port compose published for the store's port, or none (`publish: 0`); other
-/// published ports are noted.
-fn publish(p: &str, s: &Service, t: StoreType, store: &mut Store, notes: &mut Notes) {
-    let mut host = 0;
+/// The host ports compose published: the store's port (`publish`, or none: `publish: 0`) and
+/// its further named ports (rabbitmq's `management`: `publish_ports`, where compose did not
+/// publish them with the main port at their own numbers); other published ports are noted.
+fn publish(p: &str, s: &Service, store: &mut Store, notes: &mut Notes) {
+    let t = store.r#type.value;
+    let image = store.image.as_ref().map(|i| &i.value);
+    let extra = berth_spec::emulator::for_store(t, image)
+        .map_or(berth_spec::store::facts(t).extra_ports, |e| e.extra_ports);
+    let mut main = None;
+    let mut further = BTreeMap::new();
     for (i, port) in s.ports.iter().enumerate() {
         let Some(pb) = &port.published else { continue };
-        match pb.parse::<u16>() {
-            Ok(h) if port.target == self::port(t) && host == 0 => host = h,
+        let host = pb.parse::<u16>().ok();
+        let named = extra
+            .iter()
+            .find(|(_, n)| *n == port.target)
+            .map(|(k, _)| *k);
+        match (host, named) {
+            (Some(h), _) if port.target == self::port(t) && main.is_none() => main = Some(h),
+            (Some(h), Some(k)) if !further.contains_key(k) => {
+                further.insert(k, h);
+            }
             _ => notes.warn(
                 format!("{p}.ports[{i}]"),
                 format!(
-                    "host port {pb}→{} dropped: a store publishes its standard port only",
+                    "host port {pb}→{} dropped: the store has no such port",
                     port.target
                 ),
             ),
         }
     }
-    store.publish = Some(Spanned::synthetic(host));
+    store.publish = Some(Spanned::synthetic(main.unwrap_or(0)));
+    for (k, n) in extra {
+        // By default the further ports follow the main one, at their own numbers.
+        let default = main.map(|_| *n);
+        let host = further.get(k).copied();
+        if host != default {
+            store.publish_ports.insert(
+                Spanned::synthetic(k.to_string()),
+                Spanned::synthetic(host.unwrap_or(0)),
+            );
+        }
+    }
 }
 
-/// The store's variables: user, password and database are taken, the rest is dropped.
+/// The store's variables: user, password and database are taken (the password also from the
+/// secret file a `*_FILE` variable names: `password:`), the rest is dropped.
 fn configuration(n: &str, s: &Service, st: &mut ImportedStore, notes: &mut Notes) {
     let t = st.kind();
     let [user_k, pass_k, db_k] = config_vars(t);
     let b = rfc1123(n);
+    // The first password variable in `pass_k` order wins.
+    let mut rank = usize::MAX;
     for (k, v) in &s.environment {
         let path = format!("services.{n}.environment.{k}");
+        let base = k.strip_suffix("_FILE").unwrap_or(k);
+        let pass = pass_k.iter().position(|p| *p == base);
         if user_k.contains(&k.as_str()) {
             st.user = v.clone();
             notes.infer(
                 path,
                 format!("store user is managed by Berth (available as ${{{b}.user}})"),
             );
-        } else if pass_k.contains(&k.as_str()) {
-            st.password = v.clone();
+        } else if let (Some(i), true) = (pass, base != k) {
+            match secret_file(s, v.as_deref()) {
+                Some(secret) if i < rank => {
+                    rank = i;
+                    st.store.password = Some(Spanned::synthetic(rfc1123(&secret)));
+                    notes.infer(
+                        path,
+                        format!(
+                            "the store's password is secret {} (the file services read too)",
+                            rfc1123(&secret)
+                        ),
+                    );
+                }
+                _ => notes.warn(
+                    path,
+                    "second password file dropped: the store has one password",
+                ),
+            }
+        } else if let Some(i) = pass {
+            if i < rank {
+                rank = i;
+                st.password = v.clone();
+            }
             notes.infer(path, format!("store password is generated and managed by Berth (available as ${{{b}.password}}); the compose value is not copied"));
         } else if db_k.contains(&k.as_str()) && t != StoreType::Rabbitmq {
             st.store.database = v.clone().map(Spanned::synthetic);
@@ -284,6 +378,18 @@ fn configuration(n: &str, s: &Service, st: &mut ImportedStore, notes: &mut Notes
             );
         }
     }
+}
+
+/// The compose secret behind `/run/secrets/NAME` (or its own target) of service `s`.
+fn secret_file(s: &Service, path: Option<&str>) -> Option<String> {
+    let path = path?;
+    s.secrets
+        .iter()
+        .find(|r| {
+            let target = r.target.as_deref().unwrap_or(&r.source);
+            target == path || format!("/run/secrets/{target}") == path
+        })
+        .map(|r| r.source.clone())
 }
 
 /// What the store images assume when their variables are not set.
@@ -351,18 +457,24 @@ fn server(t: StoreType) -> Option<&'static str> {
     berth_spec::store::server_program(t)
 }
 
-/// A store's named volume keeps its real name (`volume:`, so existing data is found) and gives
-/// its storage; init scripts, config files and further volumes are dropped.
-fn storage(c: &NormalizedCompose, mp: &str, m: &Mount, store: &mut Store, notes: &mut Notes) {
-    let src = m.source.as_deref().unwrap_or("");
-    if m.target.contains("docker-entrypoint-initdb.d") || m.target.starts_with("/etc/") {
-        notes.warn(mp, format!("{src} → {} dropped: store init scripts and config files are not supported; use a job", m.target));
-        return;
-    }
-    let first = store.storage.is_none();
-    match m.kind.as_str() {
-        "volume" if m.source.is_some() => {
-            if first {
+/// A store's mounts: the named volume at its data directory (else its first one) keeps its real
+/// name (`volume:`, so existing data is found) and gives its storage; further named volumes are
+/// its `volumes`, project files and folders its `files` (read-only: init scripts, config files);
+/// a host folder at its data directory is approximated by Berth-managed storage.
+fn mounts(c: &NormalizedCompose, p: &str, s: &Service, store: &mut Store, notes: &mut Notes) {
+    let data_dir = data_dir(store);
+    let named = |m: &&Mount| m.kind == "volume" && m.source.is_some();
+    let data = s
+        .volumes
+        .iter()
+        .filter(named)
+        .find(|m| m.target.trim_end_matches('/') == data_dir)
+        .or_else(|| s.volumes.iter().find(named));
+    for (i, m) in s.volumes.iter().enumerate() {
+        let mp = format!("{p}.volumes[{i}]");
+        let src = m.source.as_deref().unwrap_or("");
+        match m.kind.as_str() {
+            "volume" if std::ptr::eq(m, data.unwrap_or(m)) && m.source.is_some() => {
                 let (name, _) = super::volumes::real_name(c, src);
                 store.storage = Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1)));
                 notes.infer(
@@ -370,29 +482,49 @@ fn storage(c: &NormalizedCompose, mp: &str, m: &Mount, store: &mut Store, notes:
                     format!("volume {src} → volume: {name}, storage: 1Gi (compose volumes carry no size)"),
                 );
                 store.volume = Some(Spanned::synthetic(name));
-            } else {
+            }
+            "volume" if m.source.is_some() => {
+                let (key, v) = super::volumes::named(c, m, src);
+                store.volumes.entry(Spanned::synthetic(key)).or_insert(v);
+            }
+            "bind" if m.target.trim_end_matches('/') == data_dir => {
+                store.storage = Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1)));
                 notes.warn(
                     mp,
-                    format!(
-                        "additional volume {src} at {} folded into the store's single storage",
-                        m.target
-                    ),
+                    format!("host bind mount {src} approximated by Berth-managed storage (1Gi)"),
                 );
             }
-        }
-        "bind" => {
-            if first {
-                store.storage = Some(Spanned::synthetic(berth_spec::Memory::gibibytes(1)));
+            "bind" => {
+                if super::volumes::in_project(m, src, &mp, notes) {
+                    if !m.read_only {
+                        notes.infer(
+                            mp.clone(),
+                            "mounted read-only: a store's files are its configuration",
+                        );
+                    }
+                    store.files.insert(
+                        Spanned::synthetic(m.target.clone()),
+                        Spanned::synthetic(src.to_string()),
+                    );
+                }
             }
-            notes.warn(
+            _ => notes.warn(
                 mp,
-                format!("host bind mount {src} approximated by Berth-managed storage (1Gi)"),
-            );
+                "anonymous volume dropped: data was not meant to persist",
+            ),
         }
-        _ => notes.warn(
-            mp,
-            "anonymous volume dropped: data was not meant to persist",
-        ),
+    }
+}
+
+/// Where a store's image keeps its data (the mount that is its storage).
+fn data_dir(store: &Store) -> &'static str {
+    let image = store.image.as_ref().map(|i| &i.value);
+    match store.r#type.value {
+        StoreType::Redis => "/data",
+        StoreType::Postgres => "/var/lib/postgresql/data",
+        StoreType::Mongodb => "/data/db",
+        StoreType::Rabbitmq => "/var/lib/rabbitmq",
+        t => berth_spec::emulator::for_store(t, image).map_or("/data", |e| e.data_dir),
     }
 }
 

@@ -6,14 +6,13 @@ use super::context::{Draft, Facts};
 use super::drops::common_drops;
 use super::env::import_env;
 use super::health::import_health;
-use super::names::rfc1123;
 use super::ports;
 use super::resources::import_resources;
 use super::secrets::{is_credential, Book};
 use super::stores::split_image;
 use crate::model::{Build, Mount, Service};
 use crate::notes::Notes;
-use berth_spec::{Restart, Spanned, Volume, WorkloadKind};
+use berth_spec::{Restart, Spanned, WorkloadKind};
 
 /// Imports compose service `n`.
 pub fn import_workload(
@@ -50,6 +49,11 @@ pub fn import_workload(
     for (i, m) in s.volumes.iter().enumerate() {
         let vp = format!("{}.volumes[{i}]", d.path);
         volume(&mut d, m, &vp, facts, notes);
+    }
+    for (target, file) in super::volumes::config_files(facts.c, &d.path, s, notes) {
+        d.svc
+            .files
+            .insert(Spanned::synthetic(target), Spanned::synthetic(file));
     }
     common_drops(&d.path, s, notes);
     d.svc
@@ -202,17 +206,8 @@ fn dependencies(d: &mut Draft, s: &Service, facts: &Facts, notes: &mut Notes) {
 fn volume(d: &mut Draft, m: &Mount, vp: &str, facts: &Facts, notes: &mut Notes) {
     match (m.kind.as_str(), &m.source) {
         ("volume", Some(src)) => {
-            let (name, external) = super::volumes::real_name(facts.c, src);
-            d.svc
-                .volumes
-                .entry(Spanned::synthetic(rfc1123(src)))
-                .or_insert(Volume {
-                    path: Spanned::synthetic(m.target.clone()),
-                    size: (!external).then(|| Spanned::synthetic(berth_spec::Memory::gibibytes(1))),
-                    name: Some(Spanned::synthetic(name)),
-                    external: external.then_some(Spanned::synthetic(true)),
-                    ..Volume::default()
-                });
+            let (key, v) = super::volumes::named(facts.c, m, src);
+            d.svc.volumes.entry(Spanned::synthetic(key)).or_insert(v);
             if m.read_only {
                 notes.warn(vp, "read-only flag dropped");
             }

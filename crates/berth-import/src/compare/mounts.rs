@@ -22,6 +22,25 @@ impl<'a> Side<'a> {
         }
     }
 
+    /// The compose configs of `s` read from a file: (file, container path).
+    fn config_files(&self, s: &Service) -> Vec<(String, String)> {
+        let list = s.extra.get("configs").and_then(Value::as_array);
+        let entries = list.into_iter().flatten();
+        entries
+            .filter_map(|r| {
+                let source = r.get("source")?.as_str()?;
+                let def = self.compose.configs.get(source)?;
+                let file = def.fields.get("file")?.as_str()?;
+                let target = match r.get("target").and_then(Value::as_str) {
+                    Some(t) if t.starts_with('/') => t.to_string(),
+                    Some(t) => format!("/{t}"),
+                    None => format!("/{source}"),
+                };
+                Some((file.to_string(), target))
+            })
+            .collect()
+    }
+
     /// The real name of top-level volume `key`, as compose derives it.
     fn volume_name(&self, key: &str) -> String {
         let fields = self.compose.volumes.get(key).map(|v| &v.fields);
@@ -81,13 +100,14 @@ pub(super) fn binds(
     r: &Value,
     out: &mut impl FnMut(String),
 ) {
-    for m in s.volumes.iter().filter(|m| m.kind == "bind") {
-        let Some(src) = &m.source else { continue };
-        let path = normalize_path(&o.dir.join(src));
+    let bound = s.volumes.iter().filter(|m| m.kind == "bind");
+    let bound = bound.filter_map(|m| Some((m.source.clone()?, m.target.clone())));
+    for (src, target) in bound.chain(o.config_files(s)) {
+        let path = normalize_path(&o.dir.join(&src));
         if !path.starts_with(&o.dir) || !path.exists() {
             continue; // a host path, not part of the project
         }
-        let target = clean(&m.target);
+        let target = clean(&target);
         let found = file_at(rendered, r, target);
         match found {
             None => out(format!("project file {src} at {target} missing")),

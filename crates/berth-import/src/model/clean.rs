@@ -66,6 +66,16 @@ fn clean_service(s: &mut Map<String, Value>, dir: &str) {
             clean_mount(m, dir);
         }
     }
+    // A file mode: docker prints octal text (`"0440"`), YAML may give the number.
+    for key in ["configs", "secrets"] {
+        if let Some(Value::Array(refs)) = s.get_mut(key) {
+            for r in refs.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(m) = r.get("mode").and_then(Value::as_u64) {
+                    r.insert("mode".into(), json!(format!("{m:04o}")));
+                }
+            }
+        }
+    }
     if let Some(Value::Array(ports)) = s.get_mut("ports") {
         for p in ports.iter_mut().filter_map(Value::as_object_mut) {
             clean_port(p);

@@ -175,7 +175,23 @@ impl<'a> Ctx<'a> {
         j["if"] = json!("github.event_name == 'push'");
         j["needs"] = self.needs_before_build();
         j["outputs"] = json!({ "tag": "${{ steps.tag.outputs.tag }}" });
+        // The CI role of that environment trusts only jobs in its GitHub environment.
+        if let Some(env) = self.ecr_role_env(&registry) {
+            j["environment"] = json!(env);
+        }
         Some(j)
+    }
+
+    /// The environment whose CI role pushes to an ECR `registry` (the first deployed one).
+    fn ecr_role_env(&self, registry: &str) -> Option<&str> {
+        if !registry.contains(".dkr.ecr.") {
+            return None;
+        }
+        Some(
+            self.deploy_envs()
+                .next()
+                .map_or("ci", |m| m.environment.as_str()),
+        )
     }
 
     /// The login steps for `registry` and the permissions they need.
@@ -186,10 +202,7 @@ impl<'a> Ctx<'a> {
                 .nth(1)
                 .and_then(|r| r.split('.').next())
                 .unwrap_or("us-east-1");
-            let env = self
-                .deploy_envs()
-                .next()
-                .map_or("ci", |m| m.environment.as_str());
+            let env = self.ecr_role_env(registry).unwrap_or("ci");
             let role = format!("{}-{env}-ci", self.first.stack);
             let steps = vec![
                 aws_credentials(&role, region),

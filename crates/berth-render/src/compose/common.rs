@@ -1,7 +1,7 @@
 //! What the compose modules share: file names, the header line, the output options, the
 //! environment's directory and network, env-file paths and value formatting.
 
-use berth_spec::model::{EnvValue, ResourcesModel};
+use berth_spec::model::{EnvValue, FileMount, ResourcesModel, VolumeModel};
 use berth_spec::Model;
 use serde_json::{json, Map, Value};
 /// The stores file: runs on its own.
@@ -84,6 +84,44 @@ pub(crate) fn secs(s: u32) -> String {
 /// A literal env value (None when it carries a secret part).
 pub(crate) fn plain(v: &EnvValue) -> Option<String> {
     v.as_plain().map(|s| esc(&s))
+}
+
+/// The top-level declaration of a volume: a written name is the docker volume's exact name; the
+/// default one is prefixed with the stack by compose.
+pub(crate) fn volume_decl(v: &VolumeModel) -> Value {
+    match (v.external, v.named) {
+        (true, _) => json!({ "external": true, "name": v.volume }),
+        (false, true) => json!({ "name": v.volume }),
+        (false, false) => json!({}),
+    }
+}
+
+/// Volume mounts (by their exact names) and project files (bind mounts from the project,
+/// read-only unless `writable` lists their path) of a service or store.
+pub(crate) fn mount_entries(
+    volumes: &[VolumeModel],
+    files: &[FileMount],
+    writable: &[String],
+    opts: &ComposeOptions,
+) -> Vec<String> {
+    let root = opts.root_from_compose_dir.trim_end_matches('/');
+    let mut mounts: Vec<String> = volumes
+        .iter()
+        .map(|v| format!("{}:{}", v.volume, esc(&v.path)))
+        .collect();
+    mounts.extend(files.iter().map(|f| {
+        let mode = if writable.contains(&f.path) {
+            "rw"
+        } else {
+            "ro"
+        };
+        format!(
+            "{}:{}:{mode}",
+            esc(&format!("{root}/{}", f.source)),
+            esc(&f.path)
+        )
+    }));
+    mounts
 }
 
 #[cfg(test)]

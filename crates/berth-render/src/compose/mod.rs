@@ -9,6 +9,8 @@
 //! - `compose.services.yaml`: used with the stores file (`-f stores -f services`); `depends_on`
 //!   names stores defined there. Both files declare the same top-level `name` and the one bridge
 //!   network `<stack>-net`, so each reads on its own and they merge cleanly.
+//! - `compose.dev.yaml`: only when a service has a `dev` section; the dev mode `berth dev` layers
+//!   on the other two (`develop.watch`: sync and rebuild rules, see [`develop`]).
 //! - `.env.example`: every variable that lives in `.secrets/`, with the secret it comes from.
 //! - `.gitignore`: `.secrets/`.
 //!
@@ -34,6 +36,7 @@
 //!   which would collide; then one instance and a header note.
 
 mod common;
+pub mod develop;
 pub mod observe;
 pub mod plan;
 mod secrets;
@@ -41,6 +44,7 @@ mod services;
 mod stores;
 
 pub use common::{dir, ComposeOptions, HEADER, SERVICES_FILE, STORES_FILE};
+pub use develop::{ServiceWatch, WatchAction, WatchRule, DEV_FILE};
 pub use plan::{plan, ComposePlan, ObservabilityPlan};
 pub use secrets::{env_file_line, secret_files, secret_targets, MissingSecret, SecretTarget};
 pub use stores::volume_name;
@@ -65,7 +69,7 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
     );
     let note_lines =
         |notes: Vec<String>| -> String { notes.iter().map(|n| format!("# note: {n}\n")).collect() };
-    let stores = stores::document(model);
+    let stores = stores::document(model, opts);
     set.insert(
         format!("{dir}/{STORES_FILE}"),
         format!(
@@ -87,6 +91,16 @@ pub fn render_with(model: &Model, opts: &ComposeOptions) -> ArtifactSet {
             format!("{HEADER}{text}")
         };
         set.insert(format!("{dir}/{path}"), text);
+    }
+    if let Some(dev) = develop::document(model, opts) {
+        set.insert(
+            format!("{dir}/{DEV_FILE}"),
+            format!(
+                "{HEADER}# Dev mode (`berth dev`): docker compose -p {s} -f compose.stores.yaml -f compose.services.yaml -f {DEV_FILE} watch\n{}",
+                to_yaml(&dev),
+                s = model.stack
+            ),
+        );
     }
     set.insert(format!("{dir}/.env.example"), secrets::env_example(model));
     set.insert(

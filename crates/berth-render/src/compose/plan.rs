@@ -8,7 +8,7 @@
 //! endpoints a started service publishes on the host.
 
 use super::common::{dir, SERVICES_FILE, STORES_FILE};
-use super::stores::{init_service, runs_in_compose};
+use super::stores::{init_service, members, runs_in_compose};
 use berth_spec::model::{Check, DepKind, SecretSource, StoreModel, Workload};
 use berth_spec::{Model, StoreType};
 use serde::Serialize;
@@ -241,6 +241,11 @@ fn store(s: &StoreModel) -> StorePlan {
         kind: Kind::Store,
         healthcheck: true,
     }];
+    services.extend(members(s).into_iter().map(|service| Unit {
+        service,
+        kind: Kind::Store,
+        healthcheck: true,
+    }));
     services.extend(init_service(s).map(|service| Unit {
         service,
         kind: Kind::Job,

@@ -2,8 +2,8 @@
 //! (`-f compose.stores.yaml -f compose.services.yaml`).
 
 use super::common::{
-    env_file_entry, esc, network, networks_section, plain, resources, secret_file_path, secs,
-    ComposeOptions,
+    env_file_entry, esc, mount_entries, network, networks_section, plain, resources,
+    secret_file_path, secs, volume_decl, ComposeOptions,
 };
 use super::stores::{init_service, runs_in_compose};
 use berth_spec::model::{BuildModel, Check, DepKind, Realized, Workload};
@@ -19,14 +19,7 @@ pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> (Value, Vec<Stri
     for w in &model.workloads {
         services.insert(w.name.clone(), service(model, w, opts, &mut notes));
         for v in &w.volumes {
-            // A written name is the docker volume's exact name; the default one is prefixed
-            // with the stack by compose.
-            let decl = match (v.external, v.named) {
-                (true, _) => json!({ "external": true, "name": v.volume }),
-                (false, true) => json!({ "name": v.volume }),
-                (false, false) => json!({}),
-            };
-            volumes.insert(v.volume.clone(), decl);
+            volumes.insert(v.volume.clone(), volume_decl(v));
         }
         for f in &w.secret_files {
             secrets.insert(
@@ -149,24 +142,7 @@ fn service(model: &Model, w: &Workload, opts: &ComposeOptions, notes: &mut Vec<S
 /// Volumes (by their exact names), project files (read-only bind mounts from the project) and
 /// secret files (compose `secrets`, at their paths).
 fn mounts(s: &mut Map<String, Value>, w: &Workload, opts: &ComposeOptions) {
-    let root = opts.root_from_compose_dir.trim_end_matches('/');
-    let mut mounts: Vec<String> = w
-        .volumes
-        .iter()
-        .map(|v| format!("{}:{}", v.volume, esc(&v.path)))
-        .collect();
-    mounts.extend(w.files.iter().map(|f| {
-        let mode = if w.writable.contains(&f.path) {
-            "rw"
-        } else {
-            "ro"
-        };
-        format!(
-            "{}:{}:{mode}",
-            esc(&format!("{root}/{}", f.source)),
-            esc(&f.path)
-        )
-    }));
+    let mounts = mount_entries(&w.volumes, &w.files, &w.writable, opts);
     if !mounts.is_empty() {
         s.insert("volumes".into(), json!(mounts));
     }

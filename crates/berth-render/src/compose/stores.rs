@@ -1,7 +1,10 @@
 //! `compose.stores.yaml`: the stores Berth runs as containers, plus the one-shot MongoDB
 //! replica set initialiser. Runs on its own (`deploy: dbs`).
 
-use super::common::{env_file_entry, esc, network, networks_section, resources, secs};
+use super::common::{
+    env_file_entry, esc, mount_entries, network, networks_section, resources, secs, volume_decl,
+    ComposeOptions,
+};
 use berth_spec::emulator::Emulator;
 use berth_spec::model::{Realized, StoreModel};
 use berth_spec::{Model, StoreType};
@@ -35,6 +38,17 @@ pub(crate) fn init_service(store: &StoreModel) -> Option<String> {
         .then(|| format!("{}-init", store.name))
 }
 
+/// The further members of a MongoDB replica set compose runs (`replicas: 3` → `NAME-1`,
+/// `NAME-2`; the store's own service is the first member).
+pub(crate) fn members(store: &StoreModel) -> Vec<String> {
+    if store.kind != StoreType::Mongodb || store.replica_set.is_none() {
+        return Vec::new();
+    }
+    (1..store.replicas)
+        .map(|i| format!("{}-{i}", store.name))
+        .collect()
+}
+
 fn data_dir(store: &StoreModel) -> &'static str {
     match store.kind {
         StoreType::Redis => "/data",
@@ -66,7 +80,7 @@ const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";
 pub(crate) fn notes(model: &Model) -> Vec<String> {
     let mut notes = Vec::new();
     for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
-        if store.replicas > 1 {
+        if store.replicas > 1 && members(store).is_empty() {
             notes.push(format!(
                 "{}: {} members requested, 1 runs here{}",
                 store.name,
@@ -88,11 +102,18 @@ pub(crate) fn notes(model: &Model) -> Vec<String> {
     notes
 }
 
-pub(crate) fn document(model: &Model) -> Value {
+pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> Value {
     let mut services = Map::new();
     let mut volumes = Map::new();
     for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
-        services.insert(store.name.clone(), service(model, store));
+        services.insert(store.name.clone(), service(model, store, opts));
+        for v in &store.volumes {
+            volumes.insert(v.volume.clone(), volume_decl(v));
+        }
+        for m in members(store) {
+            volumes.insert(format!("{m}-data"), json!({}));
+            services.insert(m.clone(), member(model, store, &m, opts));
+        }
         if let Some(init) = init_service(store) {
             services.insert(init, mongo_init(model, store));
         }
@@ -112,7 +133,7 @@ pub(crate) fn document(model: &Model) -> Value {
     Value::Object(doc)
 }
 
-fn service(model: &Model, store: &StoreModel) -> Value {
+fn service(model: &Model, store: &StoreModel, opts: &ComposeOptions) -> Value {
     let mut s = Map::new();
     s.insert("image".into(), json!(store.image));
     if let Some(command) = command(store) {
@@ -142,10 +163,15 @@ fn service(model: &Model, store: &StoreModel) -> Value {
     if !ports.is_empty() {
         s.insert("ports".into(), Value::Array(ports));
     }
+    // The ports it serves on the stack's network, published or not.
+    let served = std::iter::once(store.port).chain(store.extra_ports.iter().map(|p| p.port));
     s.insert(
-        "volumes".into(),
-        json!([format!("{}:{}", volume_name(store), data_dir(store))]),
+        "expose".into(),
+        served.map(|p| json!(p.to_string())).collect(),
     );
+    let mut mounts = vec![format!("{}:{}", volume_name(store), data_dir(store))];
+    mounts.extend(mount_entries(&store.volumes, &store.files, &[], opts));
+    s.insert("volumes".into(), json!(mounts));
     s.insert("healthcheck".into(), healthcheck(store));
     s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
     s.insert("networks".into(), json!([network(model)]));
@@ -154,6 +180,36 @@ fn service(model: &Model, store: &StoreModel) -> Value {
         json!({ "resources": resources(&store.resources) }),
     );
     Value::Object(s)
+}
+
+/// A further replica set member: the store's service with its own volume, nothing published,
+/// and without the image's first-start initialisation (a member that joins must be empty:
+/// users and data arrive by initial sync from the primary). It mounts the store's project files
+/// but not its further volumes, which belong to the first member.
+fn member(model: &Model, store: &StoreModel, name: &str, opts: &ComposeOptions) -> Value {
+    let mut s = service(model, store, opts);
+    let rs = store.replica_set.as_deref().unwrap_or("rs0");
+    s["command"] = json!([
+        "bash",
+        "-c",
+        format!(
+            "set -eu; umask 077; \
+             printf '%s' \"$$MONGO_INITDB_ROOT_PASSWORD\" | sha256sum | cut -d' ' -f1 > {k}; \
+             chown mongodb:mongodb {k}; chmod 0400 {k}; \
+             unset MONGO_INITDB_ROOT_USERNAME MONGO_INITDB_ROOT_PASSWORD MONGO_INITDB_DATABASE; \
+             exec docker-entrypoint.sh mongod --replSet {rs} --bind_ip_all --keyFile {k}{extra}",
+            k = MONGO_KEYFILE,
+            rs = esc(rs),
+            extra = esc(&crate::store_args::shell(&store.args)),
+        )
+    ]);
+    if let Some(map) = s.as_object_mut() {
+        map.remove("ports");
+        let mut mounts = vec![format!("{name}-data:{}", data_dir(store))];
+        mounts.extend(mount_entries(&[], &store.files, &[], opts));
+        map.insert("volumes".into(), json!(mounts));
+    }
+    s
 }
 
 /// Non-secret image variables; the password arrives through the env file.
@@ -281,15 +337,22 @@ fn healthcheck(store: &StoreModel) -> Value {
 
 /// One-shot `rs.initiate`, idempotent: an initialised set is left alone. It waits
 /// until the member is writable primary, so dependents that wait for its successful completion
-/// find a usable replica set. Members are addressed by service name (single-member set).
+/// find a usable replica set. Members are addressed by service name: the store's own, then
+/// its further members (`replicas`).
 fn mongo_init(model: &Model, store: &StoreModel) -> Value {
     let rs = store.replica_set.as_deref().unwrap_or("rs0");
     let host = format!("{}:{}", store.name, store.port);
+    let all: Vec<String> = std::iter::once(store.name.clone())
+        .chain(members(store))
+        .enumerate()
+        .map(|(i, m)| format!("{{ _id: {i}, host: \"{m}:{}\" }}", store.port))
+        .collect();
     let js = format!(
         "try {{ rs.status(); }} catch (e) {{ if (e.codeName !== \"NotYetInitialized\") throw e; \
-         rs.initiate({{ _id: \"{rs}\", members: [{{ _id: 0, host: \"{host}\" }}] }}); }} \
+         rs.initiate({{ _id: \"{rs}\", members: [{}] }}); }} \
          let n = 0; while (!db.hello().isWritablePrimary) {{ if (++n > 60) quit(1); sleep(1000); }} \
-         print(\"replica set {rs} ready\");"
+         print(\"replica set {rs} ready\");",
+        all.join(", ")
     );
     let script = format!(
         "mongosh --quiet --host {host} -u {user} -p \"$$MONGO_INITDB_ROOT_PASSWORD\" \
@@ -298,10 +361,9 @@ fn mongo_init(model: &Model, store: &StoreModel) -> Value {
         js = esc(&js),
     );
     let mut deps = Map::new();
-    deps.insert(
-        store.name.clone(),
-        json!({ "condition": "service_healthy" }),
-    );
+    for m in std::iter::once(store.name.clone()).chain(members(store)) {
+        deps.insert(m, json!({ "condition": "service_healthy" }));
+    }
     json!({
         "image": store.image,
         "command": ["bash", "-c", script],

@@ -35,6 +35,7 @@
 //! diff and `images` for kustomize's `images:`; `kustomize`: the files assembled from them).
 
 pub mod backups;
+pub mod files;
 mod images;
 mod kustomize;
 mod layout;

@@ -54,7 +54,10 @@ pub fn store<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
 
 /// The policy of a store's backup pods: out to the store and DNS only, nothing in.
 pub fn backup<'a>(model: &'a Model, store: &'a StoreModel, name: String) -> Obj<'a> {
-    let egress = vec![dns(), store_egress(model, store)];
+    let mut egress = vec![dns(), store_egress(model, store)];
+    if let crate::backup::Target::Object { store: s3 } = crate::backup::target(model, store) {
+        egress.push(store_egress(model, s3));
+    }
     policy(model, &store.name, name, "backup", Vec::new(), egress)
 }
 
@@ -169,10 +172,15 @@ fn store_policy<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
     if mongo_rs(store) {
         clients.push(&init);
     }
-    let backup = super::backups::cronjob_name(store);
-    if super::backups::scheduled(store).is_some() {
-        clients.push(&backup);
-    }
+    // Backup pods reach their store, and the object store their backups go to.
+    let target = crate::backup::object_store(model).is_some_and(|s3| s3.name == store.name);
+    let backups: Vec<String> = model
+        .stores
+        .iter()
+        .filter(|s| super::backups::scheduled(s).is_some() && (s.name == store.name || target))
+        .map(super::backups::cronjob_name)
+        .collect();
+    clients.extend(backups.iter().map(String::as_str));
     let ports: Vec<u16> = store_ports(model, store).iter().map(|(_, p)| *p).collect();
     let mut ingress = Vec::new();
     if !clients.is_empty() {
@@ -224,7 +232,10 @@ fn store_egress<'a>(model: &Model, s: &'a StoreModel) -> Node<'a> {
                 node!({ "to": blocks, "ports": tcp(&ports) })
             }
         }
-        Realized::Host { .. } | Realized::External { .. } | Realized::Container => {
+        Realized::Host { .. }
+        | Realized::External { .. }
+        | Realized::Container
+        | Realized::Process => {
             let port = s
                 .wiring
                 .port

@@ -211,6 +211,7 @@ fn container<'a>(
         volumes.push(empty_dir(name, "256Mi"));
     }
     super::mounts::add(model, w, &mut mounts, volumes);
+    super::files::add(&w.name, &w.files, &w.writable, &mut mounts, volumes);
     c.insert("volumeMounts", mounts);
     c
 }
@@ -226,12 +227,16 @@ pub fn template<'a>(
 ) -> Node<'a> {
     let mut tmeta = node!({ "labels": lab });
     tmeta.reserve(1);
+    let mut annotations = Node::map();
     if !env.config.is_empty_map() {
         let text = serde_json::to_string(&env.config).unwrap_or_default();
-        tmeta.insert(
-            "annotations",
-            node!({ "berth.dev/config-hash": fnv64(text.as_bytes()) }),
-        );
+        annotations.insert("berth.dev/config-hash", fnv64(text.as_bytes()));
+    }
+    if let Some(hash) = super::files::content_hash(&w.files, &w.writable) {
+        annotations.insert("berth.dev/files-hash", hash);
+    }
+    if !annotations.is_empty_map() {
+        tmeta.insert("annotations", annotations);
     }
     let mut volumes = Vec::new();
     let c = container(model, w, env, &mut volumes);

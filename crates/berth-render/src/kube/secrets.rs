@@ -62,6 +62,18 @@ pub fn used_refs(model: &Model) -> Vec<(String, String)> {
     for store in model.stores.iter().filter(|s| store_needs_password(s)) {
         push(&store.password_secret, "value");
     }
+    // The upload containers of backups read the object store's wiring.
+    if let Some(s3) = crate::backup::object_store(model) {
+        if model
+            .stores
+            .iter()
+            .any(|s| super::backups::scheduled(s).is_some())
+        {
+            for (s, k) in super::backups::s3_secret_refs(s3) {
+                push(s, k);
+            }
+        }
+    }
     for w in &model.workloads {
         for v in &w.env {
             for (s, k) in v.value.secret_refs() {

@@ -126,9 +126,10 @@ fn in_cluster<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
             Meta::new(headless(store), lab.clone()),
             [("spec", peers)],
         ),
-        statefulset(model, store, lab),
+        statefulset(model, store, lab.clone()),
         pdb(model, name, "store"),
     ];
+    objs.extend(super::files::config_map(name, &store.files, &[], lab));
     if mongo_rs(store) {
         objs.push(mongo_init(model, store));
     }
@@ -333,11 +334,15 @@ fn container<'a>(model: &'a Model, store: &'a StoreModel) -> (Node<'a>, Node<'a>
     c.insert("securityContext", container_security());
     rt.writable.push(("tmp", "/tmp"));
     let mut mounts = vec![mount("data", rt.data_dir)];
+    for v in &store.volumes {
+        mounts.push(mount(claim_template(&v.name), v.path.as_str()));
+    }
     let mut volumes = Vec::new();
     for (v, path) in rt.writable {
         mounts.push(mount(v, path));
         volumes.push(empty_dir(v, "256Mi"));
     }
+    super::files::add(&store.name, &store.files, &[], &mut mounts, &mut volumes);
     c.insert("volumeMounts", mounts);
     (c, Node::List(volumes))
 }
@@ -392,6 +397,11 @@ fn exporter_container<'a>(model: &'a Model, store: &'a StoreModel) -> Option<Nod
 /// The exporter's own /tmp (the store's may hold a key file).
 const EXPORTER_TMP: &str = "exporter-tmp";
 
+/// The claim template of a store's further volume `name` (apart from `data` and scratch space).
+fn claim_template(name: &str) -> String {
+    format!("vol-{name}")
+}
+
 fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Obj<'a> {
     let name = store.name.as_str();
     let (c, volumes) = container(model, store);
@@ -426,21 +436,36 @@ fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Ob
         );
         meta.annotate("berth.dev/note", note);
     }
-    let claim = node!({
-        "metadata": { "name": "data", "labels": lab.clone() },
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "resources": { "requests": { "storage": store.storage.as_str() } },
-        },
-    });
+    let claim = |name, size: &'a berth_spec::Memory| {
+        node!({
+            "metadata": { "name": name, "labels": lab.clone() },
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": { "requests": { "storage": size.as_str() } },
+            },
+        })
+    };
+    // The data volume, then the store's further volumes.
+    let claims: Node = std::iter::once(claim("data".to_string(), &store.storage))
+        .chain(
+            store
+                .volumes
+                .iter()
+                .map(|v| claim(claim_template(&v.name), &v.size)),
+        )
+        .collect();
+    let mut tmeta = node!({ "labels": lab });
+    if let Some(hash) = super::files::content_hash(&store.files, &[]) {
+        tmeta.insert("annotations", node!({ "berth.dev/files-hash": hash }));
+    }
     let spec = node!({
         "serviceName": headless(store),
         "replicas": replicas,
         "podManagementPolicy": "Parallel",
         "revisionHistoryLimit": 5,
         "selector": match_labels(model, name),
-        "template": { "metadata": { "labels": lab }, "spec": pod },
-        "volumeClaimTemplates": [claim],
+        "template": { "metadata": tmeta, "spec": pod },
+        "volumeClaimTemplates": claims,
     });
     Obj::new(name, Kind::StatefulSet, meta, [("spec", spec)])
 }

@@ -39,6 +39,12 @@ pub fn objects<'a>(model: &'a Model, w: &'a Workload) -> Vec<Obj<'a>> {
             [("data", env.config.clone())],
         ));
     }
+    objs.extend(super::files::config_map(
+        name,
+        &w.files,
+        &w.writable,
+        lab.clone(),
+    ));
     let waits = waits(model, w);
     if !waits.is_empty() {
         objs.extend(wait_rbac(model, w, &waits, &lab));

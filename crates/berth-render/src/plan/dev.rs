@@ -1,8 +1,10 @@
 //! The development plan of a native environment (`berth dev`): which services run as host
 //! processes (those with `dev.run`: shell command, working directory, environment, watch paths,
 //! readiness probe) and what runs as containers from the compose realization (the stores, and
-//! the services without `dev.run`). Pure and serializable, like every plan: `berth dev
-//! --dry-run -o json` prints it as it is.
+//! the services without `dev.run`). A compose environment's plan is its compose plan with
+//! `compose.dev.yaml` layered on (`develop.watch`, see [`crate::compose::develop`]) and no
+//! processes. Pure and serializable, like every plan: `berth dev --dry-run -o json` prints it
+//! as it is.
 //!
 //! Decisions:
 //! - Stores of a native environment (realized `host`: reached at 127.0.0.1 on their published
@@ -20,19 +22,24 @@
 use super::{ComposePlan, Kind, Rendered, SecretNeed};
 use crate::artifact::ArtifactSet;
 use crate::compose;
-use berth_spec::model::{Check, DepKind, EnvValue, Realized, Workload};
+use berth_spec::model::{Check, DepKind, EnvValue, Realized, StoreModel, Workload};
+use berth_spec::StoreType;
 use berth_spec::{Model, Platform};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// The extra compose file that puts the dev containers on the host's network.
-pub const DEV_FILE: &str = "compose.dev.yaml";
+/// The extra compose file of a dev session: the dev containers of a native environment on the
+/// host's network; compose's `develop.watch` rules in a compose environment.
+pub use crate::compose::DEV_FILE;
+pub use crate::compose::{ServiceWatch, WatchAction, WatchRule};
 
 /// What `berth dev` runs for one native environment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DevPlan {
     pub project: String,
     pub environment: String,
+    /// native (host processes beside containers) or compose (containers kept current).
+    pub platform: Platform,
     /// What runs as containers (stores, services without `dev.run`), in the compose plan's
     /// terms; None when nothing does.
     pub containers: Option<ComposePlan>,
@@ -40,6 +47,9 @@ pub struct DevPlan {
     pub processes: Vec<ProcessPlan>,
     /// The secrets the processes' environments read.
     pub secrets: Vec<SecretNeed>,
+    /// Compose dev mode: what `docker compose watch` syncs into or rebuilds, per service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<ServiceWatch>,
 }
 
 /// One service (or job) run on the host.
@@ -63,6 +73,9 @@ pub struct ProcessPlan {
     pub after: Vec<String>,
     /// The stores it uses.
     pub stores: Vec<String>,
+    /// Programs that must be on PATH (a store's server), checked before anything starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
 }
 
 /// One environment variable of a process; secret parts are filled in by the driver.
@@ -97,17 +110,50 @@ pub enum Probe {
 }
 
 /// The development plan and the compose files of its containers (relative to the output dir).
-/// None unless the environment's platform is native.
+/// None for a Kubernetes environment.
 pub fn dev(model: &Model) -> Option<Rendered<DevPlan>> {
-    if model.platform != Platform::Native {
-        return None;
+    match model.platform {
+        Platform::Native => Some(native(model)),
+        Platform::Compose => Some(compose_dev(model)),
+        Platform::Kubernetes => None,
     }
-    let processes: Vec<ProcessPlan> = model
+}
+
+/// A compose environment: the whole stack as containers, with `compose.dev.yaml` layered on
+/// when a service has a dev mode (`docker compose watch` then keeps it current).
+fn compose_dev(model: &Model) -> Rendered<DevPlan> {
+    let files = compose::render(model);
+    let mut plan = compose::plan(model);
+    let watch = compose::develop::watches(model);
+    if !watch.is_empty() {
+        plan.files.push(DEV_FILE.to_string());
+    }
+    Rendered {
+        files,
+        plan: DevPlan {
+            project: model.stack.clone(),
+            environment: model.environment.clone(),
+            platform: model.platform,
+            containers: Some(plan),
+            processes: Vec::new(),
+            secrets: Vec::new(),
+            watch,
+        },
+    }
+}
+
+fn native(model: &Model) -> Rendered<DevPlan> {
+    let stores = model
+        .stores
+        .iter()
+        .filter(|s| s.realization == Realized::Process)
+        .map(store_process);
+    let workloads = model
         .workloads
         .iter()
-        .filter(|w| w.dev.is_some())
-        .map(|w| process(model, w))
-        .collect();
+        .filter(|w| w.dev_run().is_some())
+        .map(|w| process(model, w));
+    let processes: Vec<ProcessPlan> = stores.chain(workloads).collect();
     let cmodel = container_model(model);
     let has_containers = !cmodel.stores.is_empty() || !cmodel.workloads.is_empty();
     let (files, containers) = if has_containers {
@@ -123,16 +169,18 @@ pub fn dev(model: &Model) -> Option<Rendered<DevPlan>> {
         (ArtifactSet::default(), None)
     };
     let secrets = process_secrets(model, &processes);
-    Some(Rendered {
+    Rendered {
         files,
         plan: DevPlan {
             project: model.stack.clone(),
             environment: model.environment.clone(),
+            platform: model.platform,
             containers,
             processes,
             secrets,
+            watch: Vec::new(),
         },
-    })
+    }
 }
 
 /// The model of what runs as containers (a compose model): the stores Berth runs (host-realized
@@ -142,7 +190,7 @@ pub fn container_model(model: &Model) -> Model {
     let processes: BTreeSet<&str> = model
         .workloads
         .iter()
-        .filter(|w| w.dev.is_some())
+        .filter(|w| w.dev_run().is_some())
         .map(|w| w.name.as_str())
         .collect();
     let mut m = model.clone();
@@ -156,8 +204,10 @@ pub fn container_model(model: &Model) -> Model {
             s.publish = s.wiring.port.as_plain().and_then(|p| p.parse().ok());
         }
     }
-    m.workloads.retain(|w| w.dev.is_none());
+    m.workloads.retain(|w| w.dev_run().is_none());
     for w in &mut m.workloads {
+        // They run their image as it is: no compose dev mode on the host network.
+        w.dev = None;
         w.uses.retain(|d| !processes.contains(d.name.as_str()));
         w.after_jobs.retain(|j| !processes.contains(j.as_str()));
         w.before.retain(|j| !processes.contains(j.as_str()));
@@ -194,7 +244,7 @@ fn process(model: &Model, w: &Workload) -> ProcessPlan {
     ProcessPlan {
         name: w.name.clone(),
         kind: if w.is_job() { Kind::Job } else { Kind::Service },
-        run: dev.run.clone(),
+        run: dev.run.clone().unwrap_or_default(),
         workdir: dev.workdir.clone().unwrap_or_else(|| ".".into()),
         env: process_env(model, w),
         watch: dev.watch.clone(),
@@ -211,6 +261,92 @@ fn process(model: &Model, w: &Workload) -> ProcessPlan {
         }),
         after,
         stores: deps(DepKind::Store),
+        requires: Vec::new(),
+    }
+}
+
+/// Where a store realized `process` keeps its data, relative to berth.yaml.
+pub fn data_dir(store: &str) -> String {
+    format!(".berth/data/{store}")
+}
+
+/// A store realized `process`: its server on the host, on the port its wiring names, data under
+/// `.berth/data/<store>/`, the password from its generated secret. Ready when the port accepts
+/// a connection (postgres creates the database before it listens).
+fn store_process(s: &StoreModel) -> ProcessPlan {
+    let port: u16 = s
+        .wiring
+        .port
+        .as_plain()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(s.port);
+    let data = data_dir(&s.name);
+    let password = EnvValue::secret(&s.password_secret, "value");
+    let args: String = s
+        .args
+        .iter()
+        .map(|a| format!(" {}", shell_quote(a)))
+        .collect();
+    let (run, var) = match s.kind {
+        StoreType::Postgres => (postgres_run(s, &data, port, &args), "PGPASSWORD"),
+        _ => (
+            format!(
+                "mkdir -p {data} && exec redis-server --port {port} --bind 127.0.0.1 --dir {data} --appendonly yes --requirepass \"$REDIS_PASSWORD\"{args}"
+            ),
+            "REDIS_PASSWORD",
+        ),
+    };
+    ProcessPlan {
+        name: s.name.clone(),
+        kind: Kind::Store,
+        run,
+        workdir: ".".into(),
+        env: vec![ProcessVar {
+            name: var.into(),
+            value: password,
+        }],
+        watch: Vec::new(),
+        ports: vec![port],
+        readiness: Some(Readiness {
+            probe: Probe::Tcp { port },
+            interval_ms: 100,
+            timeout_ms: 1000,
+            deadline_ms: 120_000,
+        }),
+        after: Vec::new(),
+        stores: Vec::new(),
+        requires: berth_spec::store::process_programs(s.kind)
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+    }
+}
+
+/// initdb on first start (the user, its password, the database), then the server on 127.0.0.1
+/// only (no Unix socket). PostgreSQL refuses to run as root: as root it runs as `postgres`.
+fn postgres_run(s: &StoreModel, data: &str, port: u16, args: &str) -> String {
+    let db = s.database.clone().unwrap_or_else(|| s.name.clone());
+    format!(
+        "set -e; d={data}; mkdir -p \"$d\"; as_pg() {{ if [ \"$(id -u)\" = 0 ]; then chown -R postgres \"$d\"; runuser -u postgres -- \"$@\"; else \"$@\"; fi; }}; \
+         if [ ! -s \"$d/PG_VERSION\" ]; then (umask 077; printf '%s\\n' \"$PGPASSWORD\" > \"$d.pw\"); \
+         if [ \"$(id -u)\" = 0 ]; then chown postgres \"$d.pw\"; fi; \
+         as_pg initdb -D \"$d\" -U {user} --pwfile=\"$d.pw\" -A scram-sha-256 -E UTF8 >/dev/null; rm -f \"$d.pw\"; \
+         echo 'CREATE DATABASE \"{db}\"' | as_pg postgres --single -D \"$d\" postgres >/dev/null; fi; \
+         if [ \"$(id -u)\" = 0 ]; then exec runuser -u postgres -- postgres -D \"$d\" -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={args}; fi; \
+         exec postgres -D \"$d\" -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={args}",
+        user = s.user,
+    )
+}
+
+/// A word for `sh -c`: single-quoted unless it is plain.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

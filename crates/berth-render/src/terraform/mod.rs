@@ -66,6 +66,7 @@ const MODULES: &[(&str, &[(&str, &str)])] = &[
     ("ses", module_files!("ses")),
     ("workload-role", module_files!("workload-role")),
     ("ecr", module_files!("ecr")),
+    ("ci-role", module_files!("ci-role")),
     ("secrets", module_files!("secrets")),
     ("observability", module_files!("observability")),
 ];
@@ -115,6 +116,11 @@ pub const EMULATOR_TOGGLES: &[EmulatorToggle] = &[
         variable: "enable_redrive_allow_policy",
         what: "the redrive allow policy that limits a dead-letter queue to its own queue (sqs stores)",
         why: "moto does not keep a queue's RedriveAllowPolicy, so the provider waits for it until its timeout",
+    },
+    EmulatorToggle {
+        variable: "enable_eks_access_entries",
+        what: "the EKS access entry of the CI role (its permission to deploy)",
+        why: "moto does not implement the EKS access entry API",
     },
     EmulatorToggle {
         variable: "enable_pod_identity",
@@ -195,6 +201,7 @@ impl<'a> Plan<'a> {
                 "enable_ses" => self.has(StoreType::Smtp),
                 "enable_redrive_allow_policy" => self.has(StoreType::Sqs),
                 "enable_pod_identity" => !platform::roles(self).is_empty(),
+                "enable_eks_access_entries" => github_repository(self.model).is_some(),
                 "enable_read_replicas" => {
                     self.stores.iter().any(|s| platform::read_replicas(s) > 0)
                 }
@@ -398,6 +405,7 @@ fn module_used(plan: &Plan, name: &str) -> bool {
             .iter()
             .any(|s| platform::uses_store_access(s.kind)),
         "ecr" => !plan.repositories.is_empty(),
+        "ci-role" => github_repository(plan.model).is_some(),
         "secrets" => !plan.generated.is_empty(),
         "observability" => observe::used(plan),
         _ => false,
@@ -498,6 +506,14 @@ fn variables(plan: &Plan) -> Body {
             "number",
             Expression::from(7),
         ));
+    if github_repository(plan.model).is_some() {
+        body = body.add_block(variable(
+            "create_github_oidc_provider",
+            "Create the account's GitHub OIDC provider (one per account: false in every other environment of the account).",
+            "bool",
+            Expression::Bool(true),
+        ));
+    }
     for t in plan.toggles() {
         body = body.add_block(variable(
             t.variable,
@@ -569,6 +585,9 @@ fn main(plan: &Plan) -> Body {
                 .add_attribute(("kms_key_arn", expr("module.kms.key_arn")))
                 .build(),
         );
+    }
+    if let Some(repo) = github_repository(plan.model) {
+        body = body.add_block(ci_role(plan, &repo));
     }
     if !plan.generated.is_empty() {
         body = body.add_block(
@@ -645,7 +664,9 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
             .add_attribute(("name", identifier.as_str()))
             .add_attribute(("engine_version", redis_engine_version(&version)))
             .add_attribute(("node_type", infra.cache_node_type.as_str()))
-            .add_attribute(("multi_az", infra.multi_az)),
+            .add_attribute(("multi_az", infra.multi_az))
+            // ElastiCache: a primary and up to 5 replicas per replication group.
+            .add_attribute(("members", store.replicas.clamp(1, 6))),
         StoreType::Mongodb => {
             let instances = if infra.multi_az {
                 store.replicas.clamp(2, 16)
@@ -707,6 +728,46 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
             .add_attribute(("final_snapshot", expr("var.final_snapshots")));
     }
     b.build()
+}
+
+/// `OWNER/NAME` of the spec's repository when it is on GitHub (the CI role trusts its
+/// workflows); `None` without one.
+fn github_repository(model: &Model) -> Option<String> {
+    let url = &model.repository.as_ref()?.url;
+    let path = [
+        "https://github.com/",
+        "http://github.com/",
+        "git@github.com:",
+        "ssh://git@github.com/",
+    ]
+    .iter()
+    .find_map(|p| url.strip_prefix(p))?;
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    (path.split('/').count() == 2).then(|| path.to_string())
+}
+
+/// The `module "ci"` block: the role `berth ci` assumes (STACK-ENV-ci, the name the workflow
+/// uses), trusted by the repository's jobs in the GitHub environment ENV.
+fn ci_role(plan: &Plan, repo: &str) -> hcl::Block {
+    let ecr = if plan.repositories.is_empty() {
+        Expression::Array(vec![])
+    } else {
+        expr("module.ecr.repository_arns")
+    };
+    module("ci", "ci-role")
+        .add_attribute(("name", limit(&format!("{}-ci", plan.name), 64)))
+        .add_attribute(("repository", repo))
+        .add_attribute(("environment", plan.model.environment.as_str()))
+        .add_attribute((
+            "create_oidc_provider",
+            expr("var.create_github_oidc_provider"),
+        ))
+        .add_attribute(("ecr_repository_arns", ecr))
+        .add_attribute(("cluster_name", expr("module.cluster.name")))
+        .add_attribute(("cluster_arn", expr("module.cluster.arn")))
+        .add_attribute(("access_entry", expr("var.enable_eks_access_entries")))
+        .build()
 }
 
 fn output(name: &str, description: &str, value: Expression) -> hcl::Block {
@@ -781,6 +842,13 @@ fn outputs(plan: &Plan) -> Body {
             "ecr_repository_urls",
             "ECR repository URL by name.",
             expr("module.ecr.repository_urls"),
+        ));
+    }
+    if github_repository(plan.model).is_some() {
+        body = body.add_block(output(
+            "ci_role_arn",
+            "IAM role `berth ci` assumes for this environment (GitHub OIDC, environment ENV).",
+            expr("module.ci.arn"),
         ));
     }
     body = body.add_block(output(

@@ -99,9 +99,15 @@ pub(super) fn store_attributes(
                 ))
                 .add_attribute(("username", store.user.as_str()))
         }
-        StoreType::S3 => b
-            .add_attribute(("name", limit(id, 58)))
-            .add_attribute(("deletion_protection", expr("var.deletion_protection"))),
+        StoreType::S3 => {
+            let b = b
+                .add_attribute(("name", limit(id, 58)))
+                .add_attribute(("deletion_protection", expr("var.deletion_protection")));
+            match backup_expiry(plan, store) {
+                Some(rules) => b.add_attribute(("expire_prefixes", rules)),
+                None => b,
+            }
+        }
         StoreType::Sqs => {
             let topics: Vec<Expression> = topics_of(plan, &store.name)
                 .map(|t| expr(&format!("module.{}.arn", module(t))))
@@ -127,7 +133,7 @@ pub(super) fn store_attributes(
             let master = roles(plan)
                 .into_iter()
                 .find(|r| r.uses.iter().any(|s| s.name == store.name))
-                .map(|r| expr(&format!("module.{}.arn", role_module_name(r.workload))));
+                .map(|r| expr(&format!("module.{}.arn", role_module_name(&r.workload))));
             let b = b
                 .add_attribute(("name", limit(id, 28)))
                 .add_attribute(("engine_version", opensearch_version(store.version.as_ref())))
@@ -163,10 +169,12 @@ fn topics_of<'p>(plan: &'p Plan, queue: &'p str) -> impl Iterator<Item = &'p Str
         .map(|s| &s.name)
 }
 
-/// A workload that needs an IAM role, and the managed stores that give it one.
+/// A workload that needs an IAM role (its ServiceAccount), the managed stores that give it
+/// one, and the key prefix its bucket access is limited to (empty: the whole bucket).
 pub(super) struct Role<'a> {
-    pub workload: &'a str,
+    pub workload: String,
     pub uses: Vec<&'a StoreModel>,
+    pub prefix: String,
 }
 
 /// Whether access to a managed store of this type is granted by IAM.
@@ -177,8 +185,63 @@ fn iam_governed(kind: StoreType) -> bool {
     )
 }
 
-/// Every workload that uses a managed bucket, queue, topic or search domain.
+/// Every workload that uses a managed bucket, queue, topic or search domain, then the backup
+/// CronJobs that write to a managed bucket (each under its store's prefix).
 pub(super) fn roles<'a>(plan: &Plan<'a>) -> Vec<Role<'a>> {
+    let mut roles = workload_roles(plan);
+    roles.extend(backup_roles(plan));
+    roles
+}
+
+/// The managed object store backups go to, when there is one.
+fn backup_bucket<'a>(plan: &Plan<'a>) -> Option<&'a StoreModel> {
+    let s3 = crate::backup::object_store(plan.model)?;
+    plan.stores.iter().copied().find(|s| s.name == s3.name)
+}
+
+/// (store, retain days) of every store whose backups go to the managed bucket.
+fn backed_up<'a>(plan: &Plan<'a>) -> Vec<(&'a StoreModel, u32)> {
+    if backup_bucket(plan).is_none() {
+        return Vec::new();
+    }
+    plan.model
+        .stores
+        .iter()
+        .filter_map(|s| Some((s, crate::kube::backups::scheduled(s)?.retain_days)))
+        .collect()
+}
+
+fn backup_roles<'a>(plan: &Plan<'a>) -> Vec<Role<'a>> {
+    let Some(bucket) = backup_bucket(plan) else {
+        return Vec::new();
+    };
+    backed_up(plan)
+        .into_iter()
+        .map(|(s, _)| Role {
+            workload: crate::kube::backups::cronjob_name(s),
+            uses: vec![bucket],
+            prefix: crate::backup::prefix(s),
+        })
+        .collect()
+}
+
+/// The lifecycle rules of the backup bucket: each store's prefix expires after its `retain`
+/// days (none for another bucket).
+fn backup_expiry(plan: &Plan, store: &StoreModel) -> Option<Expression> {
+    let rules = match backup_bucket(plan) {
+        Some(b) if b.name == store.name => backed_up(plan),
+        _ => Vec::new(),
+    };
+    (!rules.is_empty()).then(|| {
+        object(
+            rules
+                .into_iter()
+                .map(|(s, days)| (crate::backup::prefix(s), Expression::from(days))),
+        )
+    })
+}
+
+fn workload_roles<'a>(plan: &Plan<'a>) -> Vec<Role<'a>> {
     plan.model
         .workloads
         .iter()
@@ -190,8 +253,9 @@ pub(super) fn roles<'a>(plan: &Plan<'a>) -> Vec<Role<'a>> {
                 .filter(|s| iam_governed(s.kind))
                 .collect();
             (!uses.is_empty()).then_some(Role {
-                workload: w.name.as_str(),
+                workload: w.name.clone(),
                 uses,
+                prefix: String::new(),
             })
         })
         .collect()
@@ -206,8 +270,12 @@ fn list<const N: usize>(items: [String; N]) -> Expression {
     Expression::Array(items.iter().map(|i| expr(i)).collect())
 }
 
-/// The statements of one store: (sid suffix, actions, resources).
-fn statements(store: &StoreModel) -> Vec<(&'static str, Vec<&'static str>, Expression)> {
+/// The statements of one store: (sid suffix, actions, resources); a bucket's objects under
+/// `prefix` only.
+fn statements(
+    store: &StoreModel,
+    prefix: &str,
+) -> Vec<(&'static str, Vec<&'static str>, Expression)> {
     let m = module(&store.name);
     match store.kind {
         StoreType::S3 => vec![
@@ -219,7 +287,7 @@ fn statements(store: &StoreModel) -> Vec<(&'static str, Vec<&'static str>, Expre
                     "s3:DeleteObject",
                     "s3:AbortMultipartUpload",
                 ],
-                list([format!("\"${{module.{m}.arn}}/*\"")]),
+                list([format!("\"${{module.{m}.arn}}/{prefix}*\"")]),
             ),
             (
                 "Bucket",
@@ -297,13 +365,13 @@ pub(super) fn role_module(plan: &Plan, role: &Role) -> hcl::Block {
     let mut actions = Vec::new();
     let mut resources = Vec::new();
     for store in &role.uses {
-        for (sid, acts, res) in statements(store) {
+        for (sid, acts, res) in statements(store, &role.prefix) {
             let sid = format!("{}{sid}", pascal(&store.name));
             actions.push((sid.clone(), strings(acts)));
             resources.push((sid, res));
         }
     }
-    super::block("module", &[&role_module_name(role.workload)])
+    super::block("module", &[&role_module_name(&role.workload)])
         .add_attribute(("source", "../../modules/workload-role"))
         .add_attribute((
             "name",
@@ -311,7 +379,7 @@ pub(super) fn role_module(plan: &Plan, role: &Role) -> hcl::Block {
         ))
         .add_attribute(("cluster_name", expr("module.cluster.name")))
         .add_attribute(("namespace", plan.model.namespace.as_str()))
-        .add_attribute(("service_account", role.workload))
+        .add_attribute(("service_account", role.workload.as_str()))
         .add_attribute(("actions", object(actions)))
         .add_attribute(("resources", object(resources)))
         .add_attribute(("associate", expr("var.enable_pod_identity")))

@@ -251,13 +251,13 @@ struct Target {
 
 impl Target {
     fn of(chain: &Chain, platform: Platform) -> Self {
-        use RealizationKind::{Container, Host, InCluster, Managed};
+        use RealizationKind::{Container, Host, InCluster, Managed, Process};
         let cloud =
             platform == Platform::Kubernetes && chain.inherit(|e| e.cloud.as_ref()).is_some();
         let (default, allowed): (RealizationKind, &'static [RealizationKind]) =
             match (platform, cloud) {
                 (Platform::Compose, _) => (Container, &[Container, Host]),
-                (Platform::Native, _) => (Host, &[Host]),
+                (Platform::Native, _) => (Host, &[Host, Process]),
                 (Platform::Kubernetes, false) => (InCluster, &[InCluster, Host]),
                 (Platform::Kubernetes, true) => (Managed, &[InCluster, Managed]),
             };
@@ -312,6 +312,21 @@ fn allowed_realizations<'a>(
             );
         } else if kind.value == RealizationKind::Container {
             containers.push((sname, store));
+        } else if kind.value == RealizationKind::Process
+            && store::process_programs(store.r#type.value).is_empty()
+        {
+            cx.push(
+                Diagnostic::error(
+                    "B3012",
+                    kind.span,
+                    format!(
+                        "store `{sname}` ({}) cannot run as a host process",
+                        store.r#type.value
+                    ),
+                )
+                .note(format!("in environment `{}`", chain.name()))
+                .help("`process` runs redis and postgres stores; use `host` (a container on the host's port)"),
+            );
         } else if kind.value == RealizationKind::Managed
             && store.version().is_none()
             && store::facts(store.r#type.value).default_image.is_none()

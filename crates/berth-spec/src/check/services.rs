@@ -39,8 +39,9 @@ fn check_service(cx: &mut Cx, name: &Name, svc: &Service) {
     secrets(cx, name, svc);
     fields::env(cx, name, svc, &svc.env);
     scaling(cx, name, svc, job);
-    volumes(cx, svc);
+    volumes(cx, &svc.volumes);
     mounts(cx, name, svc);
+    dev(cx, svc);
 }
 
 /// B2001: exactly one of `build` and `image`; B2002: the image is pinned.
@@ -228,7 +229,7 @@ fn secrets(cx: &mut Cx, name: &Name, svc: &Service) {
     }
 }
 
-fn declared_secret(cx: &mut Cx, name: &Name, s: &Name) {
+pub(super) fn declared_secret(cx: &mut Cx, name: &Name, s: &Name) {
     if !cx.spec.secrets.contains_key(s.value.as_str()) {
         let help = unknown(s, "secrets", cx.secret_names());
         cx.push(
@@ -262,8 +263,8 @@ fn scaling(cx: &mut Cx, name: &Name, svc: &Service, job: bool) {
 }
 
 /// Volume names (B1001), absolute mount paths (B2014), exact names (B2026).
-fn volumes(cx: &mut Cx, svc: &Service) {
-    for (vname, vol) in &svc.volumes {
+pub(super) fn volumes(cx: &mut Cx, volumes: &crate::spec::Map<crate::spec::Volume>) {
+    for (vname, vol) in volumes {
         cx.label(vname, "volume name");
         fields::absolute(cx, &vol.path, "volume path");
         match &vol.name {
@@ -286,7 +287,21 @@ fn volumes(cx: &mut Cx, svc: &Service) {
 
 /// Project files (B2014, B2027), secret files (B2014, B1105) and writable paths (B2014).
 fn mounts(cx: &mut Cx, name: &Name, svc: &Service) {
-    for (path, source) in &svc.files {
+    files(cx, &svc.files);
+    for (file, secret) in &svc.secret_files {
+        if file.contains('/') {
+            fields::absolute(cx, file, "secret file path");
+        }
+        declared_secret(cx, name, secret);
+    }
+    for path in &svc.writable {
+        fields::absolute(cx, path, "writable path");
+    }
+}
+
+/// Project files (B2014, B2027) of a service or store.
+pub(super) fn files(cx: &mut Cx, files: &crate::spec::Map<crate::Spanned<String>>) {
+    for (path, source) in files {
         fields::absolute(cx, path, "file mount path");
         if source.starts_with('/') || source.is_empty() {
             cx.push(
@@ -302,13 +317,38 @@ fn mounts(cx: &mut Cx, name: &Name, svc: &Service) {
             );
         }
     }
-    for (file, secret) in &svc.secret_files {
-        if file.contains('/') {
-            fields::absolute(cx, file, "secret file path");
+}
+
+/// `dev`: its project paths (`watch`, `sync` sources) stay inside the project (B2041), sync
+/// targets are absolute (B2014).
+fn dev(cx: &mut Cx, svc: &Service) {
+    let Some(dev) = &svc.dev else { return };
+    let paths = dev
+        .watch
+        .iter()
+        .map(|p| (p, "watch"))
+        .chain(dev.sync.values().map(|p| (p, "sync")));
+    for (path, key) in paths {
+        if !path.span.is_none() && !inside_project(path) {
+            cx.push(
+                Diagnostic::error(
+                    "B2041",
+                    path.span,
+                    format!(
+                        "`dev.{key}` path `{}` is not a path inside the project",
+                        path.value
+                    ),
+                )
+                .help("write it relative to berth.yaml, without `..`, e.g. `src`"),
+            );
         }
-        declared_secret(cx, name, secret);
     }
-    for path in &svc.writable {
-        fields::absolute(cx, path, "writable path");
+    for target in dev.sync.keys() {
+        fields::absolute(cx, target, "`dev.sync` target");
     }
+}
+
+/// Relative to berth.yaml and not climbing out of its directory.
+pub(crate) fn inside_project(path: &str) -> bool {
+    !path.trim().is_empty() && !path.starts_with('/') && !path.split('/').any(|part| part == "..")
 }

@@ -88,12 +88,44 @@ pub fn check_stores(cx: &mut Cx) {
             }
         }
         subscribers(cx, name, store);
+        publish_ports(cx, name, store);
+        if let Some(p) = &store.password {
+            super::services::declared_secret(cx, name, p);
+        }
+        super::services::volumes(cx, &store.volumes);
+        super::services::files(cx, &store.files);
         if let Some(image) = &store.image {
             let production = cx.production_env();
             fields::pinned(cx, image, production);
         }
         if let Some(r) = &store.resources {
             fields::resources(cx, r);
+        }
+    }
+}
+
+/// B2187: `publish_ports` names the further ports of the store's type.
+fn publish_ports(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
+    let t = store.r#type.value;
+    let image = store.image.as_ref().map(|i| &i.value);
+    let extra = crate::emulator::for_store(t, image)
+        .map_or(crate::store::facts(t).extra_ports, |e| e.extra_ports);
+    for port in store.publish_ports.keys() {
+        if !extra.iter().any(|(n, _)| *n == port.value) {
+            let names: Vec<&str> = extra.iter().map(|(n, _)| *n).collect();
+            cx.push(
+                Diagnostic::error(
+                    "B2187",
+                    port.span,
+                    format!("store `{name}` ({t}) has no further port `{port}`"),
+                )
+                .help(match names.is_empty() {
+                    true => {
+                        "remove `publish_ports`; use `publish` for the store's port".to_string()
+                    }
+                    false => format!("name one of: {}", names.join(", ")),
+                }),
+            );
         }
     }
 }

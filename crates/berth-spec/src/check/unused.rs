@@ -62,6 +62,7 @@ fn used_secrets(spec: &Spec) -> HashSet<&str> {
         .services
         .values()
         .flat_map(|s| s.secrets.iter().chain(s.secret_files.values()))
+        .chain(spec.stores.values().filter_map(|s| s.password.as_ref()))
         .map(|u| u.value.as_str())
         .collect();
     let overrides = spec.environments.values().flat_map(|e| e.services.values());

@@ -83,15 +83,8 @@ fn workload(
             WorkloadKind::Service => Restart::Always,
             WorkloadKind::Job => Restart::OnFailure,
         }),
-        volumes: volumes(name, svc),
-        files: svc
-            .files
-            .iter()
-            .map(|(path, source)| FileMount {
-                path: path.value.clone(),
-                source: source.trim_start_matches("./").to_string(),
-            })
-            .collect(),
+        volumes: volumes(name, &svc.volumes),
+        files: files(&svc.files),
         secret_files: svc
             .secret_files
             .iter()
@@ -105,9 +98,10 @@ fn workload(
             .collect(),
         writable: svc.writable.iter().map(|w| w.value.clone()).collect(),
         dev: svc.dev.as_ref().map(|d| DevModel {
-            run: d.run.value.clone(),
+            run: d.run.as_ref().map(|r| r.value.clone()),
             watch: d.watch.iter().map(|w| w.value.clone()).collect(),
             workdir: d.workdir.as_ref().map(|w| w.value.clone()),
+            sync: files(&d.sync),
         }),
         strategy: if service {
             super::delivery::strategy(svc.strategy.as_ref())
@@ -347,8 +341,24 @@ pub fn secret_file_path(file: &str) -> String {
     }
 }
 
-fn volumes(workload: &str, svc: &Service) -> Vec<VolumeModel> {
-    svc.volumes
+/// Project files mounted into a workload or store.
+pub(super) fn files(files: &crate::spec::Map<crate::Spanned<String>>) -> Vec<FileMount> {
+    files
+        .iter()
+        .map(|(path, source)| FileMount {
+            path: path.value.clone(),
+            source: source.trim_start_matches("./").to_string(),
+            content: Vec::new(),
+        })
+        .collect()
+}
+
+/// The volumes of workload (or store) `workload`.
+pub(super) fn volumes(
+    workload: &str,
+    volumes: &crate::spec::Map<crate::spec::Volume>,
+) -> Vec<VolumeModel> {
+    volumes
         .iter()
         .map(|(vname, v)| VolumeModel {
             name: vname.value.clone(),

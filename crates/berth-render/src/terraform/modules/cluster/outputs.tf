@@ -17,3 +17,8 @@ output "external_secrets_role_arn" {
   description = "IAM role for the service account external-secrets/external-secrets (annotation eks.amazonaws.com/role-arn)."
   value       = aws_iam_role.external_secrets.arn
 }
+
+output "arn" {
+  description = "ARN of the EKS cluster."
+  value       = aws_eks_cluster.this.arn
+}

@@ -18,6 +18,12 @@ variable "multi_az" {
   type        = bool
 }
 
+variable "members" {
+  description = "Nodes of the replication group: the primary and its read replicas (the store's replicas)."
+  type        = number
+  default     = 1
+}
+
 variable "vpc_id" {
   description = "VPC of the cache."
   type        = string

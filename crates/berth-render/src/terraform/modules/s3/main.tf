@@ -1,6 +1,7 @@
 # An S3 bucket: private (public access block, bucket-owner-enforced ownership, TLS-only policy),
 # encrypted with the environment's key, versioned, with lifecycle rules (old versions and
-# unfinished uploads expire) and access logs written to a companion log bucket. The connection
+# unfinished uploads expire, and backups under backups/STORE/ after the store's retention) and
+# access logs written to a companion log bucket. The connection
 # secret (keys url, host, port, bucket, endpoint, region) is what workloads are wired with; their
 # IAM roles (modules/workload-role) grant access, no keys.
 
@@ -81,6 +82,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
+    }
+  }
+  # Backups under backups/STORE/ are kept the store's `retain` days.
+  dynamic "rule" {
+    for_each = var.expire_prefixes
+    content {
+      id     = "expire-${trimsuffix(replace(rule.key, "/", "-"), "-")}"
+      status = "Enabled"
+      filter {
+        prefix = rule.key
+      }
+      expiration {
+        days = rule.value
+      }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
     }
   }
   depends_on = [aws_s3_bucket_versioning.this]

@@ -14,6 +14,12 @@ variable "noncurrent_days" {
   default     = 30
 }
 
+variable "expire_prefixes" {
+  description = "Key prefixes whose objects expire, with their days (backups/STORE/ -> the store's backup retention)."
+  type        = map(number)
+  default     = {}
+}
+
 variable "log_days" {
   description = "Days access logs are kept."
   type        = number
