@@ -8,22 +8,12 @@
 mod common;
 
 use berth_testkit::{local_image, require, DOCKER_COMPOSE, DOCKER_ENGINE};
+use common::docker::{docker, remove_project};
 use common::Berth;
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BASE: &str = "berth-local/base:bookworm";
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A service image: the base, its files, a loop that stops at once on SIGTERM.
 const DOCKERFILE: &str = "FROM berth-local/base:bookworm\nCOPY . /app\nCMD [\"sh\", \"-c\", \"trap 'exit 0' TERM; while sleep 1; do :; done\"]\n";
@@ -76,23 +66,20 @@ impl Stack {
             &format!("label=com.docker.compose.service={service}"),
         ]);
         let id = id.lines().next()?.to_string();
-        let image = docker(&["inspect", "-f", "{{.Image}}", &id]);
+        let image = docker(&["inspect", "-f", "{{.Image}}", &id])
+            .trim()
+            .to_string();
         Some((id, image))
     }
 
     fn cat(&self, id: &str, path: &str) -> String {
-        docker(&["exec", id, "cat", path])
+        docker(&["exec", id, "cat", path]).trim().to_string()
     }
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        let label = format!("label=com.docker.compose.project={}", self.name);
-        let ids = docker(&["ps", "-aq", "--filter", &label]);
-        for id in ids.lines() {
-            docker(&["rm", "-f", "-v", id]);
-        }
-        docker(&["network", "rm", &format!("{}-net", self.name)]);
+        remove_project(&self.name);
         let images = docker(&[
             "images",
             "-q",
@@ -102,82 +89,6 @@ impl Drop for Stack {
         for id in images.lines() {
             docker(&["rmi", "-f", id]);
         }
-    }
-}
-
-/// `berth dev local` in the background, its output collected.
-struct Session {
-    child: Child,
-    out: Arc<Mutex<String>>,
-}
-
-impl Session {
-    fn start(dir: &Path) -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["dev", "local"])
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let out = out.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut o = out.lock().unwrap();
-                    o.push_str(&l);
-                    o.push('\n');
-                }
-            });
-        }
-        Session { child, out }
-    }
-
-    fn output(&self) -> String {
-        self.out.lock().unwrap().clone()
-    }
-
-    fn exited(&mut self) -> Option<i32> {
-        self.child
-            .try_wait()
-            .unwrap()
-            .map(|s| s.code().unwrap_or(-1))
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Poll `what` until it returns Some, at most `secs`; the session must stay up meanwhile.
-fn until<T>(s: &mut Session, secs: u64, why: &str, what: impl Fn(&Session) -> Option<T>) -> T {
-    let end = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = what(s) {
-            return v;
-        }
-        if let Some(code) = s.exited() {
-            panic!(
-                "berth dev exited ({code}) while waiting for {why}:\n{}",
-                s.output()
-            );
-        }
-        assert!(
-            Instant::now() < end,
-            "no {why} after {secs}s:\n{}",
-            s.output()
-        );
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -259,17 +170,18 @@ fn a_missing_sync_path_is_one_clear_error() {
 fn sync_without_rebuild_and_rebuild_of_only_that_service() {
     require!(DOCKER_ENGINE, DOCKER_COMPOSE, local_image(BASE));
     let stack = Stack::new();
-    let mut s = Session::start(stack.path());
-    until(&mut s, 240, "the watch", |s| {
-        s.output().contains("Watch enabled").then_some(())
-    });
+    let mut s = Berth::new()
+        .dir(stack.path())
+        .args(["dev", "local"])
+        .spawn();
+    s.wait_for("Watch enabled", 240);
     let (web, web_image) = stack.container("web").expect("web runs");
     let (other, other_image) = stack.container("other").expect("other runs");
     assert_eq!(stack.cat(&web, "/app/static/index.html"), "one");
 
     // A synced file: copied into the same container, no new image.
     stack.write("web/static/index.html", "two\n");
-    until(&mut s, 30, "the synced file in the container", |_| {
+    s.until(30, "the synced file in the container", |_| {
         (stack.cat(&web, "/app/static/index.html") == "two").then_some(())
     });
     assert_eq!(
@@ -279,34 +191,17 @@ fn sync_without_rebuild_and_rebuild_of_only_that_service() {
 
     // The rebuild trigger: a new image and container for web, other untouched.
     stack.write("web/requirements.txt", "flask==2\n");
-    let (web2, web2_image) = until(&mut s, 180, "web recreated", |_| {
+    let (web2, web2_image) = s.until(180, "web recreated", |_| {
         stack.container("web").filter(|(id, _)| *id != web)
     });
     assert_ne!(web2_image, web_image, "web's image is rebuilt");
-    until(&mut s, 30, "the new requirements in web", |_| {
+    s.until(30, "the new requirements in web", |_| {
         (stack.cat(&web2, "/app/requirements.txt") == "flask==2").then_some(())
     });
     assert_eq!(stack.container("other"), Some((other, other_image)));
 
     // Ctrl-C: containers stopped, nothing left, exit 0.
-    let pid = s.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let end = Instant::now() + Duration::from_secs(90);
-    let code = loop {
-        if let Some(code) = s.exited() {
-            break code;
-        }
-        assert!(
-            Instant::now() < end,
-            "still running after SIGINT:\n{}",
-            s.output()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let code = s.interrupt(Duration::from_secs(90));
     assert_eq!(code, 0, "{}", s.output());
     assert_eq!(stack.container("web"), None, "{}", s.output());
     assert_eq!(stack.container("other"), None);

@@ -5,21 +5,13 @@
 
 mod common;
 
+use common::dev::{free_port, signal, DevSession};
 use common::{Berth, TempProject};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use std::process::Command;
+use std::time::Duration;
 
 /// A project with one native service `web`: `python3 -m http.server` on `port`, watching `web/`.
 fn project(port: u16, run: &str, watch: &str) -> TempProject {
@@ -37,78 +29,6 @@ fn project(port: u16, run: &str, watch: &str) -> TempProject {
 
 fn http_server(port: u16) -> String {
     format!("exec python3 -u -m http.server {port} --bind 127.0.0.1")
-}
-
-/// `berth dev` running in the background, its output collected.
-struct Session {
-    child: Child,
-    out: Arc<Mutex<String>>,
-}
-
-impl Session {
-    fn start(p: &TempProject) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-            .arg("dev")
-            .current_dir(p.path())
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let out = out.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut o = out.lock().unwrap();
-                    o.push_str(&l);
-                    o.push('\n');
-                }
-            });
-        }
-        Session { child, out }
-    }
-
-    fn output(&self) -> String {
-        self.out.lock().unwrap().clone()
-    }
-
-    fn signal(&self, sig: &str) {
-        signal(self.child.id(), sig);
-    }
-
-    /// Wait for the exit code (None: still running after `within`).
-    fn wait(&mut self, within: Duration) -> Option<i32> {
-        let end = Instant::now() + within;
-        while Instant::now() < end {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn signal(pid: u32, sig: &str) {
-    let ok = Command::new("kill")
-        .args([&format!("-{sig}"), &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -{sig} {pid}");
 }
 
 fn alive(pid: u64) -> bool {
@@ -146,21 +66,9 @@ fn web(p: &TempProject) -> Value {
     state(p)["processes"][0].clone()
 }
 
-/// Poll the state file until `ok` holds for the web process.
-fn until(p: &TempProject, s: &Session, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let end = Instant::now() + Duration::from_secs(30);
-    loop {
-        let w = web(p);
-        if ok(&w) {
-            return w;
-        }
-        assert!(
-            Instant::now() < end,
-            "timed out waiting for {what}; state {w}\noutput:\n{}",
-            s.output()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// Poll the state file until `ok` holds for the web process (at most 30 s, `berth dev` up).
+fn until(p: &TempProject, s: &mut DevSession, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    s.until(30, what, |_| Some(web(p)).filter(|w| ok(w)))
 }
 
 fn get(port: u16) -> Option<String> {
@@ -183,9 +91,9 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     }
     let port = free_port();
     let p = project(port, &http_server(port), "web");
-    let mut s = Session::start(&p);
+    let mut s = p.berth().arg("dev").spawn();
     let ready = |w: &Value| w["state"] == "ready";
-    let first = until(&p, &s, "ready", ready);
+    let first = until(&p, &mut s, "ready", ready);
     assert_eq!(first["restarts"], 0);
     assert!(get(port).unwrap().contains("hello"), "it answers");
 
@@ -194,7 +102,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     for i in 0..3 {
         p.write("web/index.html", &format!("hello again {i}\n"));
     }
-    let after = until(&p, &s, "restart on change", |w| {
+    let after = until(&p, &mut s, "restart on change", |w| {
         w["restarts"] == 1 && ready(w) && w["pid"] != first["pid"]
     });
     std::thread::sleep(Duration::from_millis(800));
@@ -209,7 +117,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     // Killing it restarts it (reported).
     let pid = after["pid"].as_u64().unwrap();
     signal(pid as u32, "KILL");
-    let revived = until(&p, &s, "restart after kill", |w| {
+    let revived = until(&p, &mut s, "restart after kill", |w| {
         w["restarts"] == 2 && ready(w) && w["pid"] != after["pid"]
     });
     assert!(get(port).is_some());
@@ -243,7 +151,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
         "{}",
         restarted.stderr
     );
-    let revived = until(&p, &s, "requested restart", |w| {
+    let revived = until(&p, &mut s, "requested restart", |w| {
         w["restarts"] == 3 && ready(w)
     });
     let logs = Berth::new()
@@ -263,8 +171,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     );
 
     // SIGINT: everything stops, exit 0, nothing left.
-    s.signal("INT");
-    assert_eq!(s.wait(Duration::from_secs(15)), Some(0), "{}", s.output());
+    assert_eq!(s.interrupt(Duration::from_secs(15)), 0, "{}", s.output());
     assert!(!alive(revived["pid"].as_u64().unwrap()));
     let marker = format!("http.server {port}");
     assert_eq!(processes_with(&marker), Vec::<String>::new());
@@ -278,7 +185,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
 
 /// `berth dev` on a broken project: exits 1 with one clear message naming the service.
 fn fails_with(p: &TempProject, needles: &[&str]) {
-    let mut s = Session::start(p);
+    let mut s = p.berth().arg("dev").spawn();
     let code = s.wait(Duration::from_secs(30));
     let out = s.output();
     assert_eq!(code, Some(1), "{out}");

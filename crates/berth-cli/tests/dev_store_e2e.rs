@@ -6,20 +6,12 @@
 mod common;
 
 use berth_testkit::{require, POSTGRES_SERVER, REDIS_SERVER};
+use common::dev::free_port;
 use common::{Berth, TempProject};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A native project: store `db` of `kind` realized `process` on `port`, and a service that
 /// prints its wiring and waits.
@@ -33,93 +25,6 @@ fn project(kind: &str, port: u16) -> TempProject {
         ),
     );
     p
-}
-
-struct Session {
-    child: Child,
-    out: Arc<Mutex<String>>,
-}
-
-impl Session {
-    fn start(p: &TempProject) -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-            .arg("dev")
-            .current_dir(p.path())
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let out = out.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut o = out.lock().unwrap();
-                    o.push_str(&l);
-                    o.push('\n');
-                }
-            });
-        }
-        Session { child, out }
-    }
-
-    fn output(&self) -> String {
-        self.out.lock().unwrap().clone()
-    }
-
-    /// Wait until the output holds `text`.
-    fn wait_for(&mut self, text: &str, secs: u64) {
-        let end = Instant::now() + Duration::from_secs(secs);
-        while !self.output().contains(text) {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                panic!("berth dev exited ({s}) before `{text}`:\n{}", self.output());
-            }
-            assert!(
-                Instant::now() < end,
-                "no `{text}` after {secs}s:\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// SIGINT, then the exit code.
-    fn interrupt(&mut self) -> i32 {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let end = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < end, "still running:\n{}", self.output());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Session {
-    /// A failed test still stops the servers: SIGINT first (Berth stops its process groups).
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let pid = self.child.id().to_string();
-            let _ = Command::new("kill").args(["-INT", &pid]).status();
-            let end = Instant::now() + Duration::from_secs(15);
-            while self.child.try_wait().ok().flatten().is_none() && Instant::now() < end {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// The URL the service printed (`URL=...`).
@@ -138,7 +43,7 @@ fn redis_runs_on_the_host_with_its_password_and_data_and_stops_on_ctrl_c() {
     require!(REDIS_SERVER);
     let port = free_port();
     let p = project("redis", port);
-    let mut s = Session::start(&p);
+    let mut s = p.berth().arg("dev").spawn();
     s.wait_for("| URL=", 60);
     let url = printed_url(&s.output());
     // redis://default:PASSWORD@127.0.0.1:PORT/0
@@ -166,7 +71,7 @@ fn redis_runs_on_the_host_with_its_password_and_data_and_stops_on_ctrl_c() {
     );
     assert!(answer.contains("+OK\r\n+OK\r\n$1\r\nv\r\n"), "{answer:?}");
     assert!(p.path().join(".berth/data/db").is_dir());
-    assert_eq!(s.interrupt(), 0, "{}", s.output());
+    assert_eq!(s.interrupt(Duration::from_secs(30)), 0, "{}", s.output());
     assert!(!accepts(port), "redis-server still listens");
 }
 
@@ -177,7 +82,7 @@ fn postgres_runs_on_the_host_with_its_database_and_stops_on_ctrl_c() {
     let p = project("postgres", port);
     // As root the server runs as `postgres`, which must reach the project directory.
     let _ = Command::new("chmod").args(["755"]).arg(p.path()).status();
-    let mut s = Session::start(&p);
+    let mut s = p.berth().arg("dev").spawn();
     s.wait_for("| URL=", 120);
     let url = printed_url(&s.output());
     assert!(url.contains(&format!("@127.0.0.1:{port}/db")), "{url}");
@@ -196,7 +101,7 @@ fn postgres_runs_on_the_host_with_its_database_and_stops_on_ctrl_c() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(p.path().join(".berth/data/db/PG_VERSION").is_file());
-    assert_eq!(s.interrupt(), 0, "{}", s.output());
+    assert_eq!(s.interrupt(Duration::from_secs(30)), 0, "{}", s.output());
     assert!(!accepts(port), "postgres still listens");
 }
 

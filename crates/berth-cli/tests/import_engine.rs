@@ -8,34 +8,10 @@
 mod common;
 
 use berth_testkit::{local_image, require, DOCKER_COMPOSE, DOCKER_ENGINE};
+use common::docker::{docker, Cleanup};
 use common::Berth;
 use std::path::Path;
 use std::process::Command;
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The compose project's containers, volumes and network, removed when the test ends.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let label = format!("label=com.docker.compose.project={}", self.0);
-        let ids = docker(&["ps", "-aq", "--filter", &label]);
-        for id in ids.lines() {
-            docker(&["rm", "-f", "-v", id]);
-        }
-        for v in docker(&["volume", "ls", "-q", "--filter", &label]).lines() {
-            docker(&["volume", "rm", "-f", v]);
-        }
-        docker(&["network", "rm", &format!("{}-net", self.0)]);
-    }
-}
 
 const COMPOSE: &str = r#"name: PROJECT
 services:

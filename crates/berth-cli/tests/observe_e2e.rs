@@ -7,11 +7,12 @@
 mod common;
 
 use berth_testkit::{require, DOCKER_COMPOSE, DOCKER_ENGINE};
+use common::dev::free_port;
+use common::docker::{docker, Cleanup};
 use common::Berth;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const DEMO: berth_testkit::Oracle = berth_testkit::image(
@@ -19,38 +20,6 @@ const DEMO: berth_testkit::Oracle = berth_testkit::image(
     "examples/quickstart/app/build-image.sh builds it",
 );
 const PROMETHEUS: berth_testkit::Oracle = berth_testkit::local_image("berth-local/prometheus:2");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-/// Removes the compose project (containers, volumes, network) when the test ends.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let label = format!("label=com.docker.compose.project={}", self.0);
-        for id in docker(&["ps", "-aq", "--filter", &label]).lines() {
-            docker(&["rm", "-f", "-v", id]);
-        }
-        for v in docker(&["volume", "ls", "-q", "--filter", &label]).lines() {
-            docker(&["volume", "rm", "-f", v]);
-        }
-        docker(&["network", "rm", &format!("{}-net", self.0)]);
-    }
-}
 
 /// GET on 127.0.0.1: the body, when something answers.
 fn get(port: u16, path: &str) -> Option<String> {

@@ -8,8 +8,8 @@
 mod common;
 
 use berth_testkit::{local_image, require, DOCKER_COMPOSE, DOCKER_ENGINE};
+use common::docker::Cleanup;
 use common::Berth;
-use std::process::Command;
 
 const SPEC: &str = r#"
 name: NAME
@@ -44,30 +44,6 @@ assert e['LEGACY_DB_URL'].startswith('mysql://app:'); \
 assert 'RedrivePolicy' in sqs.get_queue_attributes(QueueUrl=e['JOBS_QUEUE_URL'], AttributeNames=['All'])['Attributes']; \
 sqs.get_queue_attributes(QueueUrl=e['JOBS_DLQ_URL'], AttributeNames=['All']); \
 print('platform-ok')";
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Removes the compose project's containers, volumes and network, pass or fail.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let label = format!("label=com.docker.compose.project={}", self.0);
-        for id in docker(&["ps", "-aq", "--filter", &label]).lines() {
-            docker(&["rm", "-f", "-v", id]);
-        }
-        for v in docker(&["volume", "ls", "-q", "--filter", &label]).lines() {
-            docker(&["volume", "rm", "-f", v]);
-        }
-        docker(&["network", "rm", &format!("{}-net", self.0)]);
-    }
-}
 
 #[test]
 fn a_job_writes_an_object_and_round_trips_a_message_with_its_wiring_alone() {

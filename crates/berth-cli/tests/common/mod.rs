@@ -2,6 +2,9 @@
 //! its output stable for snapshots (`berth_snapshot!`).
 #![allow(dead_code)]
 
+pub mod dev;
+pub mod docker;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
