@@ -6,7 +6,7 @@
 mod common;
 
 use common::dev::{free_port, signal, DevSession};
-use common::{Berth, TempProject};
+use common::TempProject;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -128,8 +128,8 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     );
 
     // Another terminal: status, restart, logs of the running session.
-    let status = Berth::new()
-        .dir(p.path())
+    let status = p
+        .berth()
         .args(["-o", "json", "status", "dev"])
         .run()
         .ok()
@@ -141,11 +141,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
         status["processes"][0]["last_exit"].is_null(),
         "killed: no exit code"
     );
-    let restarted = Berth::new()
-        .dir(p.path())
-        .args(["restart", "web", "-e", "dev"])
-        .run()
-        .ok();
+    let restarted = p.berth().args(["restart", "web", "-e", "dev"]).run().ok();
     assert!(
         restarted.stderr.contains("web restarted"),
         "{}",
@@ -154,11 +150,7 @@ fn dev_serves_restarts_once_per_change_and_on_kill_and_stops_everything() {
     let revived = until(&p, &mut s, "requested restart", |w| {
         w["restarts"] == 3 && ready(w)
     });
-    let logs = Berth::new()
-        .dir(p.path())
-        .args(["logs", "web", "-e", "dev"])
-        .run()
-        .ok();
+    let logs = p.berth().args(["logs", "web", "-e", "dev"]).run().ok();
     assert!(
         logs.stdout.contains("[berth] restarting (request)"),
         "{}",
@@ -232,7 +224,7 @@ fn a_crash_loop_names_the_service() {
 #[test]
 fn a_missing_watch_path_names_the_service() {
     let p = project(free_port(), "true", "src");
-    let run = Berth::new().dir(p.path()).arg("dev").run().code(1);
+    let run = p.berth().arg("dev").run().code(1);
     assert!(
         run.stderr
             .contains("service `web`: the watch path `src` does not exist"),
@@ -248,8 +240,8 @@ fn dry_run_shows_the_plan_with_host_wiring() {
         "berth.yaml",
         "name: mixed\nservices:\n  api:\n    image: example/api:1\n    ports: { http: 8080 }\n    publish: { http: 18080 }\n    health: { http: { path: /health } }\n    uses: [cache, worker]\n    dev: { run: npm run dev, watch: [src] }\n  worker:\n    image: example/worker:1\n    ports: { http: 9000 }\nstores:\n  cache: { type: redis, version: \"7\", publish: 16379 }\nenvironments:\n  dev: { platform: native }\n",
     );
-    let run = Berth::new()
-        .dir(p.path())
+    let run = p
+        .berth()
         .args(["-o", "json", "dev", "--dry-run"])
         .run()
         .ok();

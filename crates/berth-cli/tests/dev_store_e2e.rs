@@ -7,7 +7,7 @@ mod common;
 
 use berth_testkit::{require, POSTGRES_SERVER, REDIS_SERVER};
 use common::dev::free_port;
-use common::{Berth, TempProject};
+use common::TempProject;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -109,8 +109,8 @@ fn postgres_runs_on_the_host_with_its_database_and_stops_on_ctrl_c() {
 fn a_missing_server_program_names_the_store_and_the_program() {
     let p = project("redis", free_port());
     let empty = tempfile::tempdir().unwrap();
-    let run = Berth::new()
-        .dir(p.path())
+    let run = p
+        .berth()
         .env("PATH", empty.path().to_str().unwrap())
         .arg("dev")
         .run();
@@ -129,8 +129,8 @@ fn a_missing_server_program_names_the_store_and_the_program() {
 fn dry_run_shows_the_store_process() {
     let port = free_port();
     let p = project("postgres", port);
-    let run = Berth::new()
-        .dir(p.path())
+    let run = p
+        .berth()
         .args(["-o", "json", "dev", "--dry-run"])
         .run()
         .ok();
@@ -156,7 +156,7 @@ fn a_store_port_in_use_names_the_store() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let p = project("redis", port);
-    let run = Berth::new().dir(p.path()).arg("dev").run();
+    let run = p.berth().arg("dev").run();
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains(&format!(
