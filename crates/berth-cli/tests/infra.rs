@@ -203,6 +203,76 @@ fn iam(endpoint: &str, region: &str, python: &str, args: &[&str]) -> serde_json:
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// mindflow dev: the plan role trusts only the repository's pull-request jobs; it reads
+/// (SecurityAudit and an inline policy of Get/List/Describe/Decrypt) and writes nothing but the
+/// state's lock object.
+fn ci_plan_role(endpoint: &str, region: &str, outputs: &serde_json::Value) {
+    let arn = outputs["ci_plan_role_arn"].as_str().unwrap_or_default();
+    assert!(arn.ends_with(":role/mindflow-dev-ci-plan"), "{outputs}");
+    let role = ["iam", "mindflow-dev-ci-plan"];
+    let trust = iam(
+        endpoint,
+        region,
+        "print(json.dumps(doc(c.get_role(RoleName=sys.argv[4])['Role']['AssumeRolePolicyDocument'])))",
+        &role,
+    );
+    let cond = &trust["Statement"][0]["Condition"]["StringEquals"];
+    assert_eq!(
+        cond["token.actions.githubusercontent.com:sub"], "repo:mindflow/mindflow:pull_request",
+        "{trust}"
+    );
+    assert_eq!(
+        cond["token.actions.githubusercontent.com:aud"],
+        "sts.amazonaws.com"
+    );
+    let attached = iam(
+        endpoint,
+        region,
+        "print(json.dumps([p['PolicyArn'] for p in c.list_attached_role_policies(RoleName=sys.argv[4])['AttachedPolicies']]))",
+        &role,
+    );
+    assert_eq!(
+        attached,
+        serde_json::json!(["arn:aws:iam::aws:policy/SecurityAudit"])
+    );
+    let policy = iam(
+        endpoint,
+        region,
+        "print(json.dumps(doc(c.get_role_policy(RoleName=sys.argv[4], PolicyName=sys.argv[4] + '-read')['PolicyDocument'])))",
+        &role,
+    );
+    let mut lock = false;
+    for st in policy["Statement"].as_array().unwrap() {
+        let resources: Vec<&str> = st["Resource"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        for a in st["Action"].as_array().unwrap() {
+            let a = a.as_str().unwrap();
+            let verb = a.split(':').nth(1).unwrap();
+            if ["Get", "List", "Describe", "Decrypt"]
+                .iter()
+                .any(|v| verb.starts_with(v))
+            {
+                continue;
+            }
+            assert!(
+                ["s3:PutObject", "s3:DeleteObject"].contains(&a),
+                "{a}: {policy}"
+            );
+            assert_eq!(
+                resources,
+                ["arn:aws:s3:::mindflow-dev-tfstate/berth/mindflow/dev/terraform.tfstate.tflock"],
+                "{policy}"
+            );
+            lock = true;
+        }
+    }
+    assert!(lock, "the plan takes the state lock: {policy}");
+}
+
 /// mindflow dev: the CI role trusts only the repository's jobs in the GitHub environment `dev`
 /// and may push to the stack's ECR repositories and describe the cluster, nothing else; the
 /// backup CronJob's role writes only under its prefix, which expires after `retain` days.
@@ -364,6 +434,7 @@ fn apply_check_destroy(example: &str, env: &str, region: &str, endpoint: &str) -
     if example == "mindflow" {
         workload_policies_name_only_their_stores(endpoint, region);
         ci_and_backup_roles(endpoint, region, outputs);
+        ci_plan_role(endpoint, region, outputs);
     }
     // A generated declared secret exists with its declared length.
     let jwt = secret(endpoint, region, &format!("{example}/{env}/jwt-secret"));

@@ -252,6 +252,19 @@ fn the_path_from_commit_to_production() {
         3
     );
     assert!(run("infra-plan").contains("berth infra plan"));
+    // ...with the read-only role pull requests may assume, never a deploy role.
+    let role = |job: &str| -> Vec<String> {
+        steps(&jobs[job])
+            .iter()
+            .filter_map(|s| s["with"]["role-to-assume"].as_str())
+            .map(|r| r.rsplit('/').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        role("infra-plan"),
+        ["shop-${{ matrix.environment }}-ci-plan"]
+    );
+    assert_eq!(role("deploy-prod"), ["shop-prod-ci"]);
 }
 
 #[test]

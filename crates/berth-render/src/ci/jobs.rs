@@ -76,7 +76,8 @@ impl<'a> Ctx<'a> {
         Some(j)
     }
 
-    /// `berth infra plan` per cloud environment a pull request touches.
+    /// `berth infra plan` per cloud environment a pull request touches, with the environment's
+    /// read-only plan role (STACK-ENV-ci-plan, trusted by pull-request tokens only).
     pub fn infra_plan(&self) -> Option<Value> {
         let include: Vec<Value> = self
             .models
@@ -100,7 +101,7 @@ impl<'a> Ctx<'a> {
             "run": detect,
         }));
         let mut aws = aws_credentials(
-            &format!("{}-${{{{ matrix.environment }}}}-ci", self.first.stack),
+            &format!("{}-${{{{ matrix.environment }}}}-ci-plan", self.first.stack),
             "${{ matrix.region }}",
         );
         aws["if"] = json!(touched);

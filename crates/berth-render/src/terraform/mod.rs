@@ -211,6 +211,30 @@ impl<'a> Plan<'a> {
     }
 
     /// The Secrets Manager name of a managed store's connection secret (the model's contract).
+    /// Key of the environment's state object in the state bucket.
+    fn state_key(&self) -> String {
+        format!(
+            "berth/{}/{}/terraform.tfstate",
+            self.model.stack, self.model.environment
+        )
+    }
+
+    /// Secrets Manager entries whose versions this root writes: generated secrets and every
+    /// managed store's connection (and password, for stores that generate one).
+    fn written_secrets(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.generated.iter().map(|(n, _)| n.clone()).collect();
+        for store in &self.stores {
+            let connection = self.connection_secret(store);
+            if platform::uses_store_access(store.kind) {
+                names.push(format!("{connection}/password"));
+            }
+            names.push(connection);
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     fn connection_secret(&self, store: &StoreModel) -> String {
         match self.model.secret(&store.password_secret).map(|s| &s.source) {
             Some(SecretSource::Aws { name, .. }) => name.clone(),
@@ -415,13 +439,7 @@ fn module_used(plan: &Plan, name: &str) -> bool {
 fn versions(plan: &Plan) -> Body {
     let backend = block("backend", &["s3"])
         .add_attribute(("bucket", plan.infra.state_bucket.as_str()))
-        .add_attribute((
-            "key",
-            format!(
-                "berth/{}/{}/terraform.tfstate",
-                plan.model.stack, plan.model.environment
-            ),
-        ))
+        .add_attribute(("key", plan.state_key()))
         .add_attribute(("region", plan.region.as_str()))
         .add_attribute(("encrypt", true))
         .add_attribute(("use_lockfile", true))
@@ -747,8 +765,9 @@ fn github_repository(model: &Model) -> Option<String> {
     (path.split('/').count() == 2).then(|| path.to_string())
 }
 
-/// The `module "ci"` block: the role `berth ci` assumes (STACK-ENV-ci, the name the workflow
-/// uses), trusted by the repository's jobs in the GitHub environment ENV.
+/// The `module "ci"` block: the roles `berth ci` assumes (the names the workflow uses):
+/// STACK-ENV-ci, trusted by the repository's jobs in the GitHub environment ENV, and the
+/// read-only STACK-ENV-ci-plan, trusted by its pull-request jobs.
 fn ci_role(plan: &Plan, repo: &str) -> hcl::Block {
     let ecr = if plan.repositories.is_empty() {
         Expression::Array(vec![])
@@ -757,6 +776,7 @@ fn ci_role(plan: &Plan, repo: &str) -> hcl::Block {
     };
     module("ci", "ci-role")
         .add_attribute(("name", limit(&format!("{}-ci", plan.name), 64)))
+        .add_attribute(("plan_name", limit(&format!("{}-ci-plan", plan.name), 64)))
         .add_attribute(("repository", repo))
         .add_attribute(("environment", plan.model.environment.as_str()))
         .add_attribute((
@@ -767,6 +787,10 @@ fn ci_role(plan: &Plan, repo: &str) -> hcl::Block {
         .add_attribute(("cluster_name", expr("module.cluster.name")))
         .add_attribute(("cluster_arn", expr("module.cluster.arn")))
         .add_attribute(("access_entry", expr("var.enable_eks_access_entries")))
+        .add_attribute(("state_bucket", plan.infra.state_bucket.as_str()))
+        .add_attribute(("state_key", plan.state_key()))
+        .add_attribute(("secret_names", strings(plan.written_secrets())))
+        .add_attribute(("kms_key_arn", expr("module.kms.key_arn")))
         .build()
 }
 
@@ -849,6 +873,11 @@ fn outputs(plan: &Plan) -> Body {
             "ci_role_arn",
             "IAM role `berth ci` assumes for this environment (GitHub OIDC, environment ENV).",
             expr("module.ci.arn"),
+        ));
+        body = body.add_block(output(
+            "ci_plan_role_arn",
+            "Read-only IAM role `berth infra plan` assumes on pull requests (GitHub OIDC, pull_request).",
+            expr("module.ci.plan_arn"),
         ));
     }
     body = body.add_block(output(

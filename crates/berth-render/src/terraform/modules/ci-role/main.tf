@@ -1,10 +1,15 @@
-# The role `berth ci` assumes for one environment: trusted only by GitHub's OIDC tokens of the
-# stack's repository for jobs that run in the GitHub environment of the same name (the deploy
-# job, and the build job in the first one); allowed to push to the stack's ECR repositories,
-# to describe the cluster, and — through an EKS access entry — to deploy to it. Nothing else.
+# The roles `berth ci` assumes for one environment.
+# - deploy (var.name): trusted only by GitHub's OIDC tokens of the stack's repository for jobs
+#   that run in the GitHub environment of the same name (the deploy job, and the build job in
+#   the first one); allowed to push to the stack's ECR repositories, to describe the cluster,
+#   and — through an EKS access entry — to deploy to it. Nothing else.
+# - plan (var.plan_name): trusted only by the repository's pull-request jobs (`berth infra
+#   plan`); reads the state and the configuration `terraform plan` refreshes, and writes
+#   nothing but the state's lock object.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 locals {
   # OWNER/NAME written as two parts: checkov's CKV_AWS_393 (safe `sub` claims) cannot resolve
@@ -107,4 +112,117 @@ resource "aws_eks_access_policy_association" "this" {
     type = "cluster"
   }
   depends_on = [aws_eks_access_entry.this]
+}
+
+# The plan role: each trust is written out in full (checkov reads the `sub` as written).
+resource "aws_iam_role" "plan" {
+  name                 = var.plan_name
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = local.provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:${local.owner}/${local.repo}:pull_request"
+        }
+      }
+    }]
+  })
+  tags       = var.tags
+  depends_on = [aws_iam_openid_connect_provider.github]
+}
+
+# Refreshing reads the configuration of every resource the root manages. SecurityAudit is AWS's
+# managed policy for exactly that: Describe/List/Get of configuration and metadata in every
+# service the root uses (EC2, EKS, IAM, KMS, RDS, ElastiCache, DocumentDB, Amazon MQ,
+# OpenSearch, S3 bucket settings, SQS/SNS attributes, Secrets Manager descriptions, ECR,
+# CloudWatch, SES), and no data: no s3:GetObject, no secret values, no queue messages — unlike
+# ReadOnlyAccess. ViewOnlyAccess is too narrow (no iam:GetRole, no bucket settings) to refresh.
+resource "aws_iam_role_policy_attachment" "plan_audit" {
+  role       = aws_iam_role.plan.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/SecurityAudit"
+}
+
+locals {
+  partition   = data.aws_partition.current.partition
+  account_id  = data.aws_caller_identity.current.account_id
+  region      = data.aws_region.current.name
+  state       = "arn:${local.partition}:s3:::${var.state_bucket}"
+  secret_arns = [for name in var.secret_names : "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${name}-??????"]
+  plan_statements = concat(
+    [
+      {
+        Sid      = "StateList"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = [local.state]
+      },
+      {
+        Sid      = "StateRead"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${local.state}/${var.state_key}", "${local.state}/${var.state_key}.tflock"]
+      },
+      {
+        # S3-native locking (use_lockfile): the lock is an object beside the state.
+        Sid      = "StateLock"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:DeleteObject"]
+        Resource = ["${local.state}/${var.state_key}.tflock"]
+      },
+      {
+        # data "aws_secretsmanager_random_password" is read on every plan.
+        Sid      = "RandomPassword"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetRandomPassword"]
+        Resource = ["*"]
+      },
+      {
+        # The cluster's add-ons and pod identities, which SecurityAudit does not cover.
+        Sid    = "EksRead"
+        Effect = "Allow"
+        Action = ["eks:DescribeAddon", "eks:DescribePodIdentityAssociation"]
+        Resource = [
+          "arn:${local.partition}:eks:${local.region}:${local.account_id}:addon/${var.cluster_name}/*",
+          "arn:${local.partition}:eks:${local.region}:${local.account_id}:podidentityassociation/${var.cluster_name}/*",
+        ]
+      },
+      {
+        # The metrics workspace (observability), which SecurityAudit does not cover.
+        Sid      = "PrometheusRead"
+        Effect   = "Allow"
+        Action   = ["aps:DescribeWorkspace", "aps:ListTagsForResource"]
+        Resource = ["arn:${local.partition}:aps:${local.region}:${local.account_id}:workspace/*"]
+      },
+    ],
+    # Refreshing a secret version reads its value (the state holds it already): only the
+    # secrets this root writes, decrypted with the stack's key.
+    length(var.secret_names) > 0 ? [
+      {
+        Sid      = "SecretVersions"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = local.secret_arns
+      },
+      {
+        Sid      = "SecretKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [var.kms_key_arn]
+      },
+    ] : [],
+  )
+}
+
+resource "aws_iam_role_policy" "plan" {
+  name = "${var.plan_name}-read"
+  role = aws_iam_role.plan.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = local.plan_statements
+  })
 }

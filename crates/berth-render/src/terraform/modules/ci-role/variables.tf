@@ -3,6 +3,32 @@ variable "name" {
   type        = string
 }
 
+variable "plan_name" {
+  description = "Name of the read-only plan role (stack-environment-ci-plan, assumed on pull requests)."
+  type        = string
+}
+
+variable "state_bucket" {
+  description = "S3 bucket of the environment's Terraform state."
+  type        = string
+}
+
+variable "state_key" {
+  description = "Key of the state object in that bucket (the lock is <key>.tflock)."
+  type        = string
+}
+
+variable "secret_names" {
+  description = "Secrets Manager names whose versions this root writes (the plan role reads them to refresh)."
+  type        = list(string)
+  default     = []
+}
+
+variable "kms_key_arn" {
+  description = "Stack KMS key that encrypts those secrets."
+  type        = string
+}
+
 variable "repository" {
   description = "GitHub repository (OWNER/NAME) whose workflows may assume the role."
   type        = string
