@@ -143,7 +143,11 @@ pub struct StoreModel {
     pub kind: StoreType,
     /// The version as written, else the one the image's tag starts with; none when neither says.
     pub version: Option<Version>,
+    /// Members: of the store, or of each shard when it has several.
     pub replicas: u32,
+    /// redis: shards (node groups) of a managed store in cluster mode; 1 means no cluster mode.
+    #[serde(skip_serializing_if = "is_one")]
+    pub shards: u32,
     pub storage: Memory,
     /// Database name (postgres, mongodb).
     pub database: Option<String>,
@@ -188,6 +192,10 @@ pub struct StoreModel {
     /// sns only: the sqs stores subscribed to the topic.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subscribers: Vec<String>,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 fn image_or_empty<S: serde::Serializer>(image: &Option<ImageRef>, s: S) -> Result<S::Ok, S::Error> {

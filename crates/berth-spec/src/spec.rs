@@ -350,8 +350,13 @@ spec_struct! {
         /// Version (`major` or `major.minor[.patch]`); pins images and managed engine versions.
         /// Optional when `image` has a tag that starts with one (`redis:7-alpine`).
         version: Option<Spanned<Version>>,
-        /// Members (replica set / cluster size) where the realization supports it.
+        /// Members (replica set / cluster size) where the realization supports it; with
+        /// `shards`, the members of each shard (its primary and replicas).
         replicas: Option<Spanned<u32>>,
+        /// redis only: shards (node groups) of a managed ElastiCache store, which then runs in
+        /// cluster mode and clients connect with a cluster client (default 1: no cluster mode).
+        /// Where Berth runs redis itself, one node runs.
+        shards: Option<Spanned<u32>>,
         /// Persistent storage size (Kubernetes quantity, default 1Gi).
         storage: Option<Spanned<Memory>>,
         /// Database name (postgres, mongodb; default: the store name).

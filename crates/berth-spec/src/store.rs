@@ -298,8 +298,9 @@ impl StoreFacts {
         self.api == Api::Login
     }
 
-    /// The `${store.field}` fields a store of this type with `replicas` members is wired with.
-    pub fn fields(&self, replicas: u32) -> Vec<&'static str> {
+    /// The `${store.field}` fields a store of this type with `replicas` members and `shards`
+    /// shards is wired with.
+    pub fn fields(&self, replicas: u32, shards: u32) -> Vec<&'static str> {
         let mut f = vec!["url", "host", "port"];
         if self.login() {
             f.extend(["user", "password"]);
@@ -309,6 +310,9 @@ impl StoreFacts {
         }
         if self.read_replicas() && replicas > 1 {
             f.push("read_url");
+        }
+        if self.kind == StoreType::Redis && shards > 1 {
+            f.push("cluster");
         }
         let extra = self.api.extra_vars().iter();
         f.extend(extra.filter_map(|v| {
@@ -436,6 +440,15 @@ mod tests {
         let valkey = ImageRef::parse("docker.io/valkey/valkey:8");
         assert_eq!(recognize(&valkey), Some(StoreType::Redis));
         assert_eq!(recognize(&ImageRef::parse("nginx:1.27")), None);
+    }
+
+    #[test]
+    fn only_a_sharded_redis_has_the_cluster_field() {
+        let redis = facts(StoreType::Redis);
+        assert!(redis.fields(2, 3).contains(&"cluster"));
+        assert!(!redis.fields(2, 1).contains(&"cluster"));
+        assert!(!facts(StoreType::Postgres).fields(2, 3).contains(&"cluster"));
+        assert!(crate::template::FIELDS.contains(&"cluster"));
     }
 
     #[test]

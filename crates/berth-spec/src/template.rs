@@ -23,6 +23,7 @@ pub const FIELDS: &[&str] = &[
     "password",
     "db",
     "read_url",
+    "cluster",
     "bucket",
     "endpoint",
     "region",

@@ -98,7 +98,8 @@ fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str
         None => SERVICE_FIELDS,
         Some(s) => {
             let replicas = s.replicas.as_ref().map_or(1, |r| r.value);
-            store_fields = crate::store::facts(s.r#type.value).fields(replicas);
+            let shards = s.shards.as_ref().map_or(1, |r| r.value);
+            store_fields = crate::store::facts(s.r#type.value).fields(replicas, shards);
             &store_fields
         }
     };

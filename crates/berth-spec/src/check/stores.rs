@@ -87,6 +87,7 @@ pub fn check_stores(cx: &mut Cx) {
                 );
             }
         }
+        shards(cx, name, store);
         subscribers(cx, name, store);
         publish_ports(cx, name, store);
         if let Some(p) = &store.password {
@@ -127,6 +128,41 @@ fn publish_ports(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Sto
                 }),
             );
         }
+    }
+}
+
+/// ElastiCache runs 1 to 500 shards (node groups) in a replication group.
+pub const MAX_SHARDS: u32 = 500;
+
+/// B2102: only a redis store has `shards`; B2103: between 1 and 500 of them.
+fn shards(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
+    let Some(shards) = &store.shards else {
+        return;
+    };
+    let t = store.r#type.value;
+    if !store.r#type.span.is_none() && t != StoreType::Redis {
+        cx.push(
+            Diagnostic::error(
+                "B2102",
+                shards.span,
+                format!("`shards` is only for redis, but `{name}` is {t}"),
+            )
+            .help("remove `shards`; use `replicas` for more members of one store"),
+        );
+        return;
+    }
+    if !(1..=MAX_SHARDS).contains(&shards.value) {
+        cx.push(
+            Diagnostic::error(
+                "B2103",
+                shards.span,
+                format!(
+                    "store `shards` must be between 1 and {MAX_SHARDS}, not {}",
+                    shards.value
+                ),
+            )
+            .help("use `shards: 1` (no cluster mode), or e.g. `shards: 3` for a sharded redis cluster"),
+        );
     }
 }
 

@@ -135,6 +135,55 @@ mod tests {
     }
 
     #[test]
+    fn sharded_redis_is_a_cluster_where_it_is_managed_or_external_and_one_node_elsewhere() {
+        let s = spec(
+            "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [cache, pg], env: { MODE: \"${cache.cluster}\" } }\n\
+             stores:\n  cache: { type: redis, version: \"7.2\", shards: 3, replicas: 2 }\n  pg: { type: postgres, version: \"16\" }\n\
+             environments:\n  local: { platform: compose }\n\
+             \x20 kind: { platform: kubernetes, cluster: kind }\n\
+             \x20 cloud: { platform: kubernetes, cloud: aws, region: us-east-1 }\n\
+             \x20 shared: { platform: compose, stores: { cache: { external: \"rediss://cache.example.com:6379\" } } }\n",
+        );
+        let cluster = |env: &str| {
+            let m = resolve(&s, env).unwrap();
+            let cache = m.store("cache").unwrap().clone();
+            assert_eq!((cache.shards, cache.replicas), (3, 2), "{env}");
+            assert!(!m.store("pg").unwrap().wiring.extra.contains_key("CLUSTER"));
+            let api = m.workload("api").unwrap();
+            let var = |n: &str| {
+                api.env
+                    .iter()
+                    .find(|v| v.name == n)
+                    .map(|v| v.value.clone())
+            };
+            assert_eq!(var("MODE"), var("CACHE_CLUSTER"), "{env}");
+            (cache, var("CACHE_CLUSTER"))
+        };
+        let (cloud, var) = cluster("cloud");
+        assert_eq!(cloud.realization, Realized::Managed);
+        assert_eq!(var, Some(EnvValue::lit("true")));
+        // The host is the connection secret's: Terraform writes the configuration endpoint.
+        assert_eq!(
+            cloud.wiring.host,
+            EnvValue::secret("cache-connection", "host")
+        );
+        assert_eq!(cluster("shared").1, Some(EnvValue::lit("true")));
+        for env in ["local", "kind"] {
+            assert_eq!(cluster(env).1, Some(EnvValue::lit("false")), "{env}");
+        }
+        // One shard: no cluster mode, no variable, and the model stays as it was.
+        let single = spec(
+            "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [cache] }\n\
+             stores:\n  cache: { type: redis, version: \"7.2\", shards: 1 }\n\
+             environments:\n  cloud: { platform: kubernetes, cloud: aws, region: us-east-1 }\n",
+        );
+        let m = resolve(&single, "cloud").unwrap();
+        let cache = m.store("cache").unwrap();
+        assert!(cache.wiring.extra.is_empty());
+        assert!(serde_json::to_value(cache).unwrap().get("shards").is_none());
+    }
+
+    #[test]
     fn url_parts() {
         assert_eq!(
             url_host_port("mongodb://u:p@db.example.com:27017/app?x=1"),

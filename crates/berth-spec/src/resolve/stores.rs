@@ -12,9 +12,10 @@ use crate::store::{self, Api, StoreFacts};
 use crate::ImageRef;
 use indexmap::IndexMap;
 
-/// What a store is, whatever runs it: members, database and replica set.
+/// What a store is, whatever runs it: members, shards, database and replica set.
 struct Shape {
     replicas: u32,
+    shards: u32,
     database: Option<String>,
     replica_set: Option<String>,
 }
@@ -30,6 +31,7 @@ impl Shape {
         };
         Shape {
             replicas,
+            shards: shards(store),
             database: database(name, store, facts),
             replica_set,
         }
@@ -45,6 +47,23 @@ fn database(name: &str, store: &Store, facts: &StoreFacts) -> Option<String> {
             .map(|d| d.value.clone())
             .unwrap_or_else(|| name.to_string())
     })
+}
+
+/// The shards of a redis store as written, else 1 (checks allow `shards` on redis only).
+fn shards(store: &Store) -> u32 {
+    match store.r#type.value {
+        StoreType::Redis => store.shards.as_ref().map_or(1, |s| s.value),
+        _ => 1,
+    }
+}
+
+/// `<NAME>_CLUSTER` of a sharded redis: whether clients connect in cluster mode here.
+fn cluster_var(shards: u32, wiring: &mut Wiring, cluster: bool) {
+    if shards > 1 {
+        wiring
+            .extra
+            .insert("CLUSTER".into(), EnvValue::lit(cluster.to_string()));
+    }
 }
 
 fn storage(store: &Store) -> Memory {
@@ -107,6 +126,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         kind: facts.kind,
         version,
         replicas: shape.replicas,
+        shards: shape.shards,
         storage: storage(store),
         database: shape.database,
         replica_set: shape.replica_set,
@@ -158,6 +178,8 @@ fn managed(
     if facts.read_replicas() && shape.replicas > 1 {
         wiring.extra.insert("READ_URL".into(), field("read_url"));
     }
+    // ElastiCache in cluster mode: the host is the configuration endpoint.
+    cluster_var(shape.shards, &mut wiring, true);
     // On AWS the workload's IAM role grants access: no keys.
     for var in facts
         .api
@@ -258,7 +280,7 @@ fn runs_here(
         r.add_secret(&secret, source, &["value"], purpose);
     }
     let password = EnvValue::secret(&secret, "value");
-    let wiring = match facts.api {
+    let mut wiring = match facts.api {
         Api::Login => login_wiring(
             name,
             facts,
@@ -278,6 +300,8 @@ fn runs_here(
             aws_wiring(name, facts.kind, (host.as_str(), port), keys)
         }
     };
+    // One redis node runs here, without cluster mode.
+    cluster_var(shape.shards, &mut wiring, false);
     let secret = if needs_password {
         secret
     } else {
@@ -374,17 +398,27 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
         .map(|(s, _)| s.to_string())
         .unwrap_or_default();
     let database = database(name, store, facts);
+    let mut wiring = Wiring {
+        url: url_value.clone(),
+        host: EnvValue::lit(host),
+        port: EnvValue::lit(port.to_string()),
+        user: None,
+        password: None,
+        db: database.clone().map(EnvValue::lit),
+        extra: Default::default(),
+    };
+    // The spec says the store is sharded; an external one is the real store.
+    cluster_var(shards(store), &mut wiring, true);
     StoreModel {
         name: name.to_string(),
         kind: facts.kind,
         version: store.version(),
         replicas: store.replicas.as_ref().map(|r| r.value).unwrap_or(1),
+        shards: shards(store),
         storage: storage(store),
         database: database.clone(),
         replica_set: store.replica_set.as_ref().map(|r| r.value.clone()),
-        realization: Realized::External {
-            url: url_value.clone(),
-        },
+        realization: Realized::External { url: url_value },
         image: None,
         port,
         extra_ports: Vec::new(),
@@ -394,15 +428,7 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
         user: facts.user.to_string(),
         password_secret,
         resources: resources_model(store.resources.as_ref(), 250, facts.memory_mib),
-        wiring: Wiring {
-            url: url_value,
-            host: EnvValue::lit(host),
-            port: EnvValue::lit(port.to_string()),
-            user: None,
-            password: None,
-            db: database.map(EnvValue::lit),
-            extra: Default::default(),
-        },
+        wiring,
         volume: None,
         args: Vec::new(),
         // An external store is backed up by whoever runs it.
