@@ -1,6 +1,7 @@
 //! Terraform renderer: structure, the Kubernetes contract, snapshots, and the oracles
 //! (`terraform fmt -check`, `terraform init -backend=false` + `validate` from the local provider
-//! mirror, one batched `checkov` run over every cloud environment of every example).
+//! mirror, one batched `checkov` run over every cloud environment of every example, and the redis
+//! module planned against moto).
 
 use berth_render::terraform;
 use berth_render::ArtifactSet;
@@ -344,6 +345,11 @@ fn observability_module_has_log_groups_per_workload_and_alarms_for_every_managed
                     StoreType::Postgres | StoreType::Mysql => {
                         ("rds_instances", format!(" {id} = {{"))
                     }
+                    // Cluster mode: the nodes of every shard (`ID-0003-001`).
+                    StoreType::Redis if store.shards > 1 => (
+                        "cache_clusters",
+                        format!("\"{id}-{:04}-001\"", store.shards),
+                    ),
                     StoreType::Redis => ("cache_clusters", format!("\"{id}-001\"")),
                     StoreType::Mongodb => ("docdb_clusters", format!("\"{id}\"")),
                     StoreType::Rabbitmq => ("mq_brokers", format!("\"{id}\"")),
@@ -369,6 +375,209 @@ fn observability_module_has_log_groups_per_workload_and_alarms_for_every_managed
         }
     }
     assert!(alarmed >= 4, "only {alarmed} managed stores alarmed");
+}
+
+/// mindflow's redis has `shards: 3` (seed 004: ElastiCache in cluster mode): its module gets
+/// the shards, the module runs the replication group in cluster mode and writes the
+/// configuration endpoint into the connection secret; a store without shards stays as it was.
+#[test]
+fn a_sharded_redis_runs_in_cluster_mode() {
+    for model in cloud_models("mindflow") {
+        let env = &model.environment;
+        let set = terraform::render(&model);
+        let main = squash(&hcl_of(&set, &format!("terraform/envs/{env}/main.tf")));
+        let block = module_block(&main, "store_redis").unwrap();
+        assert!(block.contains("\n  shards = 3\n"), "{env}: {block}");
+        assert!(block.contains("\n  members = 1\n"), "{env}: {block}");
+        let module = squash(&hcl_of(&set, "terraform/modules/redis/main.tf"));
+        for line in [
+            "num_cache_clusters = local.sharded ? null : local.members",
+            "num_node_groups = local.sharded ? var.shards : null",
+            "replicas_per_node_group = local.sharded ? local.members - 1 : null",
+            "cluster_mode = local.sharded ? \"enabled\" : null",
+            "parameter_group_name = local.sharded ? local.cluster_parameter_group : null",
+            "automatic_failover_enabled = local.sharded || local.members > 1",
+            "host = local.endpoint",
+        ] {
+            assert!(module.contains(line), "{line}\n{module}");
+        }
+        assert!(
+            module.contains("local.sharded ? aws_elasticache_replication_group.this.configuration_endpoint_address"),
+            "{module}"
+        );
+        // Multi-AZ: a replica in a second zone in every shard, and alarms on it.
+        let observed = module_block(&main, "observability").unwrap();
+        let id = store_name(&main, "redis");
+        let last = if model.infra.as_ref().unwrap().multi_az {
+            "002"
+        } else {
+            "001"
+        };
+        assert!(
+            observed.contains(&format!("\"{id}-0003-{last}\"")),
+            "{env}: {observed}"
+        );
+        assert!(
+            !observed.contains(&format!("\"{id}-001\"")),
+            "{env}: {observed}"
+        );
+    }
+    for model in cloud_models("srvthreds") {
+        let env = &model.environment;
+        let main = squash(&hcl_of(
+            &terraform::render(&model),
+            &format!("terraform/envs/{env}/main.tf"),
+        ));
+        if let Some(block) = module_block(&main, "store_redis") {
+            assert!(!block.contains("shards"), "{env}: {block}");
+        }
+    }
+}
+
+/// moto_server on a free port of 127.0.0.1; killed on drop.
+struct Moto(std::process::Child, u16);
+
+impl Moto {
+    fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not listen"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Moto(child, port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A root that calls the rendered redis module once per case `(shards, members, multi_az,
+/// engine_version)`, with the provider pointed at moto.
+fn redis_cases_root(port: u16, cases: &[(u32, u32, bool, &str)]) -> String {
+    let url = format!("http://127.0.0.1:{port}");
+    let mut root = format!(
+        "provider \"aws\" {{\n  region = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n\
+         \x20 skip_credentials_validation = true\n  skip_requesting_account_id = true\n\
+         \x20 skip_metadata_api_check = true\n  endpoints {{\n    ec2 = \"{url}\"\n\
+         \x20   elasticache = \"{url}\"\n    secretsmanager = \"{url}\"\n    sts = \"{url}\"\n  }}\n}}\n"
+    );
+    for (i, (shards, members, multi_az, version)) in cases.iter().enumerate() {
+        root.push_str(&format!(
+            "module \"case{i}\" {{\n  source = \"../terraform/modules/redis\"\n  name = \"t-case{i}\"\n\
+             \x20 engine_version = \"{version}\"\n  node_type = \"cache.t3.micro\"\n\
+             \x20 multi_az = {multi_az}\n  members = {members}\n  shards = {shards}\n\
+             \x20 vpc_id = \"vpc-12345678\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n\
+             \x20 allowed_cidrs = [\"10.0.0.0/16\"]\n\
+             \x20 kms_key_arn = \"arn:aws:kms:us-east-1:123456789012:key/k\"\n\
+             \x20 secret_name = \"t/case{i}/redis-connection\"\n}}\n"
+        ));
+    }
+    root
+}
+
+/// The redis module planned by the AWS provider itself (its argument conflicts and plan-time
+/// checks), against moto: cluster mode with `shards` node groups of `members` nodes, the
+/// family's `cluster.on` parameter group, and without shards the replication group as before.
+#[test]
+fn oracle_redis_module_plans_cluster_mode() {
+    berth_testkit::require!(berth_testkit::TERRAFORM);
+    berth_testkit::require!(berth_testkit::MOTO_SERVER);
+    let model = cloud_models("mindflow").into_iter().next().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    write(&terraform::render(&model), tmp.path());
+    let moto = Moto::start();
+    let cases = [
+        (3, 1, false, "7.1"),
+        (3, 1, true, "7.1"),
+        (2, 3, true, "6.2"),
+        (1, 2, false, "7.1"),
+    ];
+    let root = tmp.path().join("cases");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("main.tf"), redis_cases_root(moto.1, &cases)).unwrap();
+    // Its own plugin cache: terraform init is not safe beside the other oracles' inits.
+    let cache = std::env::temp_dir().join("berth-tf-plugin-cache/redis-cases");
+    std::fs::create_dir_all(&cache).unwrap();
+    let tf = |args: &[&str]| {
+        let (ok, out) = run(Command::new("terraform")
+            .current_dir(&root)
+            .env("TF_PLUGIN_CACHE_DIR", &cache)
+            .args(args));
+        assert!(ok, "terraform {args:?}:\n{out}");
+        out
+    };
+    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+    tf(&["plan", "-input=false", "-no-color", "-out=plan.bin"]);
+    let plan: serde_json::Value =
+        serde_json::from_str(&tf(&["show", "-json", "plan.bin"])).unwrap();
+    let group = |i: usize| {
+        let address = format!("module.case{i}.aws_elasticache_replication_group.this");
+        let changes = plan["resource_changes"].as_array().unwrap();
+        let change = changes.iter().find(|c| c["address"] == address.as_str());
+        change.unwrap_or_else(|| panic!("no {address}"))["change"]["after"].clone()
+    };
+    let keys = [
+        "num_node_groups",
+        "replicas_per_node_group",
+        "num_cache_clusters",
+        "cluster_mode",
+        "parameter_group_name",
+        "automatic_failover_enabled",
+        "multi_az_enabled",
+    ];
+    let want = [
+        serde_json::json!([
+            3,
+            0,
+            null,
+            "enabled",
+            "default.redis7.cluster.on",
+            true,
+            false
+        ]),
+        serde_json::json!([
+            3,
+            1,
+            null,
+            "enabled",
+            "default.redis7.cluster.on",
+            true,
+            true
+        ]),
+        serde_json::json!([
+            2,
+            2,
+            null,
+            "enabled",
+            "default.redis6.x.cluster.on",
+            true,
+            true
+        ]),
+        serde_json::json!([null, null, 2, null, null, true, true]),
+    ];
+    for (i, want) in want.iter().enumerate() {
+        let after = group(i);
+        let got: Vec<serde_json::Value> = keys.iter().map(|k| after[k].clone()).collect();
+        assert_eq!(&serde_json::Value::from(got), want, "case {:?}", cases[i]);
+    }
 }
 
 #[test]

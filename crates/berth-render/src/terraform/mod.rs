@@ -283,6 +283,29 @@ fn gib(size: &Memory, min: u64) -> u64 {
     size.gib_ceil().max(min)
 }
 
+/// The attributes of a redis store's module: one replication group, in cluster mode with
+/// `shards` node groups when the store has more than one.
+fn redis_attributes(
+    b: hcl::structure::BlockBuilder,
+    store: &StoreModel,
+    identifier: &str,
+    version: &Version,
+    infra: &InfraModel,
+) -> hcl::structure::BlockBuilder {
+    let b = b
+        .add_attribute(("name", identifier))
+        .add_attribute(("engine_version", redis_engine_version(version)))
+        .add_attribute(("node_type", infra.cache_node_type.as_str()))
+        .add_attribute(("multi_az", infra.multi_az))
+        // ElastiCache: a primary and up to 5 replicas per replication group, or per shard.
+        .add_attribute(("members", store.replicas.clamp(1, 6)));
+    match store.shards {
+        // Checks (B2103) keep it within ElastiCache's 500 node groups.
+        n if n > 1 => b.add_attribute(("shards", n)),
+        _ => b,
+    }
+}
+
 /// ElastiCache Redis OSS versions stop at 7.1; a newer 7.x spec version runs on 7.1, a bare
 /// major on its last minor.
 fn redis_engine_version(version: &Version) -> String {
@@ -678,13 +701,7 @@ fn store_module(plan: &Plan, store: &StoreModel, private: &[String]) -> hcl::Blo
                 store.database.clone().unwrap_or_else(|| store.name.clone()),
             ))
             .add_attribute(("username", store.user.as_str())),
-        StoreType::Redis => b
-            .add_attribute(("name", identifier.as_str()))
-            .add_attribute(("engine_version", redis_engine_version(&version)))
-            .add_attribute(("node_type", infra.cache_node_type.as_str()))
-            .add_attribute(("multi_az", infra.multi_az))
-            // ElastiCache: a primary and up to 5 replicas per replication group.
-            .add_attribute(("members", store.replicas.clamp(1, 6))),
+        StoreType::Redis => redis_attributes(b, store, &identifier, &version, infra),
         StoreType::Mongodb => {
             let instances = if infra.multi_az {
                 store.replicas.clamp(2, 16)

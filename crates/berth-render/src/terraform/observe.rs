@@ -64,6 +64,26 @@ fn ids(plan: &Plan, kind: StoreType, each: impl Fn(&str) -> Vec<String>) -> Vec<
         .collect()
 }
 
+/// The cache cluster (node) IDs of the redis stores' replication groups that get alarms: the
+/// primary, and the replica in a second zone when Multi-AZ; in cluster mode those of every
+/// shard (`ID-0001-001`).
+fn cache_clusters(plan: &Plan) -> Vec<String> {
+    let members = if plan.infra.multi_az { 2 } else { 1 };
+    let mut ids = Vec::new();
+    for store in plan.stores.iter().filter(|s| s.kind == StoreType::Redis) {
+        let id = store_identifier(plan, store);
+        for shard in 1..=store.shards {
+            for m in 1..=members {
+                ids.push(match store.shards {
+                    1 => format!("{id}-{m:03}"),
+                    _ => format!("{id}-{shard:04}-{m:03}"),
+                });
+            }
+        }
+    }
+    ids
+}
+
 /// `var.toggle ? [ids] : []`.
 fn toggled(toggle: &str, ids: Vec<String>) -> Expression {
     if ids.is_empty() {
@@ -107,13 +127,7 @@ pub(super) fn block(plan: &Plan) -> hcl::Block {
             ))
             .add_attribute((
                 "cache_clusters",
-                toggled(
-                    "enable_elasticache",
-                    ids(plan, StoreType::Redis, |id| {
-                        let members = if plan.infra.multi_az { 2 } else { 1 };
-                        (1..=members).map(|i| format!("{id}-{i:03}")).collect()
-                    }),
-                ),
+                toggled("enable_elasticache", cache_clusters(plan)),
             ))
             .add_attribute((
                 "docdb_clusters",

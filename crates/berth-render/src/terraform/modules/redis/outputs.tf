@@ -1,6 +1,6 @@
 output "endpoint" {
-  description = "Primary endpoint of the replication group."
-  value       = aws_elasticache_replication_group.this.primary_endpoint_address
+  description = "Primary endpoint of the replication group (configuration endpoint in cluster mode)."
+  value       = local.endpoint
 }
 
 output "port" {

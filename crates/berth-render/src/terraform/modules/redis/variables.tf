@@ -19,7 +19,13 @@ variable "multi_az" {
 }
 
 variable "members" {
-  description = "Nodes of the replication group: the primary and its read replicas (the store's replicas)."
+  description = "Nodes of the replication group, or of each shard in cluster mode: the primary and its read replicas (the store's replicas)."
+  type        = number
+  default     = 1
+}
+
+variable "shards" {
+  description = "Shards (node groups); more than 1 runs the replication group in cluster mode."
   type        = number
   default     = 1
 }
