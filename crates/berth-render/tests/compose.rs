@@ -235,6 +235,41 @@ fn replica_set_rabbitmq_jobs_and_shared_builds() {
         .contains("nc -z 127.0.0.1 3001"));
 }
 
+/// mindflow's redis has `shards: 3`: compose runs one node without cluster mode, says so in
+/// the stores file's header, and tells the services `REDIS_CLUSTER=false`.
+#[test]
+fn a_sharded_redis_runs_one_node_and_says_so() {
+    let path = format!(
+        "{}/../../examples/mindflow/berth.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let src = Source::new("berth.yaml", std::fs::read_to_string(&path).unwrap());
+    let spec = berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"));
+    let set = compose::render(&berth_spec::resolve(&spec, "local").unwrap());
+    let stores = set.get_str("compose/local/compose.stores.yaml").unwrap();
+    assert!(
+        stores.contains(
+            "# note: redis: 3 shards requested, 1 node runs here without cluster mode (REDIS_CLUSTER=false)\n"
+        ),
+        "{stores}"
+    );
+    let redis = &yaml(&set, "compose/local/compose.stores.yaml")["services"]["redis"];
+    assert!(redis
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .is_none());
+    let services = yaml(&set, "compose/local/compose.services.yaml");
+    for svc in ["gateway", "query-service", "notifications"] {
+        assert_eq!(
+            services["services"][svc]["environment"]["REDIS_CLUSTER"], "false",
+            "{svc}"
+        );
+    }
+    assert!(services["services"]["command-service"]["environment"]
+        .get("REDIS_CLUSTER")
+        .is_none());
+}
+
 #[test]
 fn custom_root_from_compose_dir() {
     let opts = compose::ComposeOptions {

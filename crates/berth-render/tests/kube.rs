@@ -473,6 +473,28 @@ fn in_cluster_stores_and_mongo_replica_set() {
     );
 }
 
+/// An in-cluster redis with `shards` runs one pod without cluster mode: the StatefulSet's note
+/// says so beside the replicas note, and workloads get `<NAME>_CLUSTER=false`.
+#[test]
+fn a_sharded_redis_in_the_cluster_runs_one_node_and_says_so() {
+    let text =
+        "name: t\nservices:\n  api: { image: \"a/b:1\", ports: { http: 80 }, uses: [cache] }\n\
+                stores:\n  cache: { type: redis, version: \"7.2\", shards: 3, replicas: 2 }\n\
+                environments:\n  kind: { platform: kubernetes, cluster: kind }\n";
+    let src = Source::new("berth.yaml", text.to_string());
+    let spec = berth_spec::validate(&src).spec.unwrap();
+    let objs = objects(&model(&spec, "kind"));
+    let sts = find(&objs, "StatefulSet", "cache");
+    assert_eq!(sts["spec"]["replicas"], 1);
+    assert_eq!(
+        sts["metadata"]["annotations"]["berth.dev/note"],
+        "2 replicas requested; an in-cluster redis runs one pod (use a managed store for more); \
+         3 shards requested; an in-cluster redis runs one node without cluster mode (CACHE_CLUSTER=false)"
+    );
+    let config = find(&objs, "ConfigMap", "api-config");
+    assert_eq!(config["data"]["CACHE_CLUSTER"], "false", "{config:?}");
+}
+
 #[test]
 fn network_policies() {
     let spec = fixture();

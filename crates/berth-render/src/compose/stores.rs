@@ -91,6 +91,9 @@ pub(crate) fn notes(model: &Model) -> Vec<String> {
                 }
             ));
         }
+        if store.shards > 1 {
+            notes.push(shards_note(store));
+        }
         if let (Some(rs), Some(port)) = (&store.replica_set, store.publish) {
             notes.push(format!(
                 "{}: replica set {rs} advertises {}:{}; from the host use \
@@ -100,6 +103,16 @@ pub(crate) fn notes(model: &Model) -> Vec<String> {
         }
     }
     notes
+}
+
+/// Where Berth runs a sharded redis itself, one node runs without cluster mode.
+fn shards_note(store: &StoreModel) -> String {
+    format!(
+        "{}: {} shards requested, 1 node runs here without cluster mode ({}_CLUSTER=false)",
+        store.name,
+        store.shards,
+        berth_spec::model::screaming_snake(&store.name)
+    )
 }
 
 pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> Value {

@@ -402,6 +402,27 @@ fn claim_template(name: &str) -> String {
     format!("vol-{name}")
 }
 
+/// Where the in-cluster store runs fewer members than the spec asks for: more replicas, or
+/// redis shards (one node without cluster mode).
+fn one_pod_note(store: &StoreModel, pods: u32) -> Option<String> {
+    let kind = store.kind.as_str();
+    let mut notes = Vec::new();
+    if store.replicas > pods {
+        notes.push(format!(
+            "{} replicas requested; an in-cluster {kind} runs one pod (use a managed store for more)",
+            store.replicas,
+        ));
+    }
+    if store.shards > 1 {
+        notes.push(format!(
+            "{} shards requested; an in-cluster {kind} runs one node without cluster mode ({}_CLUSTER=false)",
+            store.shards,
+            berth_spec::model::screaming_snake(&store.name)
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
+}
+
 fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Obj<'a> {
     let name = store.name.as_str();
     let (c, volumes) = container(model, store);
@@ -428,12 +449,7 @@ fn statefulset<'a>(model: &'a Model, store: &'a StoreModel, lab: Node<'a>) -> Ob
     pod.insert("volumes", volumes);
     let mut meta = Meta::new(name, lab.clone());
     skips(&mut meta, &pod_skips(model));
-    if store.replicas > replicas {
-        let note = format!(
-            "{} replicas requested; an in-cluster {} runs one pod (use a managed store for more)",
-            store.replicas,
-            store.kind.as_str()
-        );
+    if let Some(note) = one_pod_note(store, replicas) {
         meta.annotate("berth.dev/note", note);
     }
     let claim = |name, size: &'a berth_spec::Memory| {
