@@ -210,6 +210,17 @@ fn kubernetes_in_cluster_stores_build_validate_and_pass_checkov() {
         .find(|d| d.starts_with("apiVersion: v1\nkind: Service\nmetadata:\n  name: events\n"))
         .expect("a Service events");
     assert!(events.contains("app.kubernetes.io/name: jobs"), "{events}");
+    // The api's egress to the queue and the topic is one rule to that pod.
+    let api = hydrated
+        .split("\n---\n")
+        .find(|d| d.contains("kind: NetworkPolicy\nmetadata:\n  name: api\n"))
+        .expect("the api's NetworkPolicy");
+    assert_eq!(
+        api.matches("app.kubernetes.io/name: jobs").count(),
+        1,
+        "{api}"
+    );
+    assert!(!api.contains("app.kubernetes.io/name: events"), "{api}");
     berth_testkit::require!(
         berth_testkit::KUBECTL,
         berth_testkit::KUBERNETES_VALIDATE,

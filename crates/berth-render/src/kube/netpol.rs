@@ -127,8 +127,10 @@ pub fn workload<'a>(model: &'a Model, graph: &Graph<'a>, w: &'a Workload) -> Obj
                 }
             }
             DepKind::Store => {
-                if let Some(s) = model.store(&d.name) {
-                    egress.push(store_egress(model, s));
+                // Stores one pod serves share a rule.
+                let rule = model.store(&d.name).map(|s| store_egress(model, s));
+                if let Some(rule) = rule.filter(|r| !egress.contains(r)) {
+                    egress.push(rule);
                 }
             }
         }
