@@ -1,9 +1,10 @@
-//! Platform stores on the real Docker engine (issue 14): `berth up` of a compose stack whose s3
-//! and sqs stores run on `berth-local/localstack:4` (moto's server standing in for LocalStack)
-//! and whose mysql store runs on `berth-local/mariadb:10.11` (Debian's MariaDB), and a job that
-//! waits for all three healthy, then writes an object, reads it back, enqueues a message and
-//! receives it with nothing but its wiring variables. Unique project name; everything it
-//! creates is removed.
+//! Platform stores on the real Docker engine (issue 14): `berth up` of a compose stack whose s3,
+//! sqs and sns stores run in one `berth-local/localstack:4` container (moto's server standing in
+//! for LocalStack) and whose mysql store runs on `berth-local/mariadb:10.11` (Debian's MariaDB),
+//! and a job that waits for them healthy, then writes an object, reads it back, enqueues a
+//! message and receives it, and publishes to the topic and receives that on the subscribed
+//! queue, with nothing but its wiring variables. Unique project name; everything it creates is
+//! removed.
 
 mod common;
 
@@ -18,9 +19,10 @@ services:
     kind: job
     image: berth-local/localstack:4
     command: [/opt/moto/bin/python3, -c, "SCRIPT"]
-    uses: [uploads, jobs, legacy-db]
+    uses: [uploads, jobs, events, legacy-db]
 stores:
   uploads: { type: s3, image: "berth-local/localstack:4" }
+  events: { type: sns, image: "berth-local/localstack:4", subscribers: [jobs] }
   jobs: { type: sqs, image: "berth-local/localstack:4" }
   legacy-db: { type: mysql, image: "berth-local/mariadb:10.11", database: legacy, publish: 0 }
 environments:
@@ -43,6 +45,11 @@ sqs.delete_message(QueueUrl=e['JOBS_QUEUE_URL'], ReceiptHandle=m[0]['ReceiptHand
 assert e['LEGACY_DB_URL'].startswith('mysql://app:'); \
 assert 'RedrivePolicy' in sqs.get_queue_attributes(QueueUrl=e['JOBS_QUEUE_URL'], AttributeNames=['All'])['Attributes']; \
 sqs.get_queue_attributes(QueueUrl=e['JOBS_DLQ_URL'], AttributeNames=['All']); \
+sns = boto3.client('sns', endpoint_url=e['EVENTS_ENDPOINT'], region_name=e['EVENTS_REGION'], \
+aws_access_key_id=e['EVENTS_ACCESS_KEY_ID'], aws_secret_access_key=e['EVENTS_SECRET_ACCESS_KEY']); \
+sns.publish(TopicArn=e['EVENTS_TOPIC_ARN'], Message='note-created'); \
+m = sqs.receive_message(QueueUrl=e['JOBS_QUEUE_URL'], WaitTimeSeconds=5)['Messages']; \
+assert m[0]['Body'] == 'note-created', m; \
 print('platform-ok')";
 
 #[test]
@@ -76,5 +83,17 @@ fn a_job_writes_an_object_and_round_trips_a_message_with_its_wiring_alone() {
     );
     let status = run(&["status", "--output", "json"]);
     assert!(status.stdout.contains("uploads"), "{}", status.stdout);
+    // One LocalStack container serves the bucket, the topic and the queue.
+    let ps = std::process::Command::new("docker")
+        .args(["ps", "-q", "--filter"])
+        .arg(format!("label=com.docker.compose.project={name}"))
+        .args(["--filter", "ancestor=berth-local/localstack:4"])
+        .output()
+        .unwrap();
+    let containers = String::from_utf8_lossy(&ps.stdout).lines().count();
+    assert_eq!(containers, 1, "LocalStack containers: {containers}");
+    // A served store's logs are its container's.
+    let jobs = run(&["logs", "jobs"]);
+    assert_eq!(jobs.code, 0, "{}{}", jobs.stdout, jobs.stderr);
     run(&["down", "--volumes"]).ok();
 }

@@ -505,13 +505,19 @@ impl<'a> ComposeDriver<'a> {
     /// per workload level.
     fn waves(&self, sel: &Selection) -> Vec<(&'static str, Vec<Unit>)> {
         let mut waves = Vec::new();
-        let stores: Vec<Unit> = self
+        let mut stores: Vec<Unit> = Vec::new();
+        for unit in self
             .plan
             .stores
             .iter()
             .filter(|s| sel.stores.contains(&s.name))
-            .flat_map(|s| s.services.iter().cloned())
-            .collect();
+            .flat_map(|s| s.services.iter())
+        {
+            // Stores that share a container start it once.
+            if !stores.contains(unit) {
+                stores.push(unit.clone());
+            }
+        }
         if !stores.is_empty() {
             waves.push(("stores", stores));
         }

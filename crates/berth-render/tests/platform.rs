@@ -197,12 +197,30 @@ fn kube_dir() -> tempfile::TempDir {
 #[test]
 fn kubernetes_in_cluster_stores_build_validate_and_pass_checkov() {
     let hydrated = kube::hydrated(&model("kind"));
-    for name in ["legacy-db", "uploads", "jobs", "events", "search", "mail"] {
+    for name in ["legacy-db", "uploads", "jobs", "search", "mail"] {
         assert!(
             hydrated.contains(&format!("kind: StatefulSet\nmetadata:\n  name: {name}\n")),
             "no StatefulSet {name}"
         );
     }
+    // The topic is served by the queue's LocalStack pod: a Service of its own name selects it.
+    assert!(!hydrated.contains("kind: StatefulSet\nmetadata:\n  name: events\n"));
+    let events = hydrated
+        .split("\n---\n")
+        .find(|d| d.starts_with("apiVersion: v1\nkind: Service\nmetadata:\n  name: events\n"))
+        .expect("a Service events");
+    assert!(events.contains("app.kubernetes.io/name: jobs"), "{events}");
+    // The api's egress to the queue and the topic is one rule to that pod.
+    let api = hydrated
+        .split("\n---\n")
+        .find(|d| d.contains("kind: NetworkPolicy\nmetadata:\n  name: api\n"))
+        .expect("the api's NetworkPolicy");
+    assert_eq!(
+        api.matches("app.kubernetes.io/name: jobs").count(),
+        1,
+        "{api}"
+    );
+    assert!(!api.contains("app.kubernetes.io/name: events"), "{api}");
     berth_testkit::require!(
         berth_testkit::KUBECTL,
         berth_testkit::KUBERNETES_VALIDATE,

@@ -38,12 +38,16 @@ pub struct Emulator {
     /// Other directories the image writes (emptyDirs under a read-only root in Kubernetes).
     pub writable: &'static [(&'static str, &'static str)],
     /// The shell script the container runs instead of the image's command (it creates the
-    /// store's bucket, queue or topic), when one is needed.
-    pub script: Option<fn(&StoreModel) -> String>,
+    /// bucket, queue or topic of each store the container serves, and the subscriptions between
+    /// them), when one is needed.
+    pub script: Option<fn(&[&StoreModel]) -> String>,
     /// A shell command that succeeds once the store serves (and what it creates exists).
     pub ready: fn(&StoreModel) -> String,
     /// Whether the AWS keys are the store's user and password (MinIO) or any value (`test`).
     pub keys_are_login: bool,
+    /// Whether one container serves every store of an environment it can (one AWS account:
+    /// topics deliver to queues), rather than one container per store.
+    pub shared: bool,
 }
 
 const MYSQL: Emulator = Emulator {
@@ -66,6 +70,7 @@ const MYSQL: Emulator = Emulator {
             .to_string()
     },
     keys_are_login: false,
+    shared: false,
 };
 
 const MINIO: Emulator = Emulator {
@@ -80,16 +85,20 @@ const MINIO: Emulator = Emulator {
     env: &[("MC_CONFIG_DIR", "/tmp/.mc")],
     data_dir: "/data",
     writable: &[],
-    script: Some(|s| {
+    script: Some(|group| {
+        let buckets: String = group
+            .iter()
+            .map(|s| format!("mc mb --ignore-existing local/{}; ", s.name))
+            .collect();
         format!(
             "minio server /data --address :9000 --console-address :9001 & pid=$!; \
              until mc alias set local http://127.0.0.1:9000 \"$MINIO_ROOT_USER\" \"$MINIO_ROOT_PASSWORD\" >/dev/null 2>&1; \
-             do sleep 1; done; mc mb --ignore-existing local/{b}; wait $pid",
-            b = s.name
+             do sleep 1; done; {buckets}wait $pid"
         )
     }),
     ready: |s| format!("mc stat local/{} >/dev/null", s.name),
     keys_are_login: true,
+    shared: false,
 };
 
 const LOCALSTACK: Emulator = Emulator {
@@ -109,11 +118,11 @@ const LOCALSTACK: Emulator = Emulator {
     ],
     data_dir: "/var/lib/localstack",
     writable: &[],
-    script: Some(|s| {
+    script: Some(|group| {
         format!(
             "docker-entrypoint.sh & pid=$!; \
              until awslocal sts get-caller-identity >/dev/null 2>&1; do sleep 1; done; {}; wait $pid",
-            create(s)
+            create_all(group)
         )
     }),
     ready: |s| match s.kind {
@@ -125,6 +134,7 @@ const LOCALSTACK: Emulator = Emulator {
         ),
     },
     keys_are_login: false,
+    shared: true,
 };
 
 const OPENSEARCH: Emulator = Emulator {
@@ -147,6 +157,7 @@ const OPENSEARCH: Emulator = Emulator {
     script: None,
     ready: |_| "curl -fsS http://127.0.0.1:9200/_cluster/health >/dev/null".to_string(),
     keys_are_login: false,
+    shared: false,
 };
 
 const MAILPIT: Emulator = Emulator {
@@ -169,6 +180,7 @@ const MAILPIT: Emulator = Emulator {
     script: None,
     ready: |_| "/mailpit readyz".to_string(),
     keys_are_login: false,
+    shared: false,
 };
 
 const MAILHOG: Emulator = Emulator {
@@ -186,6 +198,7 @@ const MAILHOG: Emulator = Emulator {
     script: None,
     ready: |_| "wget -q -O /dev/null http://127.0.0.1:8025/api/v2/messages".to_string(),
     keys_are_login: false,
+    shared: false,
 };
 
 const ALL: [&Emulator; 6] = [&MYSQL, &MINIO, &LOCALSTACK, &OPENSEARCH, &MAILPIT, &MAILHOG];
@@ -217,6 +230,59 @@ pub fn dlq_name(name: &str) -> String {
 
 /// How many receives move a message to the dead-letter queue.
 pub const MAX_RECEIVES: u32 = 5;
+
+/// The awslocal commands that create what the stores of one emulator are: queues first, then
+/// buckets and topics, then each topic's subscriptions to the queues among them (raw delivery, as
+/// on AWS). Idempotent.
+fn create_all(group: &[&StoreModel]) -> String {
+    let mut ordered: Vec<&&StoreModel> = group.iter().collect();
+    ordered.sort_by_key(|s| s.kind != StoreType::Sqs);
+    let mut steps: Vec<String> = ordered.iter().map(|s| create(s)).collect();
+    for (topic, queue) in subscriptions(group) {
+        steps.push(format!(
+            "awslocal sns subscribe --topic-arn {} --protocol sqs --notification-endpoint {} \
+             --attributes '{{\"RawMessageDelivery\":\"true\"}}' >/dev/null",
+            topic_arn(topic),
+            queue_arn(queue)
+        ));
+    }
+    steps.join(" && ")
+}
+
+/// (topic, queue) for each subscription between stores one emulator serves.
+fn subscriptions<'a>(group: &[&'a StoreModel]) -> Vec<(&'a str, &'a str)> {
+    let queue = |q: &str| {
+        group
+            .iter()
+            .any(|s| s.name == q && s.kind == StoreType::Sqs)
+    };
+    group
+        .iter()
+        .filter(|s| s.kind == StoreType::Sns)
+        .flat_map(|t| {
+            t.subscribers
+                .iter()
+                .map(move |q| (t.name.as_str(), q.as_str()))
+        })
+        .filter(|(_, q)| queue(q))
+        .collect()
+}
+
+impl Emulator {
+    /// A shell command that succeeds once every store of `group` (one container's) serves, with
+    /// the subscriptions between them in place.
+    pub fn ready_all(&self, group: &[&StoreModel]) -> String {
+        let stores = group.iter().map(|s| (self.ready)(s));
+        let subs = subscriptions(group).into_iter().map(|(t, q)| {
+            format!(
+                "awslocal sns list-subscriptions-by-topic --topic-arn {} | grep -q {}",
+                topic_arn(t),
+                queue_arn(q)
+            )
+        });
+        stores.chain(subs).collect::<Vec<_>>().join(" && ")
+    }
+}
 
 /// The awslocal commands that create what an AWS-API store is (idempotent).
 fn create(s: &StoreModel) -> String {
@@ -251,6 +317,27 @@ mod tests {
             assert!(for_store(t, None).is_some(), "{t}");
         }
         assert!(for_store(Redis, None).is_none());
+    }
+
+    #[test]
+    fn one_localstack_creates_queues_first_then_subscribes_topics_to_its_own_queues() {
+        let spec = "name: t\nstores:\n  events: { type: sns, subscribers: [jobs, far] }\n\
+                    \x20 jobs: { type: sqs }\n  far: { type: sqs }\n\
+                    environments:\n  local: { platform: compose, stores: { far: host } }\n";
+        let src = crate::Source::new("t.yaml", spec.to_string());
+        let model = crate::resolve::resolve(&crate::validate(&src).spec.unwrap(), "local").unwrap();
+        let group = model.served_by(model.store("events").unwrap());
+        let script = (LOCALSTACK.script.unwrap())(&group);
+        let queue = script.find("create-queue --queue-name jobs ").unwrap();
+        let topic = script.find("create-topic --name events").unwrap();
+        let sub = script.find("sns subscribe").unwrap();
+        assert!(queue < topic && topic < sub, "{script}");
+        assert!(script.contains(&format!("--notification-endpoint {}", queue_arn("jobs"))));
+        // `far` runs on the host: no subscription to it here.
+        assert!(!script.contains(&queue_arn("far")), "{script}");
+        let ready = LOCALSTACK.ready_all(&group);
+        assert!(ready.contains("get-queue-url --queue-name jobs"), "{ready}");
+        assert!(ready.contains("list-subscriptions-by-topic"), "{ready}");
     }
 
     #[test]

@@ -192,6 +192,19 @@ pub struct StoreModel {
     /// sns only: the sqs stores subscribed to the topic.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subscribers: Vec<String>,
+    /// The store whose container (or pod) also runs this one. One emulator serves every store
+    /// it can of an environment (LocalStack: s3, sqs, sns), as one AWS account holds them, so
+    /// topics deliver to queues. Workloads still reach this store by its own name (a network
+    /// alias in compose, a Service in Kubernetes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
+}
+
+impl StoreModel {
+    /// The store whose container or pod runs this one: its own name, or the one it shares.
+    pub fn runner(&self) -> &str {
+        self.served_by.as_deref().unwrap_or(&self.name)
+    }
 }
 
 fn is_one(n: &u32) -> bool {
@@ -661,6 +674,18 @@ pub struct InfraModel {
 impl Model {
     pub fn store(&self, name: &str) -> Option<&StoreModel> {
         self.stores.iter().find(|s| s.name == name)
+    }
+
+    /// The stores the container or pod of store `runner` runs: itself first, then the stores
+    /// it serves ([`StoreModel::served_by`]), in spec order.
+    pub fn served_by<'a>(&'a self, runner: &'a StoreModel) -> Vec<&'a StoreModel> {
+        std::iter::once(runner)
+            .chain(
+                self.stores
+                    .iter()
+                    .filter(|s| s.served_by.as_deref() == Some(runner.name.as_str())),
+            )
+            .collect()
     }
 
     pub fn workload(&self, name: &str) -> Option<&Workload> {

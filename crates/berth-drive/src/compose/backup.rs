@@ -95,7 +95,8 @@ impl ComposeDriver<'_> {
         let s3 = backup::object_store(self.model)?;
         let name = s3.wiring.extra.get("BUCKET")?.as_plain()?;
         Some(Bucket {
-            service: &s3.name,
+            // The container that serves the bucket (another store's, when shared).
+            service: s3.runner(),
             client: backup::Client::of(s3, true),
             name,
         })

@@ -125,9 +125,11 @@ impl ComposeDriver<'_> {
         follow: bool,
         tail: Option<u32>,
     ) -> Result<Option<i32>, DriveError> {
-        if let Some(s) = service {
-            self.unit(s)?;
-        }
+        // A store another one's container serves logs through that container.
+        let service = match service {
+            Some(s) => Some(self.unit(s)?.service.clone()),
+            None => None,
+        };
         let mut args: Vec<String> = vec!["logs".into()];
         if follow {
             args.push("--follow".into());
@@ -136,7 +138,7 @@ impl ComposeDriver<'_> {
             args.push("--tail".into());
             args.push(n.to_string());
         }
-        args.extend(service.map(String::from));
+        args.extend(service);
         self.interactive(&self.compose_cmd(args))
     }
 
@@ -160,6 +162,7 @@ impl ComposeDriver<'_> {
         obs: &dyn Observer,
     ) -> Result<(), DriveError> {
         let unit = self.unit(service)?.clone();
+        let service = unit.service.as_str();
         let containers = self.ps()?;
         if !containers.iter().any(|c| c.service == service) {
             return Err(DriveError::Failed {

@@ -84,7 +84,7 @@ impl KubeDriver<'_> {
             .model
             .stores
             .iter()
-            .filter(|s| s.realization.runs_here())
+            .filter(|s| s.realization.runs_here() && s.served_by.is_none())
             .map(|s| s.name.as_str())
             .chain(self.model.workloads.iter().map(|w| w.name.as_str()));
         Ok(owners
@@ -140,6 +140,8 @@ impl KubeDriver<'_> {
         let mut selector = format!("app.kubernetes.io/part-of={}", self.model.stack);
         if let Some(s) = service {
             self.owner(s)?;
+            // A store another store's pod serves logs through that pod.
+            let s = self.model.store(s).map_or(s, |st| st.runner());
             selector = format!("app.kubernetes.io/name={s},{selector}");
         }
         let tail = format!("--tail={}", tail.map_or(-1, i64::from));

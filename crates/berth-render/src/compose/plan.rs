@@ -62,8 +62,9 @@ pub struct Endpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StorePlan {
     pub name: String,
-    /// Its compose services in start order: the store itself, then helpers such as the
-    /// MongoDB replica-set initialiser `<store>-init` (a job).
+    /// Its compose services in start order: the store itself (or the store whose container
+    /// serves it, `served_by`), then helpers such as the MongoDB replica-set initialiser
+    /// `<store>-init` (a job).
     pub services: Vec<Unit>,
     pub endpoints: Vec<Endpoint>,
 }
@@ -145,16 +146,21 @@ pub struct ObservabilityPlan {
 
 impl ComposePlan {
     /// Every compose service: the stores' (with their helpers), then the workloads'.
+    /// Each once: stores that share a container list the same one.
     pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        let mut seen = std::collections::BTreeSet::new();
         self.stores
             .iter()
             .flat_map(|s| s.services.iter())
             .chain(self.workloads.iter().map(|w| &w.unit))
+            .filter(move |u| seen.insert(u.service.as_str()))
     }
 
-    /// The compose service named `service`.
+    /// The compose service named `service`, or the one that runs the store so named.
     pub fn unit(&self, service: &str) -> Option<&Unit> {
-        self.units().find(|u| u.service == service)
+        self.units()
+            .find(|u| u.service == service)
+            .or_else(|| self.store(service)?.services.first())
     }
 
     pub fn store(&self, name: &str) -> Option<&StorePlan> {
@@ -235,9 +241,10 @@ fn observability(model: &Model) -> Vec<ObservabilityPlan> {
 }
 
 fn store(s: &StoreModel) -> StorePlan {
-    // Every store service has a health check (compose.stores.yaml); helpers run once.
+    // Every store service has a health check (compose.stores.yaml); helpers run once. A store
+    // another one's container serves is that container.
     let mut services = vec![Unit {
-        service: s.name.clone(),
+        service: s.runner().to_string(),
         kind: Kind::Store,
         healthcheck: true,
     }];

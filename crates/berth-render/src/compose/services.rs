@@ -308,7 +308,7 @@ fn depends_on(model: &Model, w: &Workload) -> Map<String, Value> {
                 if !runs_in_compose(store) {
                     continue;
                 }
-                deps.insert(store.name.clone(), cond("service_healthy"));
+                deps.insert(store.runner().to_string(), cond("service_healthy"));
                 if let Some(init) = init_service(store) {
                     deps.insert(init, cond("service_completed_successfully"));
                 }

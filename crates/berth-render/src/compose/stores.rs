@@ -118,7 +118,11 @@ fn shards_note(store: &StoreModel) -> String {
 pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> Value {
     let mut services = Map::new();
     let mut volumes = Map::new();
-    for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
+    for store in model
+        .stores
+        .iter()
+        .filter(|s| runs_in_compose(s) && s.served_by.is_none())
+    {
         services.insert(store.name.clone(), service(model, store, opts));
         for v in &store.volumes {
             volumes.insert(v.volume.clone(), volume_decl(v));
@@ -148,8 +152,9 @@ pub(crate) fn document(model: &Model, opts: &ComposeOptions) -> Value {
 
 fn service(model: &Model, store: &StoreModel, opts: &ComposeOptions) -> Value {
     let mut s = Map::new();
+    let group = model.served_by(store);
     s.insert("image".into(), json!(store.image));
-    if let Some(command) = command(store) {
+    if let Some(command) = command(store, &group) {
         s.insert("command".into(), command);
     }
     if store.kind == StoreType::Rabbitmq {
@@ -165,8 +170,12 @@ fn service(model: &Model, store: &StoreModel, opts: &ComposeOptions) -> Value {
         s.insert("env_file".into(), env_file_entry(&store.name));
     }
     let mut ports = Vec::new();
-    if let Some(host) = store.publish {
-        ports.push(json!(format!("127.0.0.1:{host}:{}", store.port)));
+    // The stores it also serves are published on their own host ports too.
+    for host in group.iter().filter_map(|g| g.publish) {
+        let entry = json!(format!("127.0.0.1:{host}:{}", store.port));
+        if !ports.contains(&entry) {
+            ports.push(entry);
+        }
     }
     for extra in &store.extra_ports {
         if let Some(host) = extra.publish {
@@ -185,9 +194,18 @@ fn service(model: &Model, store: &StoreModel, opts: &ComposeOptions) -> Value {
     let mut mounts = vec![format!("{}:{}", volume_name(store), data_dir(store))];
     mounts.extend(mount_entries(&store.volumes, &store.files, &[], opts));
     s.insert("volumes".into(), json!(mounts));
-    s.insert("healthcheck".into(), healthcheck(store));
+    s.insert("healthcheck".into(), healthcheck(store, &group));
     s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
-    s.insert("networks".into(), json!([network(model)]));
+    // Workloads reach the stores it also serves by their own names.
+    let aliases: Vec<&str> = group[1..].iter().map(|g| g.name.as_str()).collect();
+    let networks = match aliases.is_empty() {
+        true => json!([network(model)]),
+        false => Value::Object(Map::from_iter([(
+            network(model),
+            json!({ "aliases": aliases }),
+        )])),
+    };
+    s.insert("networks".into(), networks);
     s.insert(
         "deploy".into(),
         json!({ "resources": resources(&store.resources) }),
@@ -263,7 +281,7 @@ fn environment(store: &StoreModel) -> Map<String, Value> {
     env
 }
 
-fn command(store: &StoreModel) -> Option<Value> {
+fn command(store: &StoreModel, group: &[&StoreModel]) -> Option<Value> {
     let extra = esc(&crate::store_args::shell(&store.args));
     let server = crate::store_args::server(store.kind);
     let own = match store.kind {
@@ -295,7 +313,7 @@ fn command(store: &StoreModel) -> Option<Value> {
         StoreType::Postgres | StoreType::Rabbitmq => None,
         _ => emulator(store)
             .and_then(|e| e.script)
-            .map(|script| json!(["sh", "-c", esc(&script(store))])),
+            .map(|script| json!(["sh", "-c", esc(&script(group))])),
     };
     own.or_else(|| {
         // The image's own command, with the extra arguments.
@@ -306,7 +324,7 @@ fn command(store: &StoreModel) -> Option<Value> {
     })
 }
 
-fn healthcheck(store: &StoreModel) -> Value {
+fn healthcheck(store: &StoreModel, group: &[&StoreModel]) -> Value {
     let (test, interval, timeout, retries, start) = match store.kind {
         StoreType::Redis => (
             "redis-cli -a \"$$REDIS_PASSWORD\" --no-auth-warning ping | grep -q PONG".to_string(),
@@ -335,7 +353,7 @@ fn healthcheck(store: &StoreModel) -> Value {
         ),
         StoreType::Rabbitmq => ("rabbitmq-diagnostics -q ping".to_string(), 10, 10, 10, 30),
         _ => match emulator(store) {
-            Some(e) => (esc(&(e.ready)(store)), 5, 10, 24, 20),
+            Some(e) => (esc(&e.ready_all(group)), 5, 10, 24, 20),
             None => ("true".to_string(), 5, 5, 1, 0),
         },
     };

@@ -33,7 +33,8 @@ pub fn default_deny(model: &Model) -> Obj<'_> {
 
 /// The policies of a store in the cluster: its own, and its init Job's when it has one.
 pub fn store<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
-    if store.realization != Realized::InCluster {
+    // A store another store's pod serves is covered by that pod's policy.
+    if store.realization != Realized::InCluster || store.served_by.is_some() {
         return Vec::new();
     }
     let mut objs = vec![store_policy(model, store)];
@@ -126,8 +127,10 @@ pub fn workload<'a>(model: &'a Model, graph: &Graph<'a>, w: &'a Workload) -> Obj
                 }
             }
             DepKind::Store => {
-                if let Some(s) = model.store(&d.name) {
-                    egress.push(store_egress(model, s));
+                // Stores one pod serves share a rule.
+                let rule = model.store(&d.name).map(|s| store_egress(model, s));
+                if let Some(rule) = rule.filter(|r| !egress.contains(r)) {
+                    egress.push(rule);
                 }
             }
         }
@@ -161,11 +164,17 @@ fn policy<'a>(
     Obj::new(owner, Kind::NetworkPolicy, meta, [("spec", spec)])
 }
 
+/// The policy of a store's pod: in from the clients of every store the pod serves.
 fn store_policy<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
+    let served: Vec<&str> = model
+        .served_by(store)
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     let mut clients: Vec<&str> = model
         .workloads
         .iter()
-        .filter(|w| w.uses.iter().any(|d| d.name == store.name))
+        .filter(|w| w.uses.iter().any(|d| served.contains(&d.name.as_str())))
         .map(|w| w.name.as_str())
         .collect();
     let init = format!("{}-init", store.name);
@@ -173,7 +182,8 @@ fn store_policy<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
         clients.push(&init);
     }
     // Backup pods reach their store, and the object store their backups go to.
-    let target = crate::backup::object_store(model).is_some_and(|s3| s3.name == store.name);
+    let target =
+        crate::backup::object_store(model).is_some_and(|s3| served.contains(&s3.name.as_str()));
     let backups: Vec<String> = model
         .stores
         .iter()
@@ -206,7 +216,7 @@ fn store_policy<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
 /// Egress from a client to a store, by realization.
 fn store_egress<'a>(model: &Model, s: &'a StoreModel) -> Node<'a> {
     match &s.realization {
-        Realized::InCluster => to_pods(s.name.as_str(), tcp(&[s.port])),
+        Realized::InCluster => to_pods(s.runner(), tcp(&[s.port])),
         Realized::Managed => {
             // Amazon MQ for RabbitMQ speaks AMQPS on 5671.
             let ports: Vec<u16> = if s.kind == StoreType::Rabbitmq {

@@ -27,6 +27,7 @@ const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";
 
 pub fn objects<'a>(model: &'a Model, store: &'a StoreModel) -> Vec<Obj<'a>> {
     match &store.realization {
+        Realized::InCluster if store.served_by.is_some() => vec![served_service(model, store)],
         Realized::InCluster => in_cluster(model, store),
         Realized::Host { address } => vec![host_service(model, store, address)],
         _ => Vec::new(),
@@ -84,6 +85,34 @@ fn host_service<'a>(model: &'a Model, store: &'a StoreModel, address: &'a str) -
                 "type": "ExternalName",
                 "externalName": address,
                 "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
+            }),
+        )],
+    )
+}
+
+/// The Service of a store another store's pod serves (`served_by`): named after the store,
+/// selecting that pod, so workloads reach it by its own name.
+fn served_service<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
+    let name = store.name.as_str();
+    let note = format!(
+        "store `{name}` is served by the pod of store `{}`",
+        store.runner()
+    );
+    Obj::new(
+        name,
+        Kind::Service,
+        Meta::new(name, labels(model, name, "store")).with("berth.dev/note", note),
+        [(
+            "spec",
+            node!({
+                "type": "ClusterIP",
+                "selector": selector(model, store.runner()),
+                "ports": [{
+                    "name": port_name(store.kind),
+                    "port": store.port,
+                    "targetPort": store.port,
+                    "protocol": "TCP",
+                }],
             }),
         )],
     )
@@ -264,6 +293,7 @@ fn from_table<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
             ready: node!(["true"]),
         };
     };
+    let group = model.served_by(store);
     let mut env: Vec<Node> = e.env.iter().map(|&(k, v)| lit(k, v)).collect();
     if let Some(var) = e.user_var {
         env.push(lit(var, &store.user));
@@ -282,8 +312,8 @@ fn from_table<'a>(model: &'a Model, store: &'a StoreModel) -> Runtime<'a> {
         writable: e.writable.to_vec(),
         command: e
             .script
-            .map(|script| node!(["sh", "-c", esc_text(&script(store)).into_owned()])),
-        ready: node!(["sh", "-c", esc_text(&(e.ready)(store)).into_owned()]),
+            .map(|script| node!(["sh", "-c", esc_text(&script(&group)).into_owned()])),
+        ready: node!(["sh", "-c", esc_text(&e.ready_all(&group)).into_owned()]),
     }
 }
 

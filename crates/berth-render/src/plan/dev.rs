@@ -204,6 +204,8 @@ pub fn container_model(model: &Model) -> Model {
             s.publish = s.wiring.port.as_plain().and_then(|p| p.parse().ok());
         }
     }
+    // Host-realized stores now run as containers too: share emulators among all of them.
+    berth_spec::resolve::share_emulators(&mut m.stores);
     m.workloads.retain(|w| w.dev_run().is_none());
     for w in &mut m.workloads {
         // They run their image as it is: no compose dev mode on the host network.

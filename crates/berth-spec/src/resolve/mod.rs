@@ -15,7 +15,7 @@ use crate::model::Model;
 use crate::spec::Spec;
 use context::Resolver;
 
-pub use stores::url_host_port;
+pub use stores::{share_emulators, url_host_port};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
@@ -54,11 +54,12 @@ pub fn resolve(spec: &Spec, env_name: &str) -> Result<Model, ResolveError> {
         .or_else(|| spec.version.as_ref().map(|v| v.value.clone()))
         .unwrap_or_else(|| "dev".to_string());
     let mut r = Resolver::new(spec, &chain, platform);
-    let stores: Vec<_> = spec
+    let mut stores: Vec<_> = spec
         .stores
         .iter()
         .map(|(name, store)| stores::store(&mut r, name, store))
         .collect();
+    stores::share_emulators(&mut stores);
     let workloads = workloads::workloads(&mut r, &stores, &tag);
     Ok(Model {
         environment: env_name.to_string(),
@@ -181,6 +182,39 @@ mod tests {
         let cache = m.store("cache").unwrap();
         assert!(cache.wiring.extra.is_empty());
         assert!(serde_json::to_value(cache).unwrap().get("shards").is_none());
+    }
+
+    #[test]
+    fn one_localstack_serves_the_aws_stores_of_an_environment() {
+        let s = spec(
+            "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [files, events, jobs, other] }\n\
+             stores:\n  files: { type: s3 }\n  events: { type: sns, subscribers: [jobs] }\n\
+             \x20 jobs: { type: sqs }\n  other: { type: sqs, image: \"localstack/localstack:3\" }\n\
+             environments:\n  local: { platform: compose }\n\
+             \x20 aws: { platform: kubernetes, cloud: aws, region: us-east-1 }\n",
+        );
+        let local = resolve(&s, "local").unwrap();
+        let served = |m: &Model, n: &str| m.store(n).unwrap().served_by.clone();
+        // MinIO runs the bucket on its own; the first LocalStack store runs the others.
+        assert_eq!(served(&local, "files"), None);
+        assert_eq!(served(&local, "events"), None);
+        assert_eq!(served(&local, "jobs"), Some("events".into()));
+        // Another image is another container.
+        assert_eq!(served(&local, "other"), None);
+        let names: Vec<&str> = local
+            .served_by(local.store("events").unwrap())
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["events", "jobs"]);
+        // Workloads still reach the queue by its own name.
+        assert_eq!(
+            local.store("jobs").unwrap().wiring.extra["QUEUE_URL"],
+            EnvValue::lit("http://jobs:4566/000000000000/jobs")
+        );
+        // Managed stores share nothing.
+        let aws = resolve(&s, "aws").unwrap();
+        assert!(aws.stores.iter().all(|st| st.served_by.is_none()));
     }
 
     #[test]

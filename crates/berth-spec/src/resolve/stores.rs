@@ -148,6 +148,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         files: super::workloads::files(&store.files),
         backup: store.backup.as_ref().map(super::delivery::backup),
         subscribers: store.subscribers.iter().map(|s| s.value.clone()).collect(),
+        served_by: None,
     }
 }
 
@@ -434,6 +435,26 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
         // An external store is backed up by whoever runs it.
         backup: None,
         subscribers: store.subscribers.iter().map(|s| s.value.clone()).collect(),
+        served_by: None,
+    }
+}
+
+/// One container per emulator that can serve several stores ([`Emulator::shared`]): among the
+/// stores Berth runs with the same realization and image, the first (in spec order) runs them
+/// all and the others are `served_by` it. Idempotent; a store no longer run here is unshared.
+pub fn share_emulators(stores: &mut [StoreModel]) {
+    let key = |s: &StoreModel| {
+        let shared = emulator::for_store(s.kind, s.image.as_ref()).is_some_and(|e| e.shared);
+        (shared && s.realization.runs_here()).then(|| (s.realization.clone(), s.image.clone()))
+    };
+    let mut runners: Vec<((Realized, Option<ImageRef>), String)> = Vec::new();
+    for s in stores.iter_mut() {
+        s.served_by = None;
+        let Some(k) = key(s) else { continue };
+        match runners.iter().find(|(rk, _)| *rk == k) {
+            Some((_, runner)) => s.served_by = Some(runner.clone()),
+            None => runners.push((k, s.name.clone())),
+        }
     }
 }
 
