@@ -582,3 +582,43 @@ fn a_lost_secrets_file_is_refused_while_the_store_data_exists() {
         generated
     );
 }
+
+#[test]
+fn stores_one_container_serves_start_once_and_answer_to_their_own_names() {
+    let spec = "name: p\nservices:\n  api: { image: \"a/b:1\", uses: [events, jobs] }\n\
+                stores:\n  events: { type: sns, subscribers: [jobs] }\n  jobs: { type: sqs }\n\
+                environments:\n  local: { platform: compose }\n";
+    let m = model_of(spec);
+    let docker = FakeDocker::new();
+    let (dir, clock) = (tempfile::tempdir().unwrap(), FakeClock::new());
+    let d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
+    let prepared = d.prepare(&d.lock().unwrap()).unwrap();
+    let sel = select::select(&d.plan, None, &[]).unwrap();
+    let opts = UpOptions {
+        timeout: Duration::from_secs(30),
+        build: false,
+    };
+    let rec = Recorder(Mutex::new(Vec::new()));
+    d.up(&prepared, &sel, &opts, &rec).unwrap();
+    let ups: Vec<String> = docker
+        .compose_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("up"))
+        .collect();
+    assert_eq!(ups[0], "up -d --no-deps --remove-orphans events", "{ups:?}");
+    let files = d.write_files().unwrap();
+    let rows = d.status(&files).unwrap();
+    let events = rows.iter().find(|r| r.name == "events").unwrap();
+    assert_eq!(events.serves, ["jobs"]);
+    assert!(!rows.iter().any(|r| r.name == "jobs"));
+    d.logs(&files, Some("jobs"), false, None).unwrap();
+    let last = docker.calls.lock().unwrap().last().unwrap().join(" ");
+    assert!(last.ends_with("logs events"), "{last}");
+}
