@@ -148,6 +148,9 @@ pub struct StoreModel {
     /// redis: shards (node groups) of a managed store in cluster mode; 1 means no cluster mode.
     #[serde(skip_serializing_if = "is_one")]
     pub shards: u32,
+    /// s3: the bucket's objects are served through a CDN (CloudFront where it is managed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cdn: bool,
     pub storage: Memory,
     /// Database name (postgres, mongodb).
     pub database: Option<String>,

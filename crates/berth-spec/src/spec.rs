@@ -395,6 +395,9 @@ spec_struct! {
         backup: Option<Backup>,
         /// sns only: the sqs stores subscribed to this topic (their queues receive every message).
         subscribers: Vec<Spanned<String>>,
+        /// s3 only: serve the bucket's objects through a CDN (CloudFront on AWS, with the bucket
+        /// private behind it); workloads get `<NAME>_CDN_URL`.
+        cdn: Option<Spanned<bool>>,
     }
     required: [type]
 }

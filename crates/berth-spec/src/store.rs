@@ -299,8 +299,8 @@ impl StoreFacts {
     }
 
     /// The `${store.field}` fields a store of this type with `replicas` members and `shards`
-    /// shards is wired with.
-    pub fn fields(&self, replicas: u32, shards: u32) -> Vec<&'static str> {
+    /// shards, served through a CDN or not (`cdn`, s3), is wired with.
+    pub fn fields(&self, replicas: u32, shards: u32, cdn: bool) -> Vec<&'static str> {
         let mut f = vec!["url", "host", "port"];
         if self.login() {
             f.extend(["user", "password"]);
@@ -321,6 +321,9 @@ impl StoreFacts {
                 .copied()
                 .find(|f| f.eq_ignore_ascii_case(v))
         }));
+        if self.kind == StoreType::S3 && cdn {
+            f.push("cdn_url");
+        }
         f
     }
 
@@ -445,10 +448,23 @@ mod tests {
     #[test]
     fn only_a_sharded_redis_has_the_cluster_field() {
         let redis = facts(StoreType::Redis);
-        assert!(redis.fields(2, 3).contains(&"cluster"));
-        assert!(!redis.fields(2, 1).contains(&"cluster"));
-        assert!(!facts(StoreType::Postgres).fields(2, 3).contains(&"cluster"));
+        assert!(redis.fields(2, 3, false).contains(&"cluster"));
+        assert!(!redis.fields(2, 1, false).contains(&"cluster"));
+        assert!(!facts(StoreType::Postgres)
+            .fields(2, 3, false)
+            .contains(&"cluster"));
         assert!(crate::template::FIELDS.contains(&"cluster"));
+    }
+
+    #[test]
+    fn only_an_s3_store_with_a_cdn_has_the_cdn_url_field() {
+        let s3 = facts(StoreType::S3);
+        assert!(s3.fields(1, 1, true).contains(&"cdn_url"));
+        assert!(!s3.fields(1, 1, false).contains(&"cdn_url"));
+        assert!(!facts(StoreType::Sqs)
+            .fields(1, 1, true)
+            .contains(&"cdn_url"));
+        assert!(crate::template::FIELDS.contains(&"cdn_url"));
     }
 
     #[test]

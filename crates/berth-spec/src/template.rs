@@ -25,6 +25,7 @@ pub const FIELDS: &[&str] = &[
     "read_url",
     "cluster",
     "bucket",
+    "cdn_url",
     "endpoint",
     "region",
     "access_key_id",

@@ -4,7 +4,7 @@
 use super::cx::{unknown, Cx};
 use crate::diag::Diagnostic;
 use crate::source::{Span, Spanned};
-use crate::spec::Service;
+use crate::spec::{Service, Store, StoreType};
 use crate::template::{scan, FIELDS};
 
 const SERVICE_FIELDS: &[&str] = &["url", "host", "port"];
@@ -99,7 +99,8 @@ fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str
         Some(s) => {
             let replicas = s.replicas.as_ref().map_or(1, |r| r.value);
             let shards = s.shards.as_ref().map_or(1, |r| r.value);
-            store_fields = crate::store::facts(s.r#type.value).fields(replicas, shards);
+            let cdn = s.cdn.as_ref().is_some_and(|c| c.value);
+            store_fields = crate::store::facts(s.r#type.value).fields(replicas, shards, cdn);
             &store_fields
         }
     };
@@ -114,7 +115,7 @@ fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str
                 span,
                 format!("`{target}` is {kind}, which has no `{field}`"),
             )
-            .help(format!("use one of: {}", allowed.join(", "))),
+            .help(missing_field_help(store, target, field, allowed)),
         );
         return;
     }
@@ -127,5 +128,21 @@ fn dep_ref(cx: &mut Cx, owner: &str, svc: &Service, (target, field): (&str, &str
             )
             .help(format!("add `{target}` to `uses` of `{owner}`")),
         );
+    }
+}
+
+/// The help of B1107 for a field the target lacks: `cdn_url` of a bucket needs `cdn: true`.
+fn missing_field_help(
+    store: Option<&Store>,
+    target: &str,
+    field: &str,
+    allowed: &[&str],
+) -> String {
+    let fields = allowed.join(", ");
+    match store.map(|s| s.r#type.value) {
+        Some(StoreType::S3) if field == "cdn_url" => {
+            format!("add `cdn: true` to store `{target}` to serve it through a CDN, or use one of: {fields}")
+        }
+        _ => format!("use one of: {fields}"),
     }
 }

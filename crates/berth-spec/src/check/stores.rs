@@ -88,6 +88,7 @@ pub fn check_stores(cx: &mut Cx) {
             }
         }
         shards(cx, name, store);
+        cdn(cx, name, store);
         subscribers(cx, name, store);
         publish_ports(cx, name, store);
         if let Some(p) = &store.password {
@@ -162,6 +163,24 @@ fn shards(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
                 ),
             )
             .help("use `shards: 1` (no cluster mode), or e.g. `shards: 3` for a sharded redis cluster"),
+        );
+    }
+}
+
+/// B2104: only an s3 store is served through a CDN.
+fn cdn(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
+    let Some(cdn) = &store.cdn else {
+        return;
+    };
+    let t = store.r#type.value;
+    if !store.r#type.span.is_none() && t != StoreType::S3 {
+        cx.push(
+            Diagnostic::error(
+                "B2104",
+                cdn.span,
+                format!("`cdn` is only for s3 stores, but `{name}` is {t}"),
+            )
+            .help("remove `cdn`; a CDN serves a bucket's objects (`type: s3`)"),
         );
     }
 }

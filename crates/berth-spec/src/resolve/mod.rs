@@ -185,6 +185,50 @@ mod tests {
     }
 
     #[test]
+    fn a_bucket_with_a_cdn_is_wired_with_its_cdn_url_in_every_environment() {
+        let s = spec(
+            "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [media, files], env: { MEDIA: \"${media.cdn_url}/img\" } }\n\
+             stores:\n  media: { type: s3, cdn: true }\n  files: { type: s3 }\n\
+             environments:\n  local: { platform: compose }\n\
+             \x20 kind: { platform: kubernetes, cluster: kind }\n\
+             \x20 cloud: { platform: kubernetes, cloud: aws, region: us-east-1 }\n\
+             \x20 shared: { platform: compose, stores: { media: { external: \"https://s3.example.com\" } } }\n",
+        );
+        let wired = |env: &str| {
+            let m = resolve(&s, env).unwrap();
+            assert!(m.store("media").unwrap().cdn, "{env}");
+            assert!(!m.store("files").unwrap().cdn, "{env}");
+            let api = m.workload("api").unwrap();
+            let var = |n: &str| {
+                api.env
+                    .iter()
+                    .find(|v| v.name == n)
+                    .map(|v| v.value.clone())
+            };
+            assert_eq!(var("FILES_CDN_URL"), None, "{env}");
+            (m.clone(), var("MEDIA_CDN_URL"), var("MEDIA"))
+        };
+        // On AWS: the distribution's URL, which Terraform writes into the connection secret.
+        let (cloud, url, media) = wired("cloud");
+        let key = EnvValue::secret("media-connection", "cdn_url");
+        assert_eq!(url, Some(key.clone()));
+        assert_eq!(media, Some(EnvValue::concat([key, EnvValue::lit("/img")])));
+        let secret = cloud.secret("media-connection").unwrap();
+        assert!(secret.keys.iter().any(|k| k == "cdn_url"));
+        let files = cloud.secret("files-connection").unwrap();
+        assert!(!files.keys.iter().any(|k| k == "cdn_url"));
+        // Where an emulator runs the bucket: its own path-style URL.
+        for env in ["local", "kind"] {
+            let (_, url, media) = wired(env);
+            let local = "http://media:9000/media"; // MinIO: ENDPOINT/BUCKET
+            assert_eq!(url, Some(EnvValue::lit(local)), "{env}");
+            assert_eq!(media, Some(EnvValue::lit(format!("{local}/img"))), "{env}");
+        }
+        // An external bucket's CDN is not Berth's to know.
+        assert_eq!(wired("shared").1, None);
+    }
+
+    #[test]
     fn one_localstack_serves_the_aws_stores_of_an_environment() {
         let s = spec(
             "name: t\nservices:\n  api: { image: \"a/b:1\", uses: [files, events, jobs, other] }\n\

@@ -12,12 +12,14 @@ use crate::store::{self, Api, StoreFacts};
 use crate::ImageRef;
 use indexmap::IndexMap;
 
-/// What a store is, whatever runs it: members, shards, database and replica set.
+/// What a store is, whatever runs it: members, shards, database, replica set, and whether a
+/// CDN serves it.
 struct Shape {
     replicas: u32,
     shards: u32,
     database: Option<String>,
     replica_set: Option<String>,
+    cdn: bool,
 }
 
 impl Shape {
@@ -34,6 +36,7 @@ impl Shape {
             shards: shards(store),
             database: database(name, store, facts),
             replica_set,
+            cdn: cdn(store),
         }
     }
 }
@@ -54,6 +57,18 @@ fn shards(store: &Store) -> u32 {
     match store.r#type.value {
         StoreType::Redis => store.shards.as_ref().map_or(1, |s| s.value),
         _ => 1,
+    }
+}
+
+/// Whether an s3 store is served through a CDN (checks allow `cdn` on s3 only).
+fn cdn(store: &Store) -> bool {
+    store.r#type.value == StoreType::S3 && store.cdn.as_ref().is_some_and(|c| c.value)
+}
+
+/// `<NAME>_CDN_URL` of an s3 store with `cdn`: where browsers and apps fetch its objects.
+fn cdn_var(shape: &Shape, wiring: &mut Wiring, url: EnvValue) {
+    if shape.cdn {
+        wiring.extra.insert("CDN_URL".into(), url);
     }
 }
 
@@ -127,6 +142,7 @@ pub(super) fn store(r: &mut Resolver, name: &str, store: &Store) -> StoreModel {
         version,
         replicas: shape.replicas,
         shards: shape.shards,
+        cdn: shape.cdn,
         storage: storage(store),
         database: shape.database,
         replica_set: shape.replica_set,
@@ -181,6 +197,8 @@ fn managed(
     }
     // ElastiCache in cluster mode: the host is the configuration endpoint.
     cluster_var(shape.shards, &mut wiring, true);
+    // The CloudFront distribution's `https://DOMAIN`.
+    cdn_var(shape, &mut wiring, field("cdn_url"));
     // On AWS the workload's IAM role grants access: no keys.
     for var in facts
         .api
@@ -298,7 +316,12 @@ fn runs_here(
             } else {
                 (EnvValue::lit("test"), EnvValue::lit("test"))
             };
-            aws_wiring(name, facts.kind, (host.as_str(), port), keys)
+            let mut w = aws_wiring(name, facts.kind, (host.as_str(), port), keys);
+            // No CDN here: the bucket's own path-style URL on the emulator serves the objects
+            // at the same paths.
+            let bucket_url = EnvValue::lit(format!("http://{host}:{port}/{name}"));
+            cdn_var(shape, &mut w, bucket_url);
+            w
         }
     };
     // One redis node runs here, without cluster mode.
@@ -416,6 +439,8 @@ fn external(r: &mut Resolver, name: &str, store: &Store, url: &str) -> StoreMode
         version: store.version(),
         replicas: store.replicas.as_ref().map(|r| r.value).unwrap_or(1),
         shards: shards(store),
+        // An external bucket's CDN, if any, is not Berth's: it has no `<NAME>_CDN_URL`.
+        cdn: cdn(store),
         storage: storage(store),
         database: database.clone(),
         replica_set: store.replica_set.as_ref().map(|r| r.value.clone()),
