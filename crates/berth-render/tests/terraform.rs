@@ -434,6 +434,78 @@ fn a_sharded_redis_runs_in_cluster_mode() {
     }
 }
 
+/// mindflow's `uploads` has `cdn: true` (seed 004: CloudFront for media delivery): its module
+/// gets `cdn`, the environment key lets the distribution decrypt, and the s3 module puts a
+/// CloudFront distribution with origin access control in front of the private bucket; a bucket
+/// without `cdn` stays as it was.
+#[test]
+fn a_bucket_with_a_cdn_is_served_by_cloudfront() {
+    for model in cloud_models("mindflow") {
+        let env = &model.environment;
+        let set = terraform::render(&model);
+        let main = squash(&hcl_of(&set, &format!("terraform/envs/{env}/main.tf")));
+        let uploads = module_block(&main, "store_uploads").unwrap();
+        assert!(uploads.contains("\n  cdn = true\n"), "{env}: {uploads}");
+        let kms = module_block(&main, "kms").unwrap();
+        assert!(
+            kms.contains(
+                "cloudfront_distribution_arns = [module.store_uploads.cdn_distribution_arn]"
+            ),
+            "{env}: {kms}"
+        );
+        let outputs = hcl_of(&set, &format!("terraform/envs/{env}/outputs.tf"));
+        assert!(
+            outputs.contains("output \"uploads_cdn_domain_name\""),
+            "{env}: {outputs}"
+        );
+    }
+    let model = cloud_models("mindflow").remove(0);
+    let set = terraform::render(&model);
+    let s3 = squash(&hcl_of(&set, "terraform/modules/s3/main.tf"));
+    for line in [
+        // Origin access control signs every request to the bucket.
+        "origin_access_control_origin_type = \"s3\"",
+        "signing_behavior = \"always\"",
+        "signing_protocol = \"sigv4\"",
+        "origin_access_control_id = aws_cloudfront_origin_access_control.this[0].id",
+        "domain_name = aws_s3_bucket.this.bucket_regional_domain_name",
+        // HTTPS only, read-only methods, security headers.
+        "viewer_protocol_policy = \"redirect-to-https\"",
+        "allowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\"]",
+        "response_headers_policy_id = local.security_headers_policy_id",
+        "cloudfront_default_certificate = true",
+        // Access logs in the log bucket, whose ACLs CloudFront's log delivery needs.
+        "bucket = aws_s3_bucket.logs.bucket_domain_name",
+        "prefix = \"cdn/\"",
+        "object_ownership = each.key == \"logs\" && var.cdn ? \"BucketOwnerPreferred\" : \"BucketOwnerEnforced\"",
+        // Only this distribution may read the objects; workloads get its URL.
+        "Principal = { Service = \"cloudfront.amazonaws.com\" }",
+        "Condition = { StringEquals = { \"AWS:SourceArn\" = aws_cloudfront_distribution.this[0].arn } }",
+        "cdn_url = \"https://${aws_cloudfront_distribution.this[0].domain_name}\"",
+    ] {
+        assert!(s3.contains(line), "{line}\n{s3}");
+    }
+    let kms = squash(&hcl_of(&set, "terraform/modules/kms/main.tf"));
+    for line in [
+        "Sid = \"CloudFrontDecryptsObjects\"",
+        "Action = \"kms:Decrypt\"",
+        "Condition = { StringEquals = { \"AWS:SourceArn\" = var.cloudfront_distribution_arns } }",
+    ] {
+        assert!(kms.contains(line), "{line}\n{kms}");
+    }
+    // Buckets without a CDN: no `cdn`, and the key grants CloudFront nothing.
+    for example in CLOUD_EXAMPLES.iter().filter(|e| **e != "mindflow") {
+        for model in cloud_models(example) {
+            let env = &model.environment;
+            let main = squash(&hcl_of(
+                &terraform::render(&model),
+                &format!("terraform/envs/{env}/main.tf"),
+            ));
+            assert!(!main.contains("cdn"), "{example}/{env}: {main}");
+        }
+    }
+}
+
 /// moto_server on a free port of 127.0.0.1; killed on drop.
 struct Moto(std::process::Child, u16);
 

@@ -574,11 +574,10 @@ fn main(plan: &Plan) -> Body {
     let infra = &plan.infra;
     let private = infra.subnets(SubnetTier::Private);
     let mut body = Body::builder()
-        .add_block(
-            module("kms", "kms")
-                .add_attribute(("name", plan.name.as_str()))
-                .build(),
-        )
+        .add_block(platform::kms_module(
+            module("kms", "kms").add_attribute(("name", plan.name.as_str())),
+            &plan.stores,
+        ))
         .add_block(
             module("network", "network")
                 .add_attribute(("name", plan.name.as_str()))
@@ -877,6 +876,16 @@ fn outputs(plan: &Plan) -> Body {
                 ),
                 attr("secret_name"),
             ));
+        if store.cdn {
+            body = body.add_block(output(
+                &format!("{id}_cdn_domain_name"),
+                &format!(
+                    "CloudFront domain that serves the objects of `{}`.",
+                    store.name
+                ),
+                attr("cdn_domain_name"),
+            ));
+        }
     }
     if !plan.repositories.is_empty() {
         body = body.add_block(output(

@@ -103,6 +103,10 @@ pub(super) fn store_attributes(
             let b = b
                 .add_attribute(("name", limit(id, 58)))
                 .add_attribute(("deletion_protection", expr("var.deletion_protection")));
+            let b = match store.cdn {
+                true => b.add_attribute(("cdn", true)),
+                false => b,
+            };
             match backup_expiry(plan, store) {
                 Some(rules) => b.add_attribute(("expire_prefixes", rules)),
                 None => b,
@@ -153,6 +157,25 @@ pub(super) fn store_attributes(
             b.add_attribute(("name", limit(id, 64)))
                 .add_attribute(("domain", domain))
         }
+    }
+}
+
+/// The environment key's module: the CloudFront distributions of the managed buckets with a CDN
+/// may decrypt with it (their objects are SSE-KMS).
+pub(super) fn kms_module(b: BlockBuilder, stores: &[&StoreModel]) -> hcl::Block {
+    let distributions: Vec<Expression> = stores
+        .iter()
+        .filter(|s| s.kind == StoreType::S3 && s.cdn)
+        .map(|s| expr(&format!("module.{}.cdn_distribution_arn", module(&s.name))))
+        .collect();
+    match distributions.is_empty() {
+        true => b.build(),
+        false => b
+            .add_attribute((
+                "cloudfront_distribution_arns",
+                Expression::Array(distributions),
+            ))
+            .build(),
     }
 }
 

@@ -1,6 +1,7 @@
 # One customer-managed key per environment: logs, Secrets Manager, EKS secrets, databases, caches
 # and images are encrypted with it. Rotation on; the account root administers it (IAM decides who
-# may use it) and CloudWatch Logs may use it for this account's log groups.
+# may use it), CloudWatch Logs may use it for this account's log groups, and the CloudFront
+# distributions of buckets with a CDN may decrypt their objects.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -12,7 +13,7 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = var.deletion_window_in_days
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -32,7 +33,14 @@ resource "aws_kms_key" "this" {
           }
         }
       },
-    ]
+      ], length(var.cloudfront_distribution_arns) == 0 ? [] : [{
+        Sid       = "CloudFrontDecryptsObjects"
+        Effect    = "Allow"
+        Principal = { Service = "cloudfront.amazonaws.com" }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+        Condition = { StringEquals = { "AWS:SourceArn" = var.cloudfront_distribution_arns } }
+    }])
   })
   tags = var.tags
 }

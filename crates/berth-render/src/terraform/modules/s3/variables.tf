@@ -26,6 +26,12 @@ variable "log_days" {
   default     = 365
 }
 
+variable "cdn" {
+  description = "Serve the objects through a CloudFront distribution (the only reader besides the workloads' roles)."
+  type        = bool
+  default     = false
+}
+
 variable "deletion_protection" {
   description = "Refuse to delete a bucket that holds objects."
   type        = bool
