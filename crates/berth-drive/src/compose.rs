@@ -125,6 +125,9 @@ pub struct ServiceStatus {
     pub exit_code: Option<i64>,
     pub containers: Vec<String>,
     pub ports: Vec<String>,
+    /// The other stores this store's container serves (one LocalStack for an environment).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<String>,
 }
 
 /// The environment's compose files, written into `.berth/compose/<env>/`: enough to list,

@@ -84,8 +84,12 @@ fn table(rows: &[ServiceStatus]) -> String {
             Some(c) if r.state.contains("exited") => format!("{} ({c})", r.state),
             _ => r.state.clone(),
         };
+        let name = match r.serves.is_empty() {
+            true => r.name.clone(),
+            false => format!("{} (+{})", r.name, r.serves.join(", ")),
+        };
         table.push([
-            r.name.clone(),
+            name,
             serde_json::to_value(r.kind)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))

@@ -61,11 +61,22 @@ impl ComposeDriver<'_> {
                     exit_code: cs.iter().find(|c| c.state == "exited").map(|c| c.exit_code),
                     containers: cs.iter().map(|c| c.name.clone()).collect(),
                     ports: cs.iter().flat_map(|c| c.ports.clone()).collect(),
+                    serves: self.served_in(&name),
                     name,
                     kind,
                 }
             })
             .collect())
+    }
+
+    /// The stores whose container is compose service `service`, other than its own.
+    fn served_in(&self, service: &str) -> Vec<String> {
+        self.plan
+            .stores
+            .iter()
+            .filter(|s| s.name != service && s.services.iter().any(|u| u.service == service))
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     /// Docker's restart count per container id (`docker inspect`).

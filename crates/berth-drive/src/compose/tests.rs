@@ -179,6 +179,12 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
     let clock = FakeClock::new();
     let d =
         ComposeDriver::new(&m, Workspace::new(dir.path()), docker, &clock, &HostSources).unwrap();
+    let (r, updates) = up_all(&d);
+    (r, updates, dir)
+}
+
+/// `up` of everything with a 30 s timeout; the observer's updates.
+fn up_all(d: &ComposeDriver) -> (Result<UpReport, DriveError>, Vec<String>) {
     let prepared = d.prepare(&d.lock().unwrap()).unwrap();
     let sel = select::select(&d.plan, None, &[]).unwrap();
     let rec = Recorder(Mutex::new(Vec::new()));
@@ -187,8 +193,7 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
         build: false,
     };
     let r = d.up(&prepared, &sel, &opts, &rec);
-    let updates = rec.0.into_inner().unwrap();
-    (r, updates, dir)
+    (r, rec.0.into_inner().unwrap())
 }
 
 #[test]
@@ -581,4 +586,37 @@ fn a_lost_secrets_file_is_refused_while_the_store_data_exists() {
         std::fs::read_to_string(ws.secrets_path()).unwrap(),
         generated
     );
+}
+
+#[test]
+fn stores_one_container_serves_start_once_and_answer_to_their_own_names() {
+    let spec = "name: p\nservices:\n  api: { image: \"a/b:1\", uses: [events, jobs] }\n\
+                stores:\n  events: { type: sns, subscribers: [jobs] }\n  jobs: { type: sqs }\n\
+                environments:\n  local: { platform: compose }\n";
+    let m = model_of(spec);
+    let docker = FakeDocker::new();
+    let (dir, clock) = (tempfile::tempdir().unwrap(), FakeClock::new());
+    let d = ComposeDriver::new(
+        &m,
+        Workspace::new(dir.path()),
+        &docker,
+        &clock,
+        &HostSources,
+    )
+    .unwrap();
+    up_all(&d).0.unwrap();
+    let ups: Vec<String> = docker
+        .compose_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("up"))
+        .collect();
+    assert_eq!(ups[0], "up -d --no-deps --remove-orphans events", "{ups:?}");
+    let files = d.write_files().unwrap();
+    let rows = d.status(&files).unwrap();
+    let events = rows.iter().find(|r| r.name == "events").unwrap();
+    assert_eq!(events.serves, ["jobs"]);
+    assert!(!rows.iter().any(|r| r.name == "jobs"));
+    d.logs(&files, Some("jobs"), false, None).unwrap();
+    let last = docker.calls.lock().unwrap().last().unwrap().join(" ");
+    assert!(last.ends_with("logs events"), "{last}");
 }
