@@ -10,7 +10,8 @@
 # Idempotent: an image whose tag exists is skipped; the debootstrapped rootfs tarballs are cached in
 # $BERTH_IMAGE_CACHE (default /var/cache/berth-images). BERTH_IMAGES_REBUILD=1 rebuilds the thin
 # layers (they are also rebuilt whenever images/<name>/ changes), BERTH_IMAGES_REBUILD=all also
-# re-debootstraps and re-imports. MongoDB is not in Debian: no image for it.
+# re-debootstraps and re-imports. MongoDB is not in Debian: no image for it. The platform
+# stand-ins (LocalStack, MariaDB, Prometheus, Mailpit) are listed at PLATFORM_IMAGES below.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +35,7 @@ log() { printf '[build-images] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 # Content hash of images/<name>/: a thin image is rebuilt when its Dockerfile or entrypoint changes.
-recipe_hash() { (cd "$ROOT/images/$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
+recipe_hash() { (cd "$ROOT/images/$1" && find . -type f -not -path '*/__pycache__/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
 image_hash() { docker image inspect -f '{{index .Config.Labels "berth.local.recipe"}}' "$1" 2>/dev/null || true; }
 thin_current() { [[ "$(image_hash "$2")" == "$(recipe_hash "$1")" ]]; }
 
@@ -50,8 +51,12 @@ all_present() {
 #   berth-local/localstack:4   moto's server (PyPI moto[server]) as LocalStack: S3, SQS, SNS on 4566
 #   berth-local/mariadb:10.11  Debian's mariadb-server as the official mariadb image (mysql stores)
 #   berth-local/prometheus:2   Debian's prometheus as prom/prometheus (observability, issue 15)
-PLATFORM_IMAGES=(localstack mariadb prometheus)
-declare -A PLATFORM_TAGS=([localstack]="berth-local/localstack:4" [mariadb]="berth-local/mariadb:10.11" [prometheus]="berth-local/prometheus:2")
+#   berth-local/mailpit:1      aiosmtpd (PyPI) and a small server as axllent/mailpit (smtp stores):
+#                              SMTP on 1025 (any login), a subset of Mailpit's API on 8025, no UI,
+#                              no TLS, no POP3; the build runs its self-test (images/mailpit/)
+PLATFORM_IMAGES=(localstack mariadb prometheus mailpit)
+declare -A PLATFORM_TAGS=([localstack]="berth-local/localstack:4" [mariadb]="berth-local/mariadb:10.11"
+  [prometheus]="berth-local/prometheus:2" [mailpit]="berth-local/mailpit:1")
 platform_present() {
   local name
   for name in "${PLATFORM_IMAGES[@]}"; do thin_current "$name" "${PLATFORM_TAGS[$name]}" || return 1; done
@@ -66,6 +71,7 @@ build_platform_images() {
     local ctx
     ctx=$(mktemp -d)
     cp -a "$ROOT/images/$name/." "$ctx/"
+    find "$ctx" -name __pycache__ -prune -exec rm -rf {} +
     cp /etc/ssl/certs/ca-certificates.crt "$ctx/build-ca.crt" 2>/dev/null || : >"$ctx/build-ca.crt"
     if ! DOCKER_BUILDKIT=0 docker build -q -t "$tag" --label "berth.local.recipe=$(recipe_hash "$name")" \
       "$ctx" >"$CACHE/build-$name.log" 2>&1; then

@@ -1,10 +1,11 @@
 //! Platform stores on the real Docker engine (issue 14): `berth up` of a compose stack whose s3,
 //! sqs and sns stores run in one `berth-local/localstack:4` container (moto's server standing in
 //! for LocalStack) and whose mysql store runs on `berth-local/mariadb:10.11` (Debian's MariaDB),
-//! and a job that waits for them healthy, then writes an object, reads it back, enqueues a
-//! message and receives it, and publishes to the topic and receives that on the subscribed
-//! queue, with nothing but its wiring variables. Unique project name; everything it creates is
-//! removed.
+//! and whose smtp store runs on `berth-local/mailpit:1` (aiosmtpd standing in for Mailpit), and
+//! a job that waits for them healthy, then writes an object, reads it back, enqueues a message
+//! and receives it, publishes to the topic and receives that on the subscribed queue, and logs
+//! in to the mail server, sends a mail and reads it back through Mailpit's API, with nothing but
+//! its wiring variables. Unique project name; everything it creates is removed.
 
 mod common;
 
@@ -19,17 +20,18 @@ services:
     kind: job
     image: berth-local/localstack:4
     command: [/opt/moto/bin/python3, -c, "SCRIPT"]
-    uses: [uploads, jobs, events, legacy-db]
+    uses: [uploads, jobs, events, legacy-db, mail]
 stores:
   uploads: { type: s3, image: "berth-local/localstack:4" }
   events: { type: sns, image: "berth-local/localstack:4", subscribers: [jobs] }
   jobs: { type: sqs, image: "berth-local/localstack:4" }
   legacy-db: { type: mysql, image: "berth-local/mariadb:10.11", database: legacy, publish: 0 }
+  mail: { type: smtp, image: "berth-local/mailpit:1", publish: 0 }
 environments:
   local: { platform: compose }
 "#;
 
-/// Only the wiring variables: endpoint, region, keys, bucket, queue URL.
+/// Only the wiring variables: endpoint, region, keys, bucket, queue URL, mail host and login.
 const SCRIPT: &str = "import os, boto3; from botocore.config import Config; e = os.environ; \
 s3 = boto3.client('s3', endpoint_url=e['UPLOADS_ENDPOINT'], region_name=e['UPLOADS_REGION'], \
 aws_access_key_id=e['UPLOADS_ACCESS_KEY_ID'], aws_secret_access_key=e['UPLOADS_SECRET_ACCESS_KEY'], \
@@ -50,6 +52,15 @@ aws_access_key_id=e['EVENTS_ACCESS_KEY_ID'], aws_secret_access_key=e['EVENTS_SEC
 sns.publish(TopicArn=e['EVENTS_TOPIC_ARN'], Message='note-created'); \
 m = sqs.receive_message(QueueUrl=e['JOBS_QUEUE_URL'], WaitTimeSeconds=5)['Messages']; \
 assert m[0]['Body'] == 'note-created', m; \
+import smtplib, json, urllib.request; from email.message import EmailMessage; \
+mail = EmailMessage(); mail['From'] = 'probe@example.com'; mail['To'] = 'ops@example.com'; \
+mail['Subject'] = 'platform-mail'; mail.set_content('sent with the wiring alone'); \
+smtp = smtplib.SMTP(e['MAIL_HOST'], int(e['MAIL_PORT']), timeout=10); \
+smtp.login(e['MAIL_USER'], e['MAIL_PASSWORD']); smtp.send_message(mail); smtp.quit(); \
+box = json.load(urllib.request.urlopen('http://' + e['MAIL_HOST'] + ':8025/api/v1/messages', timeout=10)); \
+assert [x['Subject'] for x in box['messages']] == ['platform-mail'], box; \
+assert box['messages'][0]['To'][0]['Address'] == 'ops@example.com', box; \
+assert box['messages'][0]['Username'] == e['MAIL_USER'], box; \
 print('platform-ok')";
 
 #[test]
@@ -59,6 +70,7 @@ fn a_job_writes_an_object_and_round_trips_a_message_with_its_wiring_alone() {
         DOCKER_COMPOSE,
         local_image("berth-local/localstack:4"),
         local_image("berth-local/mariadb:10.11"),
+        local_image("berth-local/mailpit:1"),
     );
     let name = format!("bt-platform-{}", std::process::id());
     let _cleanup = Cleanup(name.clone());

@@ -511,3 +511,51 @@ fn a_managed_bucket_keeps_backups_by_lifecycle_and_a_role_per_backup() {
     let bucket = bucket.split("\nmodule ").next().unwrap();
     assert!(bucket.contains("\"backups/postgres/\" = 5"), "{bucket}");
 }
+
+/// An smtp store on the local stand-in `berth-local/mailpit:1`: the image's last component
+/// selects Mailpit's row in the cluster too (its variables, data directory and readiness
+/// check), the pod's user is the one the stand-in's Dockerfile runs as, and the objects
+/// validate.
+#[test]
+fn the_mailpit_stand_in_runs_as_mailpit_in_the_cluster_and_validates() {
+    let text = "name: mailbox\nservices:\n  api:\n    image: berth-local/base:bookworm\n    ports: { http: 8080 }\n    uses: [mail]\nstores:\n  mail: { type: smtp, image: \"berth-local/mailpit:1\" }\nenvironments:\n  kind: { platform: kubernetes, cluster: kind }\n";
+    let spec = berth_spec::validate_strict(&Source::new("berth.yaml", text))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hydrated = kube::hydrated(&berth_spec::resolve(&spec, "kind").unwrap());
+    let set = object(&hydrated, "StatefulSet", "mail");
+    let pod = &set["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(c["image"], "berth-local/mailpit:1");
+    let env = container_env(c);
+    assert_eq!(env["MP_SMTP_AUTH_ACCEPT_ANY"], "1", "{env:?}");
+    assert_eq!(env["MP_SMTP_AUTH_ALLOW_INSECURE"], "1", "{env:?}");
+    assert_eq!(env["MP_DATABASE"], "/data/mailpit.db", "{env:?}");
+    let ready = c["readinessProbe"]["exec"]["command"].to_string();
+    assert!(ready.contains("/mailpit readyz"), "{ready}");
+    assert!(c["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["mountPath"] == "/data"));
+    let ports: Vec<&Value> = c["ports"].as_array().unwrap().iter().collect();
+    assert_eq!(ports[0]["containerPort"], 1025);
+    assert_eq!(ports[1]["containerPort"], 8025);
+    let dockerfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../images/mailpit/Dockerfile");
+    let dockerfile = std::fs::read_to_string(dockerfile).unwrap();
+    let user = pod["securityContext"]["runAsUser"].as_u64().unwrap();
+    assert!(
+        dockerfile.contains(&format!("\nUSER {user}:{user}\n")),
+        "the stand-in does not run as the pod's user {user}"
+    );
+    berth_testkit::require!(berth_testkit::KUBERNETES_VALIDATE);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("kind.yaml");
+    std::fs::write(&file, &hydrated).unwrap();
+    let (oldest, newest) = kube::SUPPORTED_VERSIONS;
+    for version in [oldest, newest] {
+        let (ok, out) = run(Command::new("kubernetes-validate")
+            .args(["--strict", "-k", version])
+            .arg(&file));
+        assert!(ok, "kubernetes-validate {version}:\n{out}");
+    }
+}

@@ -179,6 +179,12 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
     let clock = FakeClock::new();
     let d =
         ComposeDriver::new(&m, Workspace::new(dir.path()), docker, &clock, &HostSources).unwrap();
+    let (r, updates) = up_all(&d);
+    (r, updates, dir)
+}
+
+/// `up` of everything with a 30 s timeout; the observer's updates.
+fn up_all(d: &ComposeDriver) -> (Result<UpReport, DriveError>, Vec<String>) {
     let prepared = d.prepare(&d.lock().unwrap()).unwrap();
     let sel = select::select(&d.plan, None, &[]).unwrap();
     let rec = Recorder(Mutex::new(Vec::new()));
@@ -187,8 +193,7 @@ fn run_up(docker: &FakeDocker) -> (Result<UpReport, DriveError>, Vec<String>, te
         build: false,
     };
     let r = d.up(&prepared, &sel, &opts, &rec);
-    let updates = rec.0.into_inner().unwrap();
-    (r, updates, dir)
+    (r, rec.0.into_inner().unwrap())
 }
 
 #[test]
@@ -599,14 +604,7 @@ fn stores_one_container_serves_start_once_and_answer_to_their_own_names() {
         &HostSources,
     )
     .unwrap();
-    let prepared = d.prepare(&d.lock().unwrap()).unwrap();
-    let sel = select::select(&d.plan, None, &[]).unwrap();
-    let opts = UpOptions {
-        timeout: Duration::from_secs(30),
-        build: false,
-    };
-    let rec = Recorder(Mutex::new(Vec::new()));
-    d.up(&prepared, &sel, &opts, &rec).unwrap();
+    up_all(&d).0.unwrap();
     let ups: Vec<String> = docker
         .compose_calls()
         .into_iter()

@@ -74,48 +74,50 @@ fn host_service<'a>(model: &'a Model, store: &'a StoreModel, address: &'a str) -
         "store `{}` runs on the developer's host; this name resolves to {address}",
         store.name
     );
+    let spec = node!({
+        "type": "ExternalName",
+        "externalName": address,
+        "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
+    });
+    noted_service(model, store, note, spec)
+}
+
+/// A Service named after a store that Berth does not run in a pod of its own, with a note
+/// saying where it is.
+fn noted_service<'a>(
+    model: &'a Model,
+    store: &'a StoreModel,
+    note: String,
+    spec: Node<'a>,
+) -> Obj<'a> {
     let name = store.name.as_str();
     Obj::new(
         name,
         Kind::Service,
         Meta::new(name, labels(model, name, "store")).with("berth.dev/note", note),
-        [(
-            "spec",
-            node!({
-                "type": "ExternalName",
-                "externalName": address,
-                "ports": [{ "name": port_name(store.kind), "port": port, "protocol": "TCP" }],
-            }),
-        )],
+        [("spec", spec)],
     )
 }
 
 /// The Service of a store another store's pod serves (`served_by`): named after the store,
 /// selecting that pod, so workloads reach it by its own name.
 fn served_service<'a>(model: &'a Model, store: &'a StoreModel) -> Obj<'a> {
-    let name = store.name.as_str();
     let note = format!(
-        "store `{name}` is served by the pod of store `{}`",
+        "store `{}` is served by the pod of store `{}`",
+        store.name,
         store.runner()
     );
-    Obj::new(
-        name,
-        Kind::Service,
-        Meta::new(name, labels(model, name, "store")).with("berth.dev/note", note),
-        [(
-            "spec",
-            node!({
-                "type": "ClusterIP",
-                "selector": selector(model, store.runner()),
-                "ports": [{
-                    "name": port_name(store.kind),
-                    "port": store.port,
-                    "targetPort": store.port,
-                    "protocol": "TCP",
-                }],
-            }),
-        )],
-    )
+    let spec = node!({
+        "type": "ClusterIP",
+        "selector": selector(model, store.runner()),
+        "ports": [{
+            "name": port_name(store.kind),
+            "port": store.port,
+            "targetPort": store.port,
+            "protocol": "TCP",
+        }],
+    });
+    noted_service(model, store, note, spec)
 }
 
 fn headless(store: &StoreModel) -> String {
