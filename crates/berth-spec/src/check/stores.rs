@@ -135,21 +135,38 @@ fn publish_ports(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Sto
 /// ElastiCache runs 1 to 500 shards (node groups) in a replication group.
 pub const MAX_SHARDS: u32 = 500;
 
+/// A key (`code`, `key` at `span`) that only stores of type `only` take: false, with the error,
+/// on a store of another type (a type that did not parse says nothing more).
+fn only_on(
+    cx: &mut Cx,
+    (name, store): (&crate::spec::Name, &crate::spec::Store),
+    (code, key, span): (&'static str, &str, crate::source::Span),
+    only: StoreType,
+    help: &str,
+) -> bool {
+    let t = store.r#type.value;
+    if store.r#type.span.is_none() || t == only {
+        return true;
+    }
+    cx.push(
+        Diagnostic::error(
+            code,
+            span,
+            format!("`{key}` is only for {only} stores, but `{name}` is {t}"),
+        )
+        .help(help),
+    );
+    false
+}
+
 /// B2102: only a redis store has `shards`; B2103: between 1 and 500 of them.
 fn shards(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
     let Some(shards) = &store.shards else {
         return;
     };
-    let t = store.r#type.value;
-    if !store.r#type.span.is_none() && t != StoreType::Redis {
-        cx.push(
-            Diagnostic::error(
-                "B2102",
-                shards.span,
-                format!("`shards` is only for redis, but `{name}` is {t}"),
-            )
-            .help("remove `shards`; use `replicas` for more members of one store"),
-        );
+    let help = "remove `shards`; use `replicas` for more members of one store";
+    let key = ("B2102", "shards", shards.span);
+    if !only_on(cx, (name, store), key, StoreType::Redis, help) {
         return;
     }
     if !(1..=MAX_SHARDS).contains(&shards.value) {
@@ -169,35 +186,24 @@ fn shards(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
 
 /// B2104: only an s3 store is served through a CDN.
 fn cdn(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
-    let Some(cdn) = &store.cdn else {
-        return;
-    };
-    let t = store.r#type.value;
-    if !store.r#type.span.is_none() && t != StoreType::S3 {
-        cx.push(
-            Diagnostic::error(
-                "B2104",
-                cdn.span,
-                format!("`cdn` is only for s3 stores, but `{name}` is {t}"),
-            )
-            .help("remove `cdn`; a CDN serves a bucket's objects (`type: s3`)"),
+    if let Some(cdn) = &store.cdn {
+        let help = "remove `cdn`; a CDN serves a bucket's objects (`type: s3`)";
+        only_on(
+            cx,
+            (name, store),
+            ("B2104", "cdn", cdn.span),
+            StoreType::S3,
+            help,
         );
     }
 }
 
 /// B2100: only an sns store has `subscribers`; B2101: each one is an sqs store of the spec.
 fn subscribers(cx: &mut Cx, name: &crate::spec::Name, store: &crate::spec::Store) {
-    let t = store.r#type.value;
     for sub in &store.subscribers {
-        if t != StoreType::Sns {
-            cx.push(
-                Diagnostic::error(
-                    "B2100",
-                    sub.span,
-                    format!("`subscribers` is only for sns stores, but `{name}` is {t}"),
-                )
-                .help("remove `subscribers`, or subscribe the queue to an sns store"),
-            );
+        let help = "remove `subscribers`, or subscribe the queue to an sns store";
+        let key = ("B2100", "subscribers", sub.span);
+        if !only_on(cx, (name, store), key, StoreType::Sns, help) {
             return;
         }
         let target = cx
