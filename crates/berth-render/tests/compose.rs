@@ -842,3 +842,49 @@ fn a_mongodb_replica_set_runs_its_members_in_compose() {
         ]
     );
 }
+
+/// mindflow's `events` topic and `jobs` queue run in one LocalStack container: `events` creates
+/// both and the subscription, answers to `jobs` on the network, and the header says so.
+#[test]
+fn one_localstack_serves_the_topic_and_its_queue() {
+    let path = format!(
+        "{}/../../examples/mindflow/berth.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let src = Source::new("berth.yaml", std::fs::read_to_string(&path).unwrap());
+    let spec = berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"));
+    let set = compose::render(&berth_spec::resolve(&spec, "local").unwrap());
+    let text = set.get_str("compose/local/compose.stores.yaml").unwrap();
+    assert!(
+        text.contains(
+            "# note: jobs: served by the container of events (one emulator per environment)\n"
+        ),
+        "{text}"
+    );
+    let doc = yaml(&set, "compose/local/compose.stores.yaml");
+    assert!(doc["services"].get("jobs").is_none());
+    assert!(doc["volumes"].get("jobs-data").is_none());
+    let events = &doc["services"]["events"];
+    assert_eq!(events["networks"]["mindflow-net"]["aliases"][0], "jobs");
+    let script = events["command"][2].as_str().unwrap();
+    assert!(
+        script.contains("create-queue --queue-name jobs ")
+            && script
+                .contains("sns subscribe --topic-arn arn:aws:sns:us-east-1:000000000000:events"),
+        "{script}"
+    );
+    // A service that uses the queue waits for the container that serves it.
+    let services = yaml(&set, "compose/local/compose.services.yaml");
+    let users: Vec<&str> = spec
+        .services
+        .iter()
+        .filter(|(_, s)| s.uses.iter().any(|u| u.value.as_str() == "jobs"))
+        .map(|(n, _)| n.value.as_str())
+        .collect();
+    assert!(!users.is_empty());
+    for svc in users {
+        let deps = &services["services"][svc]["depends_on"];
+        assert_eq!(deps["events"]["condition"], "service_healthy", "{svc}");
+        assert!(deps.get("jobs").is_none(), "{svc}");
+    }
+}

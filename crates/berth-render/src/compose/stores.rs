@@ -80,6 +80,9 @@ const MONGO_KEYFILE: &str = "/tmp/mongo-keyfile";
 pub(crate) fn notes(model: &Model) -> Vec<String> {
     let mut notes = Vec::new();
     for store in model.stores.iter().filter(|s| runs_in_compose(s)) {
+        if let Some(runner) = &store.served_by {
+            notes.push(served_note(store, runner));
+        }
         if store.replicas > 1 && members(store).is_empty() {
             notes.push(format!(
                 "{}: {} members requested, 1 runs here{}",
@@ -112,6 +115,28 @@ fn shards_note(store: &StoreModel) -> String {
         store.name,
         store.shards,
         berth_spec::model::screaming_snake(&store.name)
+    )
+}
+
+/// The note of a store another store's container serves, naming what of its own is unused.
+fn served_note(store: &StoreModel, runner: &str) -> String {
+    let mut unused = Vec::new();
+    if store.volume.is_some() || !store.volumes.is_empty() {
+        unused.push("volumes");
+    }
+    if !store.args.is_empty() {
+        unused.push("args");
+    }
+    if !store.files.is_empty() {
+        unused.push("files");
+    }
+    let unused = match unused.is_empty() {
+        true => String::new(),
+        false => format!("; its own {} are not used", unused.join(", ")),
+    };
+    format!(
+        "{}: served by the container of {runner} (one emulator per environment){unused}",
+        store.name
     )
 }
 
