@@ -235,10 +235,8 @@ fn replica_set_rabbitmq_jobs_and_shared_builds() {
         .contains("nc -z 127.0.0.1 3001"));
 }
 
-/// mindflow's redis has `shards: 3`: compose runs one node without cluster mode, says so in
-/// the stores file's header, and tells the services `REDIS_CLUSTER=false`.
-#[test]
-fn a_sharded_redis_runs_one_node_and_says_so() {
+/// examples/mindflow's spec and the compose files of its `local` environment.
+fn mindflow_local() -> (berth_spec::Spec, ArtifactSet) {
     let path = format!(
         "{}/../../examples/mindflow/berth.yaml",
         env!("CARGO_MANIFEST_DIR")
@@ -246,6 +244,14 @@ fn a_sharded_redis_runs_one_node_and_says_so() {
     let src = Source::new("berth.yaml", std::fs::read_to_string(&path).unwrap());
     let spec = berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"));
     let set = compose::render(&berth_spec::resolve(&spec, "local").unwrap());
+    (spec, set)
+}
+
+/// mindflow's redis has `shards: 3`: compose runs one node without cluster mode, says so in
+/// the stores file's header, and tells the services `REDIS_CLUSTER=false`.
+#[test]
+fn a_sharded_redis_runs_one_node_and_says_so() {
+    let (_, set) = mindflow_local();
     let stores = set.get_str("compose/local/compose.stores.yaml").unwrap();
     assert!(
         stores.contains(
@@ -847,13 +853,7 @@ fn a_mongodb_replica_set_runs_its_members_in_compose() {
 /// both and the subscription, answers to `jobs` on the network, and the header says so.
 #[test]
 fn one_localstack_serves_the_topic_and_its_queue() {
-    let path = format!(
-        "{}/../../examples/mindflow/berth.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let src = Source::new("berth.yaml", std::fs::read_to_string(&path).unwrap());
-    let spec = berth_spec::validate_strict(&src).unwrap_or_else(|e| panic!("{e}"));
-    let set = compose::render(&berth_spec::resolve(&spec, "local").unwrap());
+    let (spec, set) = mindflow_local();
     let text = set.get_str("compose/local/compose.stores.yaml").unwrap();
     assert!(
         text.contains(
